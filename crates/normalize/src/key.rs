@@ -1,0 +1,1 @@
+//! Identity of an entry within its feed (see DESIGN.md "Identity and duplicates").

@@ -1,0 +1,1 @@
+//! Absolute and canonical URLs.
