@@ -5,17 +5,34 @@
 //! moves can be told from temporary ones), time and size limits, and the SSRF
 //! guard that refuses private addresses on every hop and after DNS resolution.
 
+// `FetchError` carries the `Url` it is about (its shape is shared API), which
+// makes it large; it is built once per failed network exchange, so the size
+// costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
+
+mod client;
+mod error;
+mod guard;
+mod headers;
+mod urls;
+
 use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use url::Url;
 
+pub use client::Fetcher;
+pub use error::FetchError;
+pub use guard::{check_ip, check_target};
+pub use urls::parse_http_url;
+
 /// Policy of a [`Fetcher`]. Passed in as a value; nothing is read from the environment.
 #[derive(Debug, Clone)]
 pub struct FetchConfig {
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Time allowed to open a TCP (and TLS) connection.
     pub connect_timeout: Duration,
     /// Whole request, body included.
     pub total_timeout: Duration,
@@ -51,7 +68,9 @@ pub fn default_user_agent() -> String {
 /// Validators from the previous successful fetch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validators {
+    /// `ETag`, sent back as `If-None-Match`.
     pub etag: Option<String>,
+    /// `Last-Modified`, sent back as `If-Modified-Since`.
     pub last_modified: Option<String>,
 }
 
@@ -73,100 +92,18 @@ pub struct Response {
     pub moved_to: Option<Url>,
     /// `None` for 304 Not Modified.
     pub body: Option<Bytes>,
+    /// `Content-Type` as sent (charset included); `None` on 304.
     pub content_type: Option<String>,
-    /// Validators to send next time (from this response; on 304 the ones sent are kept by the caller).
+    /// Validators to send next time: this response's; on 304, the ones sent,
+    /// each replaced by the server's if it sent a new one.
     pub validators: Validators,
+    /// `Cache-Control: max-age` and `Expires` of the final response.
     pub cache: CacheHints,
 }
 
 impl Response {
+    /// True for 304 Not Modified (no body).
     pub fn is_not_modified(&self) -> bool {
         self.body.is_none()
-    }
-}
-
-/// Why a fetch failed. `code()` is stable and stored on the feed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum FetchError {
-    #[error("{url}: unsupported URL scheme {scheme:?} (only http and https)")]
-    UnsupportedScheme { url: String, scheme: String },
-    #[error("invalid URL {url:?}: {reason}")]
-    InvalidUrl { url: String, reason: String },
-    #[error("{url}: refused to connect to {addr}, a {range} address (set fetch.allow_private_networks to allow)")]
-    Blocked { url: Url, addr: String, range: &'static str },
-    #[error("{url}: host not found ({message})")]
-    Dns { url: Url, message: String },
-    #[error("{url}: gone (410); the publisher removed this feed")]
-    Gone { url: Url },
-    #[error("{url}: server answered {status}")]
-    Status { url: Url, status: u16, retry_after: Option<Duration> },
-    #[error("{url}: body exceeds the {limit}-byte limit")]
-    TooLarge { url: Url, limit: u64 },
-    #[error("{url}: more than {limit} redirects")]
-    TooManyRedirects { url: Url, limit: usize },
-    #[error("{url}: redirect loop")]
-    RedirectLoop { url: Url },
-    #[error("{url}: timed out")]
-    Timeout { url: Url },
-    #[error("{url}: {message}")]
-    Transport { url: Url, message: String },
-}
-
-impl FetchError {
-    /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            FetchError::UnsupportedScheme { .. } => "url_unsupported_scheme",
-            FetchError::InvalidUrl { .. } => "url_invalid",
-            FetchError::Blocked { .. } => "address_blocked",
-            FetchError::Dns { .. } => "dns_failed",
-            FetchError::Gone { .. } => "http_gone",
-            FetchError::Status { status: 404, .. } => "http_not_found",
-            FetchError::Status { status: 429, .. } => "http_too_many_requests",
-            FetchError::Status { status, .. } if *status >= 500 => "http_server_error",
-            FetchError::Status { .. } => "http_client_error",
-            FetchError::TooLarge { .. } => "body_too_large",
-            FetchError::TooManyRedirects { .. } => "too_many_redirects",
-            FetchError::RedirectLoop { .. } => "redirect_loop",
-            FetchError::Timeout { .. } => "timeout",
-            FetchError::Transport { .. } => "network_error",
-        }
-    }
-
-    /// Server-requested delay (`Retry-After` on 429/503).
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            FetchError::Status { retry_after, .. } => *retry_after,
-            _ => None,
-        }
-    }
-}
-
-/// Parse and check a user-supplied URL: http(s) only, with a host.
-pub fn parse_http_url(input: &str) -> Result<Url, FetchError> {
-    let _ = input;
-    todo!()
-}
-
-/// The HTTP client with its policy.
-#[derive(Clone)]
-pub struct Fetcher {
-    config: FetchConfig,
-}
-
-impl Fetcher {
-    pub fn new(config: FetchConfig) -> Result<Self, FetchError> {
-        Ok(Fetcher { config })
-    }
-
-    pub fn config(&self) -> &FetchConfig {
-        &self.config
-    }
-
-    /// GET `url` with the validators (conditional request).
-    pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Response, FetchError> {
-        let _ = (url, validators);
-        todo!()
     }
 }

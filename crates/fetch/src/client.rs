@@ -1,0 +1,279 @@
+//! [`Fetcher`]: one reqwest client with Tributary's policy around it.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use reqwest::header::{
+    HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, IF_MODIFIED_SINCE, IF_NONE_MATCH, LOCATION,
+};
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+use url::Url;
+
+use crate::error::FetchError;
+use crate::guard::{check_target, GuardedResolver};
+use crate::urls::resolve_location;
+use crate::{headers, CacheHints, FetchConfig, Response, Validators};
+
+/// What feed readers ask for: feed types first, generic XML next, anything
+/// last (many servers send feeds as `text/html` or `application/octet-stream`).
+const ACCEPT_FEEDS: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
+                            application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8";
+
+/// The HTTP client with its policy. Cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct Fetcher {
+    config: FetchConfig,
+    client: reqwest::Client,
+}
+
+impl std::fmt::Debug for Fetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetcher")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Fetcher {
+    /// Build the client. Fails with [`FetchError::Config`] when the
+    /// configuration cannot be used (e.g. a `User-Agent` with control
+    /// characters) or the TLS backend cannot start.
+    pub fn new(config: FetchConfig) -> Result<Self, FetchError> {
+        let user_agent =
+            HeaderValue::from_str(&config.user_agent).map_err(|_| FetchError::Config {
+                reason: format!(
+                    "user agent {:?} is not a valid header value",
+                    config.user_agent
+                ),
+            })?;
+        let mut default_headers = HeaderMap::new();
+        default_headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_FEEDS));
+
+        let client = reqwest::Client::builder()
+            // Redirects are followed by hand, to tell permanent moves from
+            // temporary ones and to run the SSRF guard on every hop.
+            .redirect(Policy::none())
+            // A proxy would do the connecting, so the guarded resolver would
+            // not see where the request really goes: connect directly.
+            .no_proxy()
+            .user_agent(user_agent)
+            .default_headers(default_headers)
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(8)
+            .tcp_keepalive(Duration::from_secs(60))
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_private_networks: config.allow_private_networks,
+            }))
+            .build()
+            .map_err(|e| FetchError::Config {
+                reason: format!("cannot build the HTTP client: {e}"),
+            })?;
+        Ok(Fetcher { config, client })
+    }
+
+    /// The policy this fetcher was built with.
+    pub fn config(&self) -> &FetchConfig {
+        &self.config
+    }
+
+    /// GET `url` with the validators (conditional request).
+    ///
+    /// Follows up to `max_redirects` redirects, checking each hop with the
+    /// SSRF guard. Returns a [`Response`] for 2xx (with the body) and 304
+    /// (without); every other outcome is a [`FetchError`]. The whole exchange,
+    /// redirects and body included, is bounded by `total_timeout`.
+    pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Response, FetchError> {
+        match tokio::time::timeout(self.config.total_timeout, self.fetch_inner(url, validators))
+            .await
+        {
+            Ok(result) => result,
+            Err(_elapsed) => Err(FetchError::Timeout { url: url.clone() }),
+        }
+    }
+
+    /// GET a page without validators (feed discovery on HTML pages).
+    /// Same as `fetch(url, &Validators::default())`.
+    pub async fn get_page(&self, url: &Url) -> Result<Response, FetchError> {
+        self.fetch(url, &Validators::default()).await
+    }
+
+    async fn fetch_inner(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<Response, FetchError> {
+        let allow_private = self.config.allow_private_networks;
+        let mut current = url.clone();
+        let mut seen: HashSet<Url> = HashSet::new();
+        seen.insert(without_fragment(&current));
+        let mut hops = 0usize;
+        let mut all_permanent = true;
+
+        loop {
+            check_target(&current, allow_private)?;
+            let resp = self
+                .send(&current, validators)
+                .await
+                .map_err(|e| FetchError::from_reqwest(&current, &e))?;
+            let status = resp.status();
+
+            if is_redirect(status) {
+                let Some(location) = resp
+                    .headers()
+                    .get(LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .filter(|s| !s.trim().is_empty())
+                else {
+                    // A redirect with nowhere to go is an error answer.
+                    return Err(status_error(&current, &resp));
+                };
+                let next = resolve_location(&current, location)?;
+                hops += 1;
+                if hops > self.config.max_redirects {
+                    return Err(FetchError::TooManyRedirects {
+                        url: url.clone(),
+                        limit: self.config.max_redirects,
+                    });
+                }
+                if !seen.insert(without_fragment(&next)) {
+                    return Err(FetchError::RedirectLoop { url: next });
+                }
+                all_permanent &= matches!(
+                    status,
+                    StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+                );
+                tracing::debug!(from = %current, to = %next, status = status.as_u16(), "redirect");
+                current = next;
+                continue;
+            }
+
+            let moved_to = (hops > 0 && all_permanent).then(|| current.clone());
+
+            if status == StatusCode::NOT_MODIFIED {
+                // Keep the validators sent unless the server sent new ones.
+                let fresh = headers::validators(resp.headers());
+                return Ok(Response {
+                    final_url: current,
+                    moved_to,
+                    body: None,
+                    content_type: None,
+                    validators: Validators {
+                        etag: fresh.etag.or_else(|| validators.etag.clone()),
+                        last_modified: fresh
+                            .last_modified
+                            .or_else(|| validators.last_modified.clone()),
+                    },
+                    cache: headers::cache_hints(resp.headers()),
+                });
+            }
+            if status == StatusCode::GONE {
+                return Err(FetchError::Gone { url: current });
+            }
+            if !status.is_success() {
+                return Err(status_error(&current, &resp));
+            }
+
+            let content_type = resp
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let validators = headers::validators(resp.headers());
+            let cache: CacheHints = headers::cache_hints(resp.headers());
+            let body = self.read_body(&current, resp).await?;
+            return Ok(Response {
+                final_url: current,
+                moved_to,
+                body: Some(body),
+                content_type,
+                validators,
+                cache,
+            });
+        }
+    }
+
+    async fn send(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let mut req = self.client.get(url.clone());
+        // Validators are echoed verbatim; one that is not a valid header value
+        // (it came from a broken server) is dropped, costing a full download.
+        if let Some(etag) = validators
+            .etag
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            req = req.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = validators
+            .last_modified
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            req = req.header(IF_MODIFIED_SINCE, lm);
+        }
+        req.send().await
+    }
+
+    /// Read the (already decompressed) body as a stream, stopping as soon as
+    /// it exceeds the limit: a gzip bomb is cut off, never buffered whole.
+    async fn read_body(&self, url: &Url, resp: reqwest::Response) -> Result<Bytes, FetchError> {
+        let limit = self.config.max_body_bytes;
+        let too_large = || FetchError::TooLarge {
+            url: url.clone(),
+            limit,
+        };
+        // reqwest drops Content-Length when it decompresses, so this only
+        // rejects early the plain bodies announced as too large.
+        if resp.content_length().is_some_and(|len| len > limit) {
+            return Err(too_large());
+        }
+        let initial = resp.content_length().unwrap_or(0).min(limit).min(1 << 20);
+        let mut body = BytesMut::with_capacity(usize::try_from(initial).unwrap_or(0));
+        let mut stream = resp.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| FetchError::from_reqwest(url, &e))?;
+            if (body.len() as u64).saturating_add(chunk.len() as u64) > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    }
+}
+
+fn is_redirect(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::MOVED_PERMANENTLY
+            | StatusCode::FOUND
+            | StatusCode::SEE_OTHER
+            | StatusCode::TEMPORARY_REDIRECT
+            | StatusCode::PERMANENT_REDIRECT
+    )
+}
+
+fn status_error(url: &Url, resp: &reqwest::Response) -> FetchError {
+    FetchError::Status {
+        url: url.clone(),
+        status: resp.status().as_u16(),
+        retry_after: headers::retry_after(resp.headers(), SystemTime::now()),
+    }
+}
+
+/// Fragments never reach the server, so `a#x` and `a#y` are the same hop.
+fn without_fragment(url: &Url) -> Url {
+    let mut url = url.clone();
+    url.set_fragment(None);
+    url
+}
