@@ -2,26 +2,47 @@
 //! categories, entries (with tombstones) and per-user entry state.
 //!
 //! Every fetch outcome is written in one transaction. SQLite (WAL) is the
-//! embedded backend; the API is backend-neutral so PostgreSQL can follow.
+//! embedded backend; the API is backend-neutral so PostgreSQL can follow:
+//! all SQL lives in the private `sqlite` module, rows are decoded in `rows`,
+//! and [`Store`] only dispatches.
+//!
+//! ```no_run
+//! # async fn demo() -> tributary_store::StoreResult<()> {
+//! use tributary_store::{NewSubscription, RiverQuery, Store};
+//!
+//! let store = Store::open("sqlite://data/tributary.db").await?;
+//! let me = store.default_user().await?;
+//! store
+//!     .subscribe(me, &[NewSubscription {
+//!         url: "https://example.org/feed.xml".into(),
+//!         category: vec!["Blogs".into()],
+//!         ..Default::default()
+//!     }])
+//!     .await?;
+//! let river = store.river(me, &RiverQuery { limit: Some(50), ..Default::default() }).await?;
+//! # let _ = river;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Timestamps are stored as fixed-width ISO-8601 UTC text with microsecond
+//! precision, so values read back are truncated to the microsecond.
+
+#![warn(missing_docs)]
+
+mod error;
+mod rows;
+mod sqlite;
+mod time;
 
 use chrono::{DateTime, Utc};
-use tributary_model::{Feed, FeedId, FeedMeta, NewEntry, RiverItem, Subscription, UserId};
+use sqlx::SqlitePool;
+use tracing::instrument;
+use tributary_model::{
+    Entry, EntryId, Feed, FeedId, FeedMeta, NewEntry, RiverItem, Subscription, UserId,
+};
 
-/// Storage failures.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    #[error("not found: {0}")]
-    NotFound(String),
-    #[error("invalid database URL {url:?}: {reason}")]
-    BadUrl { url: String, reason: String },
-    #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
-    #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
+pub use error::{StoreError, StoreResult};
 
 /// A subscription to add.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,6 +51,7 @@ pub struct NewSubscription {
     pub url: String,
     /// Title to show (from OPML or discovery); kept as the feed title until the feed gives one.
     pub title: Option<String>,
+    /// The site the feed belongs to, kept until the feed gives one.
     pub site_url: Option<String>,
     /// Category path segments, outermost first (`["Networking", "Vendors"]`).
     pub category: Vec<String>,
@@ -58,20 +80,28 @@ pub enum FeedSelector {
 /// A successful fetch with a body, ready to store.
 #[derive(Debug, Clone)]
 pub struct FetchSuccess {
+    /// When the response arrived.
     pub fetched_at: DateTime<Utc>,
+    /// When the feed is due again.
     pub next_fetch_at: DateTime<Utc>,
     /// Permanent move: the feed's URL becomes this one and the old URL goes to `previous_urls`.
     pub moved_to: Option<String>,
+    /// The response's `ETag`, replacing the stored one (`None` clears it).
     pub etag: Option<String>,
+    /// The response's `Last-Modified`, replacing the stored one (`None` clears it).
     pub last_modified: Option<String>,
+    /// Feed metadata; fields that are `None` keep their stored value.
     pub meta: FeedMeta,
+    /// The document's entries, in document order.
     pub entries: Vec<NewEntry>,
 }
 
 /// A failed fetch.
 #[derive(Debug, Clone)]
 pub struct FetchFailure {
+    /// When the attempt ended.
     pub fetched_at: DateTime<Utc>,
+    /// When to try again (ignored by `Due` while the feed is disabled).
     pub next_fetch_at: DateTime<Utc>,
     /// Stable code (`http_not_found`).
     pub code: String,
@@ -81,11 +111,15 @@ pub struct FetchFailure {
     pub disable: bool,
 }
 
-/// What storing a fetch did to the entries.
+/// What storing a fetch did to the entries (each incoming entry counts once).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UpsertReport {
+    /// Inserted: no stored entry matched.
     pub new: usize,
+    /// A stored entry was rewritten: same key with a new content hash, or
+    /// a re-issue (new key, same canonical link or same title + feed date).
     pub updated: usize,
+    /// Same key, same content hash: nothing written.
     pub unchanged: usize,
     /// Skipped because the entry was deleted before (tombstone).
     pub tombstoned: usize,
@@ -94,77 +128,200 @@ pub struct UpsertReport {
 /// Filter of a river/digest query.
 #[derive(Debug, Clone, Default)]
 pub struct RiverQuery {
+    /// At most this many items (`None`: all).
     pub limit: Option<u32>,
+    /// Only entries published at or after this time.
     pub since: Option<DateTime<Utc>>,
     /// Category path (`Networking` also matches `Networking/Vendors`).
     pub category: Option<String>,
+    /// Leave out entries this user has read.
     pub unread_only: bool,
 }
 
-/// The store handle (cheap to clone).
-#[derive(Clone)]
+/// The store handle (cheap to clone: clones share one connection pool).
+///
+/// Today a SQLite pool; a PostgreSQL backend will make this an enum (or a
+/// generic) without changing the methods.
+#[derive(Clone, Debug)]
 pub struct Store {
-    _priv: (),
+    pool: SqlitePool,
 }
 
 impl Store {
-    /// Open (creating if missing) the database at `url` (`sqlite://PATH`, `sqlite::memory:`) and run migrations.
+    /// Open (creating if missing) the database at `url` (`sqlite://PATH`,
+    /// `sqlite:PATH`, `sqlite::memory:`) and run migrations.
+    ///
+    /// A file database gets its missing parent directories created and runs
+    /// in WAL mode with `synchronous=NORMAL`, foreign keys on and a 5 s busy
+    /// timeout. An in-memory database uses one connection, so every query
+    /// sees the same data; it disappears with the last clone of the store.
+    /// Any other scheme is [`StoreError::BadUrl`].
+    #[instrument(skip_all, err(level = "warn"))]
     pub async fn open(url: &str) -> StoreResult<Store> {
-        let _ = url;
-        todo!()
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(StoreError::BadUrl {
+                url: url.to_owned(),
+                reason: "PostgreSQL is not supported yet; use sqlite://PATH".to_owned(),
+            });
+        }
+        let pool = sqlite::open(url).await?;
+        Ok(Store { pool })
     }
 
-    /// The default user (created on first use).
+    /// The default user, named `default` (created on first use).
+    #[instrument(skip_all)]
     pub async fn default_user(&self) -> StoreResult<UserId> {
-        todo!()
+        sqlite::subscriptions::ensure_user(&self.pool, sqlite::subscriptions::DEFAULT_USERNAME)
+            .await
+    }
+
+    /// The user named `username`, created if missing (`NotFound` never).
+    #[instrument(skip_all)]
+    pub async fn ensure_user(&self, username: &str) -> StoreResult<UserId> {
+        sqlite::subscriptions::ensure_user(&self.pool, username).await
     }
 
     /// Subscribe `user` to every feed in one transaction (all or nothing).
-    pub async fn subscribe(&self, user: UserId, subs: &[NewSubscription]) -> StoreResult<SubscribeReport> {
-        let _ = (user, subs);
-        todo!()
+    ///
+    /// A feed is found by its current or a previous URL, else created (due
+    /// for fetching at once, titled from the subscription). Category paths
+    /// are created as needed. A URL the user already follows — or that
+    /// appears twice in `subs` — is reported in `skipped`, and its category
+    /// is left as it was. `NotFound` if the user does not exist.
+    #[instrument(skip_all, fields(user.id = %user, subs = subs.len()))]
+    pub async fn subscribe(
+        &self,
+        user: UserId,
+        subs: &[NewSubscription],
+    ) -> StoreResult<SubscribeReport> {
+        sqlite::subscriptions::subscribe(&self.pool, user, subs).await
     }
 
     /// Remove the user's subscription given a feed URL (current or previous) or numeric feed id.
     /// A feed nobody follows any more is deleted with its entries. Returns the removed feed's URL.
+    ///
+    /// `NotFound("no subscription to …")` when the user does not follow it.
+    #[instrument(skip_all, fields(user.id = %user))]
     pub async fn unsubscribe(&self, user: UserId, url_or_id: &str) -> StoreResult<String> {
-        let _ = (user, url_or_id);
-        todo!()
+        sqlite::subscriptions::unsubscribe(&self.pool, user, url_or_id).await
     }
 
-    /// The user's subscriptions, ordered by category then title.
+    /// The user's subscriptions, ordered by category path (uncategorized
+    /// first) then display title.
+    #[instrument(skip_all, fields(user.id = %user))]
     pub async fn subscriptions(&self, user: UserId) -> StoreResult<Vec<Subscription>> {
-        let _ = user;
-        todo!()
+        sqlite::subscriptions::list(&self.pool, user).await
     }
 
     /// Feeds to fetch (all users').
+    ///
+    /// `Due` and `All` skip disabled feeds and are ordered by next fetch time
+    /// (never-fetched first). `Urls` keeps the given order, includes
+    /// disabled feeds, lists a feed once even if named by two of its URLs,
+    /// and leaves out URLs no feed has.
+    #[instrument(skip_all)]
     pub async fn feeds_to_fetch(&self, selector: &FeedSelector) -> StoreResult<Vec<Feed>> {
-        let _ = selector;
-        todo!()
+        sqlite::feeds::to_fetch(&self.pool, selector).await
+    }
+
+    /// One feed by id, or `None`.
+    #[instrument(skip_all, fields(feed.id = %id))]
+    pub async fn feed_by_id(&self, id: FeedId) -> StoreResult<Option<Feed>> {
+        Ok(sqlite::feeds::by_id(&self.pool, id).await?)
     }
 
     /// Store a successful fetch and its entries in one transaction.
-    pub async fn record_success(&self, feed: FeedId, outcome: &FetchSuccess) -> StoreResult<UpsertReport> {
-        let _ = (feed, outcome);
-        todo!()
+    ///
+    /// Feed metadata is updated only where `outcome.meta` has a value;
+    /// validators, schedule and health are replaced. `moved_to` (only this
+    /// field: turning `meta.new_feed_url` into a move is the caller's call)
+    /// moves the feed, keeping the old URL in `previous_urls`; if another
+    /// feed already answers to the new URL, the move is skipped with a
+    /// warning in the log, never merged. Entries are upserted with the
+    /// duplicate rules of DESIGN.md (see [`UpsertReport`]). Any failure rolls
+    /// everything back; a failing entry is [`StoreError::Entry`].
+    #[instrument(skip_all, fields(feed.id = %feed, entries = outcome.entries.len()))]
+    pub async fn record_success(
+        &self,
+        feed: FeedId,
+        outcome: &FetchSuccess,
+    ) -> StoreResult<UpsertReport> {
+        sqlite::entries::record_success(&self.pool, feed, outcome).await
     }
 
-    /// Store a 304 Not Modified.
-    pub async fn record_not_modified(&self, feed: FeedId, fetched_at: DateTime<Utc>, next_fetch_at: DateTime<Utc>) -> StoreResult<()> {
-        let _ = (feed, fetched_at, next_fetch_at);
-        todo!()
+    /// Store a 304 Not Modified: the feed is healthy again and rescheduled.
+    #[instrument(skip_all, fields(feed.id = %feed))]
+    pub async fn record_not_modified(
+        &self,
+        feed: FeedId,
+        fetched_at: DateTime<Utc>,
+        next_fetch_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlite::feeds::record_not_modified(&self.pool, feed, fetched_at, next_fetch_at).await
     }
 
-    /// Store a failed fetch.
+    /// Store a failed fetch: error, code, one more consecutive failure,
+    /// status `error` (or `disabled`). Entries are untouched.
+    #[instrument(skip_all, fields(feed.id = %feed, code = %failure.code))]
     pub async fn record_failure(&self, feed: FeedId, failure: &FetchFailure) -> StoreResult<()> {
-        let _ = (feed, failure);
-        todo!()
+        sqlite::feeds::record_failure(&self.pool, feed, failure).await
     }
 
-    /// Entries of the user's subscriptions, newest first.
+    /// Entries of the user's subscriptions, newest first (published, then
+    /// id, descending), with their source as this user sees it.
+    #[instrument(skip_all, fields(user.id = %user))]
     pub async fn river(&self, user: UserId, query: &RiverQuery) -> StoreResult<Vec<RiverItem>> {
-        let _ = (user, query);
-        todo!()
+        sqlite::river::river(&self.pool, user, query).await
+    }
+
+    /// One stored entry, or `None`.
+    #[instrument(skip_all, fields(entry.id = %id))]
+    pub async fn entry(&self, id: EntryId) -> StoreResult<Option<Entry>> {
+        sqlite::entries::by_id(&self.pool, id).await
+    }
+
+    /// Mark an entry read or unread for `user`. `NotFound` for an unknown
+    /// entry or user.
+    #[instrument(skip_all, fields(user.id = %user, entry.id = %entry))]
+    pub async fn set_read(&self, user: UserId, entry: EntryId, read: bool) -> StoreResult<()> {
+        sqlite::entries::set_flag(&self.pool, user, entry, sqlite::entries::Flag::Read, read).await
+    }
+
+    /// Star or unstar an entry for `user`. `NotFound` for an unknown entry or user.
+    #[instrument(skip_all, fields(user.id = %user, entry.id = %entry))]
+    pub async fn set_starred(
+        &self,
+        user: UserId,
+        entry: EntryId,
+        starred: bool,
+    ) -> StoreResult<()> {
+        sqlite::entries::set_flag(
+            &self.pool,
+            user,
+            entry,
+            sqlite::entries::Flag::Starred,
+            starred,
+        )
+        .await
+    }
+
+    /// Delete an entry (for every user) and leave a tombstone, so later
+    /// fetches do not bring it back — under its key or, re-issued with a
+    /// new guid, under its canonical URL. `NotFound` for an unknown entry.
+    #[instrument(skip_all, fields(entry.id = %entry))]
+    pub async fn delete_entry(&self, entry: EntryId) -> StoreResult<()> {
+        sqlite::entries::delete(&self.pool, entry).await
+    }
+
+    /// Number of stored entries, all feeds.
+    #[instrument(skip_all)]
+    pub async fn entry_count(&self) -> StoreResult<i64> {
+        sqlite::entries::count(&self.pool).await
+    }
+
+    /// Close the connections, waiting for queries in flight. Optional: they
+    /// also close when the last clone is dropped.
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 }

@@ -1,0 +1,49 @@
+//! The one error type at the store's boundary.
+
+use tributary_model::FeedId;
+
+/// Storage failures.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The named feed, subscription, entry or user does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The database URL is not one this build can open.
+    #[error("invalid database URL {url:?}: {reason}")]
+    BadUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The directory of the database file could not be created.
+    #[error("cannot create the database directory {path}: {source}")]
+    Io {
+        /// The directory.
+        path: String,
+        /// Why it could not be created.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Storing one entry of a fetch failed (the whole fetch was rolled back).
+    #[error("storing entry {key:?} of feed {feed} failed: {source}")]
+    Entry {
+        /// The feed being stored.
+        feed: FeedId,
+        /// The entry's identity key.
+        key: String,
+        /// What the database said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Any other database failure.
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Result of every store operation.
+pub type StoreResult<T> = Result<T, StoreError>;

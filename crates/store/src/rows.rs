@@ -1,0 +1,171 @@
+//! Row wrappers: decode SQLite rows into `tributary-model` types, so the
+//! model crate never depends on sqlx.
+//!
+//! Queries select columns under fixed aliases (`feed_*`, `entry_*`), given
+//! by the `feed_columns!`/`entry_columns!` macros, and the wrappers read
+//! those aliases. Anything the database holds that does not decode (a bad
+//! timestamp, bad JSON, an unknown status) is a `ColumnDecode` error naming
+//! the column, never a panic.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, Row};
+use tributary_model::{Entry, EntryId, Feed, FeedId, FeedStatus, RiverItem, Source, Subscription};
+
+use crate::time;
+
+/// The feed columns every feed query selects, from `feeds f`.
+macro_rules! feed_columns {
+    () => {
+        "f.id AS feed_id, f.url AS feed_url, \
+         (SELECT json_group_array(p.url ORDER BY p.moved_at, p.id) \
+            FROM feed_previous_urls p WHERE p.feed_id = f.id) AS feed_previous_urls, \
+         f.title AS feed_title, f.site_url AS feed_site_url, \
+         f.description AS feed_description, f.status AS feed_status, \
+         f.last_error AS feed_last_error, f.last_error_code AS feed_last_error_code, \
+         f.error_count AS feed_error_count, f.etag AS feed_etag, \
+         f.last_modified AS feed_last_modified, f.last_fetched_at AS feed_last_fetched_at, \
+         f.next_fetch_at AS feed_next_fetch_at"
+    };
+}
+pub(crate) use feed_columns;
+
+/// The entry columns every entry query selects, from `entries e`.
+macro_rules! entry_columns {
+    () => {
+        "e.id AS entry_id, e.feed_id AS entry_feed_id, e.key AS entry_key, \
+         e.guid AS entry_guid, e.url AS entry_url, e.canonical_url AS entry_canonical_url, \
+         e.title AS entry_title, e.author AS entry_author, \
+         e.content_html AS entry_content_html, e.summary_html AS entry_summary_html, \
+         e.excerpt AS entry_excerpt, e.published AS entry_published, \
+         e.updated AS entry_updated, e.enclosures AS entry_enclosures, \
+         e.categories AS entry_categories"
+    };
+}
+pub(crate) use entry_columns;
+
+fn decode_error(
+    column: &str,
+    source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: source.into(),
+    }
+}
+
+fn time_col(row: &SqliteRow, column: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+    let s: String = row.try_get(column)?;
+    time::from_db(&s).map_err(|e| decode_error(column, e))
+}
+
+fn opt_time_col(row: &SqliteRow, column: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let s: Option<String> = row.try_get(column)?;
+    s.map(|s| time::from_db(&s).map_err(|e| decode_error(column, e)))
+        .transpose()
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(
+    row: &SqliteRow,
+    column: &str,
+) -> Result<T, sqlx::Error> {
+    let s: String = row.try_get(column)?;
+    serde_json::from_str(&s).map_err(|e| decode_error(column, e))
+}
+
+fn decode_feed(row: &SqliteRow) -> Result<Feed, sqlx::Error> {
+    let status: String = row.try_get("feed_status")?;
+    Ok(Feed {
+        id: FeedId(row.try_get("feed_id")?),
+        url: row.try_get("feed_url")?,
+        previous_urls: json_col(row, "feed_previous_urls")?,
+        title: row.try_get("feed_title")?,
+        site_url: row.try_get("feed_site_url")?,
+        description: row.try_get("feed_description")?,
+        status: FeedStatus::from_str(&status).map_err(|e| decode_error("feed_status", e))?,
+        last_error: row.try_get("feed_last_error")?,
+        last_error_code: row.try_get("feed_last_error_code")?,
+        error_count: row.try_get("feed_error_count")?,
+        etag: row.try_get("feed_etag")?,
+        last_modified: row.try_get("feed_last_modified")?,
+        last_fetched_at: opt_time_col(row, "feed_last_fetched_at")?,
+        next_fetch_at: opt_time_col(row, "feed_next_fetch_at")?,
+    })
+}
+
+fn decode_entry(row: &SqliteRow) -> Result<Entry, sqlx::Error> {
+    Ok(Entry {
+        id: EntryId(row.try_get("entry_id")?),
+        feed_id: FeedId(row.try_get("entry_feed_id")?),
+        key: row.try_get("entry_key")?,
+        guid: row.try_get("entry_guid")?,
+        url: row.try_get("entry_url")?,
+        canonical_url: row.try_get("entry_canonical_url")?,
+        title: row.try_get("entry_title")?,
+        author: row.try_get("entry_author")?,
+        content_html: row.try_get("entry_content_html")?,
+        summary_html: row.try_get("entry_summary_html")?,
+        excerpt: row.try_get("entry_excerpt")?,
+        published: time_col(row, "entry_published")?,
+        updated: opt_time_col(row, "entry_updated")?,
+        enclosures: json_col(row, "entry_enclosures")?,
+        categories: json_col(row, "entry_categories")?,
+    })
+}
+
+/// A feed, from [`feed_columns!`].
+pub(crate) struct FeedRow(pub Feed);
+
+impl<'r> FromRow<'r, SqliteRow> for FeedRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        decode_feed(row).map(FeedRow)
+    }
+}
+
+/// An entry, from [`entry_columns!`].
+pub(crate) struct EntryRow(pub Entry);
+
+impl<'r> FromRow<'r, SqliteRow> for EntryRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        decode_entry(row).map(EntryRow)
+    }
+}
+
+/// A subscription: [`feed_columns!`] plus `title_override`,
+/// `category_path` and `entry_count`.
+pub(crate) struct SubscriptionRow(pub Subscription);
+
+impl<'r> FromRow<'r, SqliteRow> for SubscriptionRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        Ok(SubscriptionRow(Subscription {
+            feed: decode_feed(row)?,
+            title_override: row.try_get("title_override")?,
+            category: row.try_get("category_path")?,
+            entry_count: row.try_get("entry_count")?,
+        }))
+    }
+}
+
+/// A river item: [`entry_columns!`] plus `source_title`, `source_url`,
+/// `source_site_url`, `read` and `starred`.
+pub(crate) struct RiverRow(pub RiverItem);
+
+impl<'r> FromRow<'r, SqliteRow> for RiverRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        let entry = decode_entry(row)?;
+        let source = Source {
+            feed_id: entry.feed_id,
+            title: row.try_get("source_title")?,
+            feed_url: row.try_get("source_url")?,
+            site_url: row.try_get("source_site_url")?,
+        };
+        Ok(RiverRow(RiverItem {
+            entry,
+            source,
+            read: row.try_get("read")?,
+            starred: row.try_get("starred")?,
+        }))
+    }
+}

@@ -1,0 +1,182 @@
+//! Feed lookups, the fetch queue, and the fetch outcomes that touch only the feed row.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
+use tributary_model::{Feed, FeedId};
+
+use crate::rows::{feed_columns, FeedRow};
+use crate::{time, FeedSelector, FetchFailure, StoreError, StoreResult};
+
+/// The feed whose current URL, or else one of whose previous URLs, is `url`.
+pub(crate) async fn find_id<'e>(
+    ex: impl SqliteExecutor<'e>,
+    url: &str,
+) -> Result<Option<FeedId>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT COALESCE((SELECT id FROM feeds WHERE url = ?1), \
+                         (SELECT feed_id FROM feed_previous_urls WHERE url = ?1))",
+    )
+    .bind(url)
+    .fetch_one(ex)
+    .await?;
+    Ok(id.map(FeedId))
+}
+
+/// One feed by id.
+pub(crate) async fn by_id<'e>(
+    ex: impl SqliteExecutor<'e>,
+    id: FeedId,
+) -> Result<Option<Feed>, sqlx::Error> {
+    let row: Option<FeedRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        feed_columns!(),
+        " FROM feeds f WHERE f.id = ?"
+    ))
+    .bind(id.0)
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.map(|r| r.0))
+}
+
+pub(crate) async fn to_fetch(pool: &SqlitePool, selector: &FeedSelector) -> StoreResult<Vec<Feed>> {
+    let rows: Vec<FeedRow> = match selector {
+        FeedSelector::Due(now) => {
+            // NULL next_fetch_at (never fetched) sorts first: those are due now.
+            sqlx::query_as(concat!(
+                "SELECT ",
+                feed_columns!(),
+                " FROM feeds f WHERE f.status <> 'disabled' \
+                   AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= ?) \
+                 ORDER BY f.next_fetch_at, f.id"
+            ))
+            .bind(time::to_db(*now))
+            .fetch_all(pool)
+            .await?
+        }
+        FeedSelector::All => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                feed_columns!(),
+                " FROM feeds f WHERE f.status <> 'disabled' ORDER BY f.next_fetch_at, f.id"
+            ))
+            .fetch_all(pool)
+            .await?
+        }
+        FeedSelector::Urls(urls) => {
+            // One indexed lookup per URL keeps the caller's order; a feed
+            // named twice (old and new URL) is listed once.
+            let mut conn = pool.acquire().await?;
+            let mut seen = HashSet::new();
+            let mut feeds = Vec::new();
+            for url in urls {
+                if let Some(id) = find_id(&mut *conn, url).await? {
+                    if seen.insert(id) {
+                        if let Some(feed) = by_id(&mut *conn, id).await? {
+                            feeds.push(feed);
+                        }
+                    }
+                }
+            }
+            return Ok(feeds);
+        }
+    };
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+pub(crate) async fn record_not_modified(
+    pool: &SqlitePool,
+    feed: FeedId,
+    fetched_at: DateTime<Utc>,
+    next_fetch_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE feeds SET last_fetched_at = ?, next_fetch_at = ?, status = 'ok', \
+                error_count = 0, last_error = NULL, last_error_code = NULL \
+          WHERE id = ?",
+    )
+    .bind(time::to_db(fetched_at))
+    .bind(time::to_db(next_fetch_at))
+    .bind(feed.0)
+    .execute(pool)
+    .await?;
+    require_feed(done.rows_affected(), feed)
+}
+
+pub(crate) async fn record_failure(
+    pool: &SqlitePool,
+    feed: FeedId,
+    failure: &FetchFailure,
+) -> StoreResult<()> {
+    let status = if failure.disable { "disabled" } else { "error" };
+    let done = sqlx::query(
+        "UPDATE feeds SET last_error = ?, last_error_code = ?, error_count = error_count + 1, \
+                last_fetched_at = ?, next_fetch_at = ?, status = ? \
+          WHERE id = ?",
+    )
+    .bind(&failure.message)
+    .bind(&failure.code)
+    .bind(time::to_db(failure.fetched_at))
+    .bind(time::to_db(failure.next_fetch_at))
+    .bind(status)
+    .bind(feed.0)
+    .execute(pool)
+    .await?;
+    require_feed(done.rows_affected(), feed)
+}
+
+/// `NotFound` when an update by feed id touched nothing.
+pub(crate) fn require_feed(rows_affected: u64, feed: FeedId) -> StoreResult<()> {
+    if rows_affected == 0 {
+        Err(StoreError::NotFound(format!("feed {feed}")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Move `feed` from `current` to `new_url`, keeping `current` as a previous URL.
+///
+/// When another feed already answers to `new_url` (as its current or a
+/// previous URL) the move is not applied: merging two feeds' entries and
+/// subscriptions is a decision for a person, and a URL must keep leading to
+/// one feed. A warning is logged and `false` returned.
+pub(crate) async fn apply_move(
+    conn: &mut SqliteConnection,
+    feed: FeedId,
+    current: &str,
+    new_url: &str,
+    moved_at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    if let Some(other) = find_id(&mut *conn, new_url).await? {
+        if other != feed {
+            tracing::warn!(
+                feed.id = %feed, feed.url = current, moved_to = new_url, other.id = %other,
+                "feed moved to a URL another feed already has; keeping its old URL"
+            );
+            return Ok(false);
+        }
+    }
+    // Moving back to an earlier URL: it is current again, not previous.
+    sqlx::query("DELETE FROM feed_previous_urls WHERE feed_id = ? AND url = ?")
+        .bind(feed.0)
+        .bind(new_url)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO feed_previous_urls (feed_id, url, moved_at) VALUES (?, ?, ?) \
+         ON CONFLICT (url) DO NOTHING",
+    )
+    .bind(feed.0)
+    .bind(current)
+    .bind(time::to_db(moved_at))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE feeds SET url = ? WHERE id = ?")
+        .bind(new_url)
+        .bind(feed.0)
+        .execute(&mut *conn)
+        .await?;
+    tracing::info!(feed.id = %feed, from = current, to = new_url, "feed moved");
+    Ok(true)
+}
