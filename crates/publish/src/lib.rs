@@ -1,5 +1,26 @@
 //! Outputs shared by the CLI and the web: digests of a river of entries in
 //! text, HTML, Atom, RSS and JSON Feed 1.1, and OPML export.
+//!
+//! Everything here is pure: values in, a `String` out. The caller (CLI or web)
+//! decides where the output goes.
+//!
+//! ```
+//! use chrono::Utc;
+//! use tributary_publish::digest::{render, DigestOptions, Format};
+//!
+//! let opts = DigestOptions {
+//!     title: "Tributary river".into(),
+//!     link: None,
+//!     generated_at: Utc::now(),
+//! };
+//! // An empty river gives an empty text digest…
+//! assert_eq!(render(&[], Format::Text, &opts), "");
+//! // …but still a well-formed Atom feed.
+//! assert!(render(&[], Format::Atom, &opts).contains("<feed"));
+//! ```
 
 pub mod digest;
+mod error;
 pub mod opml;
+
+pub use error::PublishError;

@@ -1,0 +1,220 @@
+//! The HTML digest: one self-contained page (inline CSS, no scripts, no
+//! external assets, dark mode through `prefers-color-scheme`).
+//!
+//! The page is rendered by minijinja from `templates/digest.html`, compiled
+//! into the crate. The template's `.html` name turns auto-escaping on, so
+//! every value (titles, excerpts, names, URLs in attributes) is escaped;
+//! nothing is marked safe. Only http(s) URLs become links.
+
+use std::fmt::Write as _;
+
+use minijinja::{AutoEscape, Environment, Error, Output, State, Value};
+use serde::Serialize;
+
+use super::{is_web_url, non_empty, one_line, rfc3339, DigestEntry, DigestOptions};
+use crate::PublishError;
+
+const TEMPLATE_NAME: &str = "digest.html";
+const TEMPLATE: &str = include_str!("templates/digest.html");
+
+#[derive(Serialize)]
+struct Page<'a> {
+    title: &'a str,
+    link: Option<&'a str>,
+    generated_iso: String,
+    generated_human: String,
+    entries: Vec<PageEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct PageEntry<'a> {
+    title: String,
+    url: Option<&'a str>,
+    date_iso: String,
+    date_human: String,
+    sources: Vec<PageSource<'a>>,
+    excerpt: &'a str,
+}
+
+#[derive(Serialize)]
+struct PageSource<'a> {
+    name: String,
+    url: Option<&'a str>,
+}
+
+/// Human-readable date shown next to each entry.
+const HUMAN_DATE: &str = "%Y-%m-%d %H:%M UTC";
+
+/// Renders entries as an HTML page.
+pub(super) fn render(
+    entries: &[DigestEntry<'_>],
+    opts: &DigestOptions,
+) -> Result<String, PublishError> {
+    let page = Page {
+        title: &opts.title,
+        link: opts.link.as_deref().filter(|l| is_web_url(l)),
+        generated_iso: rfc3339(opts.generated_at),
+        generated_human: opts.generated_at.format(HUMAN_DATE).to_string(),
+        entries: entries.iter().map(page_entry).collect(),
+    };
+    let mut env = Environment::new();
+    env.set_formatter(escape_formatter);
+    env.add_template(TEMPLATE_NAME, TEMPLATE)?;
+    let mut html = env.get_template(TEMPLATE_NAME)?.render(page)?;
+    html.push('\n');
+    Ok(html)
+}
+
+/// minijinja's HTML escaping also turns `/` into `/`, which is valid but
+/// makes every URL in the page unreadable in the source. Escaping `& < > " '`
+/// is enough for text and for the double-quoted attributes of the template,
+/// so strings get exactly that; everything else goes to the default.
+fn escape_formatter(
+    out: &mut Output<'_>,
+    state: &State<'_, '_>,
+    value: &Value,
+) -> Result<(), Error> {
+    match value.as_str() {
+        Some(s) if state.auto_escape() == AutoEscape::Html && !value.is_safe() => {
+            for c in s.chars() {
+                match c {
+                    '&' => out.write_str("&amp;")?,
+                    '<' => out.write_str("&lt;")?,
+                    '>' => out.write_str("&gt;")?,
+                    '"' => out.write_str("&quot;")?,
+                    '\'' => out.write_str("&#39;")?,
+                    c => out.write_char(c)?,
+                }
+            }
+            Ok(())
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
+fn page_entry<'a>(entry: &DigestEntry<'a>) -> PageEntry<'a> {
+    let e = &entry.item.entry;
+    PageEntry {
+        title: one_line(&e.title),
+        url: link_of(entry),
+        date_iso: rfc3339(e.published),
+        date_human: e.published.format(HUMAN_DATE).to_string(),
+        sources: entry
+            .sources
+            .iter()
+            .map(|s| PageSource {
+                name: one_line(&s.title),
+                url: non_empty(s.site_url.as_deref())
+                    .filter(|u| is_web_url(u))
+                    .or_else(|| Some(s.feed_url.as_str()).filter(|u| is_web_url(u))),
+            })
+            .collect(),
+        excerpt: e.excerpt.trim(),
+    }
+}
+
+/// The entry's link when it is safe to put in an `href`.
+fn link_of<'a>(entry: &DigestEntry<'a>) -> Option<&'a str> {
+    let e = &entry.item.entry;
+    let s = &entry.item.source;
+    // Same fallback order as `DigestEntry::link`, spelled out so the borrow
+    // is tied to the item, not to the `DigestEntry`.
+    non_empty(e.url.as_deref())
+        .or_else(|| non_empty(s.site_url.as_deref()))
+        .or_else(|| non_empty(Some(s.feed_url.as_str())))
+        .map(str::trim)
+        .filter(|u| is_web_url(u))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::{item, source};
+    use super::super::{render as render_digest, Format};
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn opts() -> DigestOptions {
+        DigestOptions {
+            title: "River <&> \"digest\"".into(),
+            link: Some("https://river.example/?a=1&b=2".into()),
+            generated_at: Utc.with_ymd_and_hms(2024, 5, 2, 8, 30, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn page_is_self_contained() {
+        let a = source(1, "A");
+        let html = render_digest(
+            &[item(1, &a, "T", Some("https://x.example/"))],
+            Format::Html,
+            &opts(),
+        );
+        assert!(html.starts_with("<!doctype html>\n"));
+        assert!(html.contains(r#"<meta charset="utf-8">"#));
+        assert!(html.contains(r#"name="viewport""#));
+        assert!(html.contains("prefers-color-scheme: dark"));
+        assert!(!html.contains("<script"));
+        assert!(!html.contains("<link"));
+        assert!(!html.contains("src="));
+        assert!(
+            html.contains("<h1>River &lt;&amp;&gt; &quot;digest&quot;</h1>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<time datetime="2024-05-01T11:00:00Z">2024-05-01 11:00 UTC</time>"#),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn titles_excerpts_and_urls_are_escaped() {
+        let a = source(1, "Tom & <Jerry>");
+        let mut it = item(1, &a, "a < b & c", Some("https://x.example/?q=1&r=\"2\""));
+        it.entry.excerpt = "<script>alert('x')</script> & more".into();
+        let html = render_digest(&[it], Format::Html, &opts());
+        assert!(html.contains("a &lt; b &amp; c</a></h2>"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("Tom &amp; &lt;Jerry&gt;"), "{html}");
+        assert!(
+            html.contains(r#"href="https://x.example/?q=1&amp;r=&quot;2&quot;""#),
+            "{html}"
+        );
+        assert!(html.contains(">Continue reading</a>"));
+    }
+
+    #[test]
+    fn unsafe_urls_are_not_links() {
+        let mut a = source(1, "A");
+        a.site_url = Some("javascript:alert(1)".into());
+        a.feed_url = "javascript:alert(2)".into();
+        let it = item(1, &a, "T", Some("javascript:alert(3)"));
+        let html = render_digest(&[it], Format::Html, &opts());
+        assert!(!html.contains("javascript"), "{html}");
+        assert!(html.contains("<h2>T</h2>"), "{html}");
+        assert!(html.contains("Continue reading at A"), "{html}");
+    }
+
+    #[test]
+    fn collapsed_sources_each_link_to_their_site() {
+        let a = source(1, "Alpha");
+        let b = source(2, "Beta");
+        let items = [
+            item(1, &a, "Shared", Some("https://x.example/1")),
+            item(2, &b, "Shared", Some("https://x.example/1")),
+        ];
+        let html = render_digest(&items, Format::Html, &opts());
+        assert_eq!(html.matches("<article>").count(), 1);
+        assert!(html.contains(r#"<a href="https://feed1.example/">Alpha</a>, <a href="https://feed2.example/">Beta</a>"#), "{html}");
+    }
+
+    #[test]
+    fn empty_river_says_so() {
+        let html = render_digest(&[], Format::Html, &opts());
+        assert!(html.contains("Nothing new."));
+        assert!(!html.contains("<article>"));
+    }
+}
