@@ -10,8 +10,14 @@
 //! Also here because they are pure document → data functions:
 //! [`opml`] (subscription lists) and [`discover`] (feed links in an HTML page).
 
+mod date;
+mod decode;
 pub mod discover;
+mod extras;
+mod json;
+mod map;
 pub mod opml;
+mod sniff;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -139,7 +145,174 @@ impl ParseError {
 }
 
 /// Parse one feed document.
+///
+/// The bytes are decoded (BOM, then the `charset` of `opts.content_type`,
+/// then the XML declaration, else UTF-8), repaired where real feeds are
+/// commonly broken, and parsed as JSON Feed when they start with `{`, else
+/// as XML. A truncated or otherwise malformed XML feed still yields the
+/// entries before the damage when at least one complete entry precedes it.
+///
+/// ```
+/// let xml = br#"<rss version="2.0"><channel><title>T</title>
+///   <item><title>Hello</title><link>https://example.com/1</link></item>
+/// </channel></rss>"#;
+/// let feed = tributary_parse::parse(xml, &Default::default()).unwrap();
+/// assert_eq!(feed.entries[0].link.as_deref(), Some("https://example.com/1"));
+/// ```
 pub fn parse(bytes: &[u8], opts: &ParseOptions<'_>) -> Result<ParsedFeed, ParseError> {
-    let _ = (bytes, opts);
-    todo!("parse helper implements this")
+    let text = decode::decode(bytes, opts.content_type);
+    if text.trim().is_empty() {
+        return Err(ParseError::Empty);
+    }
+    match text.as_bytes()[0] {
+        b'{' | b'[' => json::parse(&text, opts.url),
+        b'<' => parse_xml(&text, opts),
+        _ if discover::looks_like_html(text.as_bytes()) => {
+            Err(ParseError::NotAFeed("an HTML page".into()))
+        }
+        _ => Err(ParseError::NotAFeed(
+            "plain text, neither XML nor JSON".into(),
+        )),
+    }
 }
+
+/// XML path: repair, identify the root, let feed-rs parse, map.
+fn parse_xml(text: &str, opts: &ParseOptions<'_>) -> Result<ParsedFeed, ParseError> {
+    let repaired = decode::repair(text);
+    let root = sniff::root(&repaired)?;
+    let (format, rewrite_version) = match (root.local.as_str(), root.version.as_deref()) {
+        ("rss", Some("0.91" | "0.92")) => (FeedFormat::Rss0, false),
+        ("rss", Some(v)) if v.starts_with("0.9") => (FeedFormat::Rss0, true),
+        ("rss", Some("2.0")) => (FeedFormat::Rss2, false),
+        ("rss", _) => (FeedFormat::Rss2, true),
+        ("RDF", _) => (FeedFormat::Rss1, false),
+        ("feed" | "entry", _) => (FeedFormat::Atom, false),
+        ("opml", _) => return Err(ParseError::NotAFeed("an OPML subscription list".into())),
+        _ => {
+            return Err(ParseError::NotAFeed(format!(
+                "an XML document whose root element is <{}>",
+                root.qname
+            )))
+        }
+    };
+    // feed-rs only accepts RSS versions 0.91, 0.92 and 2.0; other version
+    // strings ("0.94", "2.00", none) are read as RSS 2.0, which is a superset.
+    let is_atom03 = root.local == "feed"
+        && (root.version.as_deref().is_some_and(|v| v.starts_with("0."))
+            || repaired.contains(ATOM03_NS));
+    let xml = if rewrite_version {
+        std::borrow::Cow::Owned(with_rss_version(&repaired, &root))
+    } else if is_atom03 {
+        std::borrow::Cow::Owned(atom03_as_atom10(&repaired))
+    } else {
+        repaired
+    };
+    match run_feed_rs(&xml, opts) {
+        Ok(feed) => Ok(map::map_feed(feed, format, &xml, opts.url)),
+        Err(err) => {
+            // Salvage the complete entries before the first syntax error.
+            if let Some(truncated) = truncate_before_error(&xml, &root) {
+                if let Ok(feed) = run_feed_rs(&truncated, opts) {
+                    if !feed.entries.is_empty() {
+                        return Ok(map::map_feed(feed, format, &truncated, opts.url));
+                    }
+                }
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Parse with feed-rs configured for us: no generated ids (ours must be the
+/// document's own), no sanitizing (normalize does it), our lenient dates.
+fn run_feed_rs(xml: &str, opts: &ParseOptions<'_>) -> Result<feed_rs::model::Feed, ParseError> {
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(opts.url.map(Url::as_str))
+        .id_generator(|_, _, _| String::new())
+        .sanitize_content(false)
+        .timestamp_parser(date::parse_date)
+        .build();
+    parser.parse(xml.as_bytes()).map_err(|e| {
+        use feed_rs::parser::{ParseErrorKind, ParseFeedError};
+        match e {
+            ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
+                ParseError::NotAFeed("an XML document without a feed channel".into())
+            }
+            ParseFeedError::JsonSerde(e) => ParseError::Json(e.to_string()),
+            other => ParseError::Xml(match sniff::first_error(xml) {
+                Some((pos, msg)) => format!("{msg} at byte {pos}"),
+                None => other.to_string(),
+            }),
+        }
+    })
+}
+
+const ATOM03_NS: &str = "http://purl.org/atom/ns#";
+
+/// Atom 0.3 rewritten as Atom 1.0, which feed-rs reads: the namespace, the
+/// renamed elements (`issued`, `modified`, `tagline`) and the MIME-type
+/// values 0.3 used for text constructs.
+fn atom03_as_atom10(xml: &str) -> String {
+    const RENAMES: &[(&str, &str)] = &[
+        (ATOM03_NS, "http://www.w3.org/2005/Atom"),
+        ("<issued>", "<published>"),
+        ("</issued>", "</published>"),
+        ("<modified>", "<updated>"),
+        ("</modified>", "</updated>"),
+        ("<tagline", "<subtitle"),
+        ("</tagline>", "</subtitle>"),
+        (" type=\"text/plain\"", " type=\"text\""),
+        (" type=\"application/xhtml+xml\"", " type=\"xhtml\""),
+    ];
+    RENAMES
+        .iter()
+        .fold(xml.to_string(), |doc, (from, to)| doc.replace(from, to))
+}
+
+/// The document with the root start tag's `version` set to "2.0".
+fn with_rss_version(xml: &str, root: &sniff::Root) -> String {
+    let tag = xml.get(root.tag_start..root.tag_end).unwrap_or_default();
+    let mut new_tag = format!("<{}", root.qname);
+    let mut reader = quick_xml::Reader::from_str(tag);
+    if let Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) =
+        reader.read_event()
+    {
+        for attr in e.attributes().flatten() {
+            if attr.key.as_ref() != b"version" {
+                new_tag.push(' ');
+                new_tag.push_str(&String::from_utf8_lossy(attr.key.as_ref()));
+                new_tag.push_str("=\"");
+                new_tag.push_str(&String::from_utf8_lossy(&attr.value).replace('"', "&quot;"));
+                new_tag.push('"');
+            }
+        }
+    }
+    new_tag.push_str(" version=\"2.0\">");
+    let mut out = String::with_capacity(xml.len() + 16);
+    out.push_str(xml.get(..root.tag_start).unwrap_or_default());
+    out.push_str(&new_tag);
+    out.push_str(xml.get(root.tag_end..).unwrap_or_default());
+    out
+}
+
+/// The document cut after the last complete item/entry before the first
+/// syntax error, with the root (and RSS channel) closed again.
+fn truncate_before_error(xml: &str, root: &sniff::Root) -> Option<String> {
+    // quick-xml does not flag a document that simply stops: then the
+    // damage is at the end.
+    let error_at = sniff::first_error(xml).map_or(xml.len(), |(at, _)| at);
+    let head = xml.get(..error_at.min(xml.len()))?;
+    let close = ["</item>", "</entry>"]
+        .iter()
+        .filter_map(|tag| head.rfind(tag).map(|i| i + tag.len()))
+        .max()?;
+    let mut out = xml[..close].to_string();
+    if root.local == "rss" {
+        out.push_str("</channel>");
+    }
+    out.push_str(&format!("</{}>", root.qname));
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests;

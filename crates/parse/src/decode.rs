@@ -1,0 +1,381 @@
+//! Bytes → UTF-8 text, and the textual repairs that real feeds need before
+//! an XML parser will accept them.
+//!
+//! Encoding precedence follows RFC 7303 and WHATWG: a byte-order mark wins,
+//! then the HTTP `charset`, then the XML declaration's `encoding`, else UTF-8.
+//! Labels are resolved by `encoding_rs`, so `ISO-8859-1` decodes as
+//! windows-1252 exactly as browsers do. Invalid byte sequences become U+FFFD
+//! instead of failing the whole feed.
+
+use std::borrow::Cow;
+
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+
+/// Decode `bytes` to a UTF-8 string and make the document self-consistent:
+/// leading BOM/white space removed and the XML declaration rewritten to say
+/// UTF-8 (the downstream XML parser would otherwise re-decode it).
+pub(crate) fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
+    let (encoding, body) = detect(bytes, content_type);
+    let (text, _had_errors) = encoding.decode_without_bom_handling(body);
+    let text = text.trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace());
+    rewrite_declaration(text)
+}
+
+/// The encoding to use and the bytes to decode with it (BOM stripped).
+fn detect<'a>(bytes: &'a [u8], content_type: Option<&str>) -> (&'static Encoding, &'a [u8]) {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        return (encoding, &bytes[bom_len..]);
+    }
+    // UTF-16 without a BOM: "<?" encoded in two bytes per character.
+    if bytes.starts_with(&[b'<', 0, b'?', 0]) {
+        return (UTF_16LE, bytes);
+    }
+    if bytes.starts_with(&[0, b'<', 0, b'?']) {
+        return (UTF_16BE, bytes);
+    }
+    let usable = |encoding: &'static Encoding| -> bool {
+        // A UTF-16 label on a document that is visibly ASCII-compatible
+        // is a lie (the bytes were transcoded somewhere); the "replacement"
+        // encoding would destroy the document.
+        if encoding == UTF_16LE || encoding == UTF_16BE {
+            return bytes.iter().take(64).any(|&b| b == 0);
+        }
+        encoding != encoding_rs::REPLACEMENT
+    };
+    if let Some(label) = content_type.and_then(charset_param) {
+        if let Some(encoding) = Encoding::for_label(label.as_bytes()).filter(|e| usable(e)) {
+            return (encoding, bytes);
+        }
+    }
+    if let Some(label) = declared_encoding(bytes) {
+        if let Some(encoding) = Encoding::for_label(label.as_bytes()).filter(|e| usable(e)) {
+            return (encoding, bytes);
+        }
+    }
+    (UTF_8, bytes)
+}
+
+/// The `charset` parameter of a `Content-Type` header value.
+pub(crate) fn charset_param(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case("charset") {
+            return None;
+        }
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+        (!value.is_empty()).then(|| value.to_string())
+    })
+}
+
+/// The `encoding` pseudo-attribute of an XML declaration at the start of `bytes`.
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+    let head = &bytes[start..];
+    if !head.starts_with(b"<?xml") {
+        return None;
+    }
+    let end = head.windows(2).take(1024).position(|w| w == b"?>")?;
+    let decl = std::str::from_utf8(&head[..end]).ok()?;
+    pseudo_attr(decl, "encoding").map(str::to_string)
+}
+
+/// Value of `name="..."` (or single-quoted) inside an XML declaration.
+fn pseudo_attr<'a>(decl: &'a str, name: &str) -> Option<&'a str> {
+    let mut rest = decl;
+    while let Some(pos) = rest.find(name) {
+        let after = rest[pos + name.len()..].trim_start();
+        if let Some(after_eq) = after.strip_prefix('=') {
+            let after_eq = after_eq.trim_start();
+            let quote = after_eq.chars().next()?;
+            if quote == '"' || quote == '\'' {
+                let value = &after_eq[1..];
+                let close = value.find(quote)?;
+                return Some(value[..close].trim());
+            }
+        }
+        rest = &rest[pos + name.len()..];
+    }
+    None
+}
+
+/// Replace the XML declaration (if any) by one that announces UTF-8.
+fn rewrite_declaration(text: &str) -> String {
+    let is_decl = text.starts_with("<?xml")
+        && text[5..].starts_with(|c: char| c.is_ascii_whitespace() || c == '?');
+    if is_decl {
+        if let Some(end) = text.find("?>") {
+            let mut out = String::with_capacity(text.len());
+            out.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+            out.push_str(&text[end + 2..]);
+            return out;
+        }
+    }
+    text.to_string()
+}
+
+/// Make XML text acceptable to a strict parser without losing content:
+///
+/// - HTML named entities (`&nbsp;`, `&eacute;` …, the full HTML5 table)
+///   become numeric character references, since XML only predefines five;
+/// - an `&` that does not start a reference becomes `&amp;`;
+/// - numeric references to characters XML forbids are dropped;
+/// - C0 control characters other than tab, LF and CR are dropped.
+///
+/// CDATA sections, comments and the DOCTYPE are copied unchanged: their
+/// content is not parsed for references.
+pub(crate) fn repair(text: &str) -> Cow<'_, str> {
+    if !text
+        .bytes()
+        .any(|b| b == b'&' || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')))
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    let special =
+        |c: char| c == '<' || c == '&' || (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r'));
+    while let Some(pos) = rest.find(special) {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos..];
+        if rest.starts_with('<') {
+            let verbatim = verbatim_len(rest);
+            out.push_str(&rest[..verbatim]);
+            rest = &rest[verbatim..];
+        } else if rest.starts_with('&') {
+            let consumed = repair_reference(rest, &mut out);
+            rest = &rest[consumed..];
+        } else {
+            // A forbidden control character (one byte in UTF-8): drop it.
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// Length of the markup at the start of `s` (which starts with `<`) that must
+/// be copied verbatim: a whole CDATA section, comment or DOCTYPE, else just `<`.
+fn verbatim_len(s: &str) -> usize {
+    let through = |open: &str, close: &str| -> Option<usize> {
+        if !s.starts_with(open) {
+            return None;
+        }
+        Some(
+            s[open.len()..]
+                .find(close)
+                .map_or(s.len(), |i| open.len() + i + close.len()),
+        )
+    };
+    if let Some(n) = through("<![CDATA[", "]]>").or_else(|| through("<!--", "-->")) {
+        return n;
+    }
+    if s.len() >= 9 && s.as_bytes()[..9].eq_ignore_ascii_case(b"<!DOCTYPE") {
+        // Skip to the closing '>' outside an internal subset `[...]`.
+        let mut depth = 0usize;
+        for (i, b) in s.bytes().enumerate() {
+            match b {
+                b'[' => depth += 1,
+                b']' => depth = depth.saturating_sub(1),
+                b'>' if depth == 0 => return i + 1,
+                _ => {}
+            }
+        }
+        return s.len();
+    }
+    1
+}
+
+/// Repair the reference at the start of `s` (which starts with `&`), append
+/// the result to `out` and return how many bytes of `s` were consumed.
+fn repair_reference(s: &str, out: &mut String) -> usize {
+    let body = &s[1..];
+    // Longest HTML entity name is 31 characters; numeric refs are shorter.
+    let Some(semi) = body.bytes().take(40).position(|b| b == b';') else {
+        out.push_str("&amp;");
+        return 1;
+    };
+    let name = &body[..semi];
+    let consumed = semi + 2;
+    if let Some(num) = name.strip_prefix('#') {
+        let value = match num.strip_prefix(['x', 'X']) {
+            Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                u32::from_str_radix(hex, 16).ok()
+            }
+            None if !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()) => num.parse().ok(),
+            _ => {
+                out.push_str("&amp;");
+                return 1;
+            }
+        };
+        // A valid number: keep it if XML allows the character, else drop it.
+        if value.and_then(char::from_u32).is_some_and(is_xml_char) {
+            out.push_str(&s[..consumed]);
+        }
+        return consumed;
+    }
+    let well_formed_name = name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !well_formed_name {
+        out.push_str("&amp;");
+        return 1;
+    }
+    if matches!(name, "amp" | "lt" | "gt" | "quot" | "apos") {
+        out.push_str(&s[..consumed]);
+        return consumed;
+    }
+    match html_entity(name) {
+        Some(value) => {
+            for c in value.chars() {
+                out.push_str(&format!("&#{};", u32::from(c)));
+            }
+            consumed
+        }
+        None => {
+            out.push_str("&amp;");
+            1
+        }
+    }
+}
+
+/// The characters of an HTML5 named entity (without `&` and `;`).
+fn html_entity(name: &str) -> Option<&'static str> {
+    let table = &html_escape::NAMED_ENTITIES;
+    table
+        .binary_search_by(|(entity, _)| (*entity).cmp(name.as_bytes()))
+        .ok()
+        .map(|i| table[i].1)
+}
+
+/// Whether XML 1.0 allows `c` in a document (§2.2 Char).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_1252_declared_in_xml() {
+        let doc = b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><t>caf\xe9</t>";
+        assert_eq!(
+            decode(doc, None),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><t>caf\u{e9}</t>"
+        );
+    }
+
+    #[test]
+    fn iso_8859_1_decodes_as_windows_1252() {
+        // 0x80 is the euro sign in windows-1252, a C1 control in real Latin-1.
+        let doc = b"<?xml version='1.0' encoding='ISO-8859-1'?><t>\x80 caf\xe9</t>";
+        assert!(decode(doc, None).ends_with("<t>\u{20ac} caf\u{e9}</t>"));
+    }
+
+    #[test]
+    fn http_charset_overrides_declaration() {
+        let doc = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><t>café</t>".as_bytes();
+        let text = decode(doc, Some("application/rss+xml; charset=\"UTF-8\""));
+        assert!(text.ends_with("<t>café</t>"), "{text}");
+        // Without the header the declaration is believed and the UTF-8 is mis-decoded.
+        assert!(!decode(doc, None).ends_with("<t>café</t>"));
+    }
+
+    #[test]
+    fn utf16_with_bom() {
+        let src = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><t>é</t>";
+        let mut le = vec![0xff, 0xfe];
+        le.extend(src.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut be = vec![0xfe, 0xff];
+        be.extend(src.encode_utf16().flat_map(u16::to_be_bytes));
+        for bytes in [le, be] {
+            assert_eq!(
+                decode(&bytes, None),
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><t>é</t>"
+            );
+        }
+    }
+
+    #[test]
+    fn utf16_without_bom_is_sniffed() {
+        let bytes: Vec<u8> = "<?xml version=\"1.0\"?><t>x</t>"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert!(decode(&bytes, None).ends_with("<t>x</t>"));
+    }
+
+    #[test]
+    fn utf8_bom_and_leading_blank_lines_removed() {
+        let doc = b"\xef\xbb\xbf\n\n  <?xml version=\"1.0\"?><t/>";
+        assert!(decode(doc, None).starts_with("<?xml"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_fatal() {
+        let doc = b"<t>ok \xff\xfe bad</t>";
+        assert_eq!(decode(doc, None), "<t>ok \u{fffd}\u{fffd} bad</t>");
+    }
+
+    #[test]
+    fn stylesheet_pi_is_not_mistaken_for_declaration() {
+        let doc = b"<?xml-stylesheet href=\"a.xsl\"?><t/>";
+        assert_eq!(decode(doc, None), "<?xml-stylesheet href=\"a.xsl\"?><t/>");
+    }
+
+    #[test]
+    fn charset_param_parsing() {
+        assert_eq!(
+            charset_param("text/xml; Charset='gb2312'").as_deref(),
+            Some("gb2312")
+        );
+        assert_eq!(charset_param("text/xml"), None);
+    }
+
+    #[test]
+    fn html_entities_become_numeric() {
+        assert_eq!(
+            repair("a&nbsp;b &raquo; &eacute;"),
+            "a&#160;b &#187; &#233;"
+        );
+    }
+
+    #[test]
+    fn predefined_and_numeric_entities_kept() {
+        let s = "&amp; &lt; &#233; &#xE9;";
+        assert_eq!(repair(s), s);
+    }
+
+    #[test]
+    fn bare_ampersands_escaped() {
+        assert_eq!(
+            repair("<a href=\"?a=1&b=2\">R&D & co &bogus;</a>"),
+            "<a href=\"?a=1&amp;b=2\">R&amp;D &amp; co &amp;bogus;</a>"
+        );
+    }
+
+    #[test]
+    fn control_characters_dropped_but_whitespace_kept() {
+        assert_eq!(repair("a\u{1}b\u{8}c\td\ne\rf"), "abc\td\ne\rf");
+    }
+
+    #[test]
+    fn forbidden_numeric_reference_dropped() {
+        assert_eq!(repair("a&#1;b&#x0;c"), "abc");
+    }
+
+    #[test]
+    fn cdata_and_comments_untouched() {
+        let s = "<![CDATA[R&D &nbsp; \u{1}]]><!-- & --><t>&</t>";
+        assert_eq!(
+            repair(s),
+            "<![CDATA[R&D &nbsp; \u{1}]]><!-- & --><t>&amp;</t>"
+        );
+    }
+
+    #[test]
+    fn unterminated_cdata_does_not_panic() {
+        assert_eq!(repair("<![CDATA[ & "), "<![CDATA[ & ");
+        assert_eq!(repair("&"), "&amp;");
+        assert_eq!(repair("&#"), "&amp;#");
+    }
+}
