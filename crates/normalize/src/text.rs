@@ -1,1 +1,393 @@
 //! Plain text and excerpts.
+//!
+//! [`html_to_text`] reads HTML with a real HTML parser (html5ever through
+//! `scraper`), so entities, comments, broken markup and `<script>` bodies are
+//! handled the way a browser would. [`excerpt`] cuts folded text at a word
+//! boundary within a budget counted in characters.
+
+use ego_tree::iter::Edge;
+use scraper::{Html, Node};
+
+/// Elements whose content is never text a reader should see.
+const HIDDEN: &[&str] = &[
+    "script", "style", "noscript", "template", "head", "title", "iframe", "object", "applet",
+    "embed", "select", "textarea", "button", "svg", "math",
+];
+
+/// Elements that start and end a paragraph (blank line around them).
+const PARAGRAPH: &[&str] = &[
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "figure",
+    "hr",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "aside",
+    "nav",
+    "main",
+    "details",
+    "address",
+];
+
+/// Elements that start and end a line.
+const LINE: &[&str] = &[
+    "br",
+    "div",
+    "li",
+    "tr",
+    "dt",
+    "dd",
+    "figcaption",
+    "summary",
+    "caption",
+    "picture",
+    "video",
+    "audio",
+];
+
+/// Elements separated from their neighbours by a space (table cells).
+const SPACED: &[&str] = &["td", "th", "img"];
+
+/// How much white space is owed before the next visible character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Gap {
+    None,
+    Space,
+    Line,
+    Paragraph,
+}
+
+/// Accumulates text, folding white space and collapsing breaks.
+struct TextSink {
+    out: String,
+    gap: Gap,
+}
+
+impl TextSink {
+    fn want(&mut self, gap: Gap) {
+        self.gap = self.gap.max(gap);
+    }
+
+    fn push_text(&mut self, text: &str) {
+        for c in text.chars() {
+            if c.is_whitespace() {
+                self.want(Gap::Space);
+                continue;
+            }
+            // Breaks are only owed between visible characters: nothing leads
+            // or trails the output.
+            if !self.out.is_empty() {
+                match self.gap {
+                    Gap::None => {}
+                    Gap::Space => self.out.push(' '),
+                    Gap::Line => self.out.push('\n'),
+                    Gap::Paragraph => self.out.push_str("\n\n"),
+                }
+            }
+            self.gap = Gap::None;
+            self.out.push(c);
+        }
+    }
+}
+
+/// Plain text of an HTML fragment.
+///
+/// Tags are stripped and entities decoded; the content of `script`, `style`,
+/// `noscript`, `template`, form controls, `svg`/`math` and embedded frames is
+/// dropped. Block elements become line breaks (`div`, `li`, `br`, `tr` …) or
+/// blank lines (`p`, headings, `blockquote`, lists, tables …), table cells are
+/// separated by a space, and every other run of white space (also inside
+/// `pre`) folds to one space. The result has no leading or trailing white
+/// space and never more than one blank line in a row.
+pub fn html_to_text(html: &str) -> String {
+    let doc = Html::parse_fragment(html);
+    let mut sink = TextSink {
+        out: String::with_capacity(html.len() / 2),
+        gap: Gap::None,
+    };
+    // Depth inside a hidden element; iterative traversal so that deeply
+    // nested markup cannot overflow the stack.
+    let mut hidden_depth = 0usize;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(el) => {
+                    let name = el.name();
+                    if hidden_depth > 0 || HIDDEN.contains(&name) {
+                        hidden_depth += 1;
+                    } else {
+                        sink.want(gap_of(name));
+                    }
+                }
+                Node::Text(text) if hidden_depth == 0 => sink.push_text(text),
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let Node::Element(el) = node.value() {
+                    if hidden_depth > 0 {
+                        hidden_depth -= 1;
+                    } else {
+                        sink.want(gap_of(el.name()));
+                    }
+                }
+            }
+        }
+    }
+    sink.out
+}
+
+fn gap_of(element: &str) -> Gap {
+    if PARAGRAPH.contains(&element) {
+        Gap::Paragraph
+    } else if LINE.contains(&element) {
+        Gap::Line
+    } else if SPACED.contains(&element) {
+        Gap::Space
+    } else {
+        Gap::None
+    }
+}
+
+/// Every run of white space (newlines included) folded to one space, and the
+/// ends trimmed.
+pub fn fold_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// The ellipsis appended to a cut excerpt (one character).
+pub const ELLIPSIS: char = '…';
+
+/// The start of `text`, white space folded, in at most `max_chars` characters.
+///
+/// When the folded text fits it is returned whole. Otherwise it is cut at the
+/// last word boundary that leaves room for [`ELLIPSIS`], which is appended;
+/// the ellipsis counts in the budget. A single word longer than the budget is
+/// cut inside the word. Characters are counted, not bytes. `max_chars == 0`
+/// gives an empty string.
+pub fn excerpt(text: &str, max_chars: usize) -> String {
+    let folded = fold_whitespace(text);
+    if folded.chars().count() <= max_chars {
+        return folded;
+    }
+    if max_chars == 0 {
+        return String::new();
+    }
+    let budget = max_chars - 1; // room for the ellipsis
+                                // Byte offset just past the first `budget` characters.
+    let end = folded
+        .char_indices()
+        .nth(budget)
+        .map_or(folded.len(), |(i, _)| i);
+    let head = &folded[..end];
+    let next_is_space = folded[end..].starts_with(' ');
+    let cut = if next_is_space {
+        head
+    } else {
+        match head.rfind(' ') {
+            Some(space) => &head[..space],
+            None => head, // one word longer than the budget: hard cut
+        }
+    };
+    let mut out = String::with_capacity(cut.len() + ELLIPSIS.len_utf8());
+    out.push_str(cut.trim_end());
+    out.push(ELLIPSIS);
+    out
+}
+
+/// Plain text as HTML: escaped, blank lines start a new `<p>`, single line
+/// breaks become `<br>`. The escaping makes it safe without sanitizing.
+pub fn plain_to_html(text: &str) -> String {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut paragraph: Vec<&str> = Vec::new();
+    let flush = |lines: &mut Vec<&str>, out: &mut String| {
+        if lines.is_empty() {
+            return;
+        }
+        out.push_str("<p>");
+        for (i, line) in lines.iter().enumerate() {
+            if i > 0 {
+                out.push_str("<br>");
+            }
+            html_escape::encode_text_to_string(line.trim(), out);
+        }
+        out.push_str("</p>");
+        lines.clear();
+    };
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            flush(&mut paragraph, &mut out);
+        } else {
+            paragraph.push(line);
+        }
+    }
+    flush(&mut paragraph, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn html_to_text_table() {
+        let cases: &[(&str, &str)] = &[
+            ("", ""),
+            ("plain", "plain"),
+            ("<b>bold</b> and <i>it</i>", "bold and it"),
+            (
+                "AT&amp;T &lt;tag&gt; &eacute;t&#233; &#x263A; &nbsp;x",
+                "AT&T <tag> été ☺ x",
+            ),
+            ("<p>one</p><p>two</p>", "one\n\ntwo"),
+            ("line<br>break<br/>again", "line\nbreak\nagain"),
+            ("<ul><li>a</li><li>b</li></ul>after", "a\nb\n\nafter"),
+            ("<div>a</div><div>b</div>", "a\nb"),
+            ("<h1>Title</h1>text", "Title\n\ntext"),
+            ("  lots   of\n\n\t space  ", "lots of space"),
+            ("<pre>  keep\n  nothing  </pre>", "keep nothing"),
+            ("a<script>alert('x')</script>b", "ab"),
+            ("a<style>p{color:red}</style>b", "ab"),
+            ("a <!-- comment --> b", "a b"),
+            (
+                "<table><tr><td>1</td><td>2</td></tr><tr><td>3</td></tr></table>",
+                "1 2\n3",
+            ),
+            ("<p>unclosed <b>bold", "unclosed bold"),
+            ("a < b > c", "a < b > c"),
+            ("<img src=x alt=pic>word", "word"),
+            ("<button>Subscribe</button>text", "text"),
+            ("x<svg><text>drawn</text></svg>y", "xy"),
+            ("<p></p><p> </p><p>only</p>", "only"),
+        ];
+        for (html, want) in cases {
+            assert_eq!(&html_to_text(html), want, "html_to_text({html:?})");
+        }
+    }
+
+    #[test]
+    fn plain_to_html_table() {
+        let cases: &[(&str, &str)] = &[
+            ("", ""),
+            ("one", "<p>one</p>"),
+            ("a < b & c", "<p>a &lt; b &amp; c</p>"),
+            ("l1\nl2\n\np2", "<p>l1<br>l2</p><p>p2</p>"),
+            ("l1\r\nl2\r\n\r\n\r\np2\n", "<p>l1<br>l2</p><p>p2</p>"),
+            (
+                "<script>x</script>",
+                "<p>&lt;script&gt;x&lt;/script&gt;</p>",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&plain_to_html(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn html_to_text_survives_deep_nesting() {
+        // html5ever is slow on deep trees in debug builds; 3000 levels are enough
+        // to overflow a recursive walk.
+        let html = "<div>".repeat(3_000) + "deep" + &"</div>".repeat(3_000);
+        assert_eq!(html_to_text(&html), "deep");
+    }
+
+    #[test]
+    fn excerpt_table() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("short text", 280, "short text"),
+            ("exactly ten", 11, "exactly ten"),
+            ("  folded \n\n text ", 100, "folded text"),
+            ("hello world foo", 12, "hello world…"),
+            ("hello world foo", 11, "hello…"),
+            ("hello world", 6, "hello…"),
+            ("hello world", 5, "hell…"),
+            ("supercalifragilistic word", 8, "superca…"),
+            ("a b c d e f", 4, "a b…"),
+            ("héllo wörld ünïcode", 12, "héllo wörld…"),
+            ("日本語のテキスト", 4, "日本語…"),
+            ("anything", 1, "…"),
+            ("anything", 0, ""),
+            ("", 0, ""),
+        ];
+        for (text, max, want) in cases {
+            let got = excerpt(text, *max);
+            assert_eq!(&got, want, "excerpt({text:?}, {max})");
+            assert!(got.chars().count() <= *max);
+        }
+    }
+
+    #[test]
+    fn fold_whitespace_table() {
+        assert_eq!(fold_whitespace(" a \n b\t\tc "), "a b c");
+        assert_eq!(fold_whitespace("a\u{a0}b"), "a b");
+        assert_eq!(fold_whitespace("   "), "");
+    }
+
+    /// Text made of words, with assorted white space and some multi-byte chars.
+    fn wordy() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            (
+                "[a-zé日本😀]{0,12}",
+                prop_oneof![Just(" "), Just("  "), Just("\n"), Just("\t "), Just("")],
+            ),
+            0..40,
+        )
+        .prop_map(|parts| parts.into_iter().map(|(w, s)| w + s).collect())
+    }
+
+    proptest! {
+        #[test]
+        fn excerpt_within_budget_and_prefix(text in wordy(), max in 0usize..60) {
+            let got = excerpt(&text, max);
+            let folded = fold_whitespace(&text);
+            prop_assert!(got.chars().count() <= max, "{:?} over {}", got, max);
+            if folded.chars().count() <= max {
+                prop_assert_eq!(&got, &folded);
+            } else if max == 0 {
+                prop_assert_eq!(&got, "");
+            } else {
+                let head = got.strip_suffix(ELLIPSIS);
+                prop_assert!(head.is_some(), "cut without ellipsis: {:?}", got);
+                let head = head.unwrap_or_default();
+                prop_assert!(folded.starts_with(head));
+                // Cut at a word boundary unless a single word overflows.
+                let rest = &folded[head.len()..];
+                let at_boundary = rest.starts_with(' ');
+                let hard_cut = !head.contains(' ') && head.chars().count() == max - 1;
+                prop_assert!(at_boundary || hard_cut, "cut inside a word: {:?}", got);
+            }
+        }
+
+        #[test]
+        fn excerpt_of_arbitrary_text_within_budget(text in "\\PC{0,200}", max in 0usize..100) {
+            prop_assert!(excerpt(&text, max).chars().count() <= max);
+        }
+
+        #[test]
+        fn html_to_text_never_panics(html in "\\PC{0,200}") {
+            let text = html_to_text(&html);
+            prop_assert_eq!(text.trim(), text.as_str());
+        }
+    }
+}
