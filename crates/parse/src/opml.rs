@@ -51,12 +51,33 @@ pub fn parse_opml(bytes: &[u8]) -> Result<Vec<OpmlFeed>, OpmlError> {
     let mut feeds = Vec::new();
     // One entry per open <outline>: the category name it opens, if any.
     let mut outlines: Vec<Option<String>> = Vec::new();
+    // Names of the open elements: a document that ends inside one was cut off
+    // (a half-written export), and importing what came before would be a
+    // half import.
+    let mut open: Vec<String> = Vec::new();
 
     loop {
         let event = reader.read_event().map_err(|e| OpmlError::Malformed {
             position: reader.error_position(),
             message: e.to_string(),
         })?;
+        match &event {
+            Event::Start(e) => open.push(String::from_utf8_lossy(e.name().as_ref()).into_owned()),
+            Event::End(_) => {
+                open.pop();
+            }
+            Event::Eof => {
+                if let Some(name) = open.last() {
+                    return Err(OpmlError::Malformed {
+                        position: reader.buffer_position(),
+                        message: format!(
+                            "the document ends inside <{name}> (is the file truncated?)"
+                        ),
+                    });
+                }
+            }
+            _ => {}
+        }
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let is_empty = matches!(event, Event::Empty(_));
@@ -178,6 +199,17 @@ mod tests {
         assert_eq!(feeds[1].title.as_deref(), Some("B"));
         assert_eq!(feeds[1].category, ["Tech", "News"]);
         assert_eq!(feeds[2].xml_url, "http://c.example/atom");
+    }
+
+    #[test]
+    fn truncated_document_is_malformed() {
+        let doc = br#"<?xml version="1.0"?><opml version="2.0"><body><outline xmlUrl="http://a.example/feed"/><outline text="x">"#;
+        match parse_opml(doc) {
+            Err(OpmlError::Malformed { message, .. }) => {
+                assert!(message.contains("<outline>"), "{message}")
+            }
+            other => panic!("expected Malformed, got {other:?}"),
+        }
     }
 
     #[test]

@@ -1,0 +1,122 @@
+//! Command-line arguments (the contract of DESIGN.md "Command line").
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Tributary: a self-hosted feed aggregator. Follow many feeds, read one river.
+#[derive(Debug, Parser)]
+#[command(name = "tributary", version, about, long_about = None)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (default: an SQLite file in the user's data directory).
+    #[arg(long, global = true, env = "TRIBUTARY_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Subscribe to a feed; a page URL is searched for the feeds it links to.
+    Add {
+        /// Feed or page URL (http or https).
+        url: String,
+        /// Category path, e.g. "Networking/Vendors".
+        #[arg(long, short)]
+        category: Option<String>,
+        /// Do not fetch the feed right away.
+        #[arg(long)]
+        no_fetch: bool,
+    },
+    /// Unsubscribe from a feed, by URL or id (see `feeds`).
+    Remove {
+        /// Feed URL (current or previous) or numeric id.
+        feed: String,
+    },
+    /// Import subscriptions from an OPML file (prints what was added or skipped).
+    Import {
+        /// OPML 1.0 or 2.0 file.
+        file: PathBuf,
+    },
+    /// Export subscriptions as OPML 2.0.
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// List subscriptions with their status.
+    Feeds {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch due feeds (or all, or the given ones) and store new entries.
+    Fetch(FetchArgs),
+    /// Print the river of entries as a digest.
+    Digest(DigestArgs),
+    /// Parse one feed file or URL and print it, normalized (nothing is stored).
+    Parse {
+        /// A file path, or an http(s) URL.
+        source: String,
+        /// Print the feed as JSON Feed 1.1.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Fetch every feed that is not disabled, due or not.
+    #[arg(long, conflicts_with = "urls")]
+    pub all: bool,
+    /// Fetch only these subscribed feeds (disabled ones included).
+    pub urls: Vec<String>,
+    /// Feeds fetched at once.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Feeds fetched at once from one host.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub per_host: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DigestFormat {
+    Text,
+    Html,
+    Atom,
+    Rss,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = DigestFormat::Text)]
+    pub format: DigestFormat,
+    /// At most this many entries (newest first).
+    #[arg(long, short = 'n', default_value_t = 50)]
+    pub limit: u32,
+    /// Only entries published within this duration, e.g. 12h, 2d, 1week.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub since: Option<std::time::Duration>,
+    /// Only entries of this category (and its sub-categories).
+    #[arg(long, short)]
+    pub category: Option<String>,
+    /// Only unread entries.
+    #[arg(long)]
+    pub unread: bool,
+    /// Title of the digest.
+    #[arg(long, default_value = "Tributary")]
+    pub title: String,
+    /// Public URL of the digest (used as the feed's link in Atom/RSS/JSON).
+    #[arg(long)]
+    pub link: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}

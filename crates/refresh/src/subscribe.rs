@@ -1,0 +1,208 @@
+//! Subscribing: one URL (a feed, or a page that links to feeds) or an OPML list.
+
+use std::path::Path;
+
+use tributary_fetch::Validators;
+use tributary_model::UserId;
+use tributary_parse::discover::{discover, looks_like_html};
+use tributary_parse::opml::{parse_opml, OpmlError};
+use tributary_parse::{ParseOptions, ParsedFeed};
+use tributary_store::NewSubscription;
+use url::Url;
+
+use crate::{RefreshError, Refresher};
+
+/// What [`Refresher::add`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddOutcome {
+    /// The feed URL subscribed to (after discovery and permanent redirects).
+    pub feed_url: String,
+    pub title: Option<String>,
+    /// False when the user already followed it.
+    pub added: bool,
+    /// Other feeds the page announced (not subscribed).
+    pub alternatives: Vec<String>,
+}
+
+/// A subscription of an OPML list that was not imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedFeed {
+    pub url: String,
+    pub reason: String,
+}
+
+/// What [`Refresher::import_opml`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub added: Vec<String>,
+    pub skipped: Vec<String>,
+    pub refused: Vec<RefusedFeed>,
+}
+
+/// Split a category path `A/B` into its segments, blanks dropped.
+pub(crate) fn category_path(category: Option<&str>) -> Vec<String> {
+    category
+        .unwrap_or_default()
+        .split('/')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl Refresher {
+    /// Subscribe `user` to `input`: a feed URL, or a page whose
+    /// `<link rel="alternate">` announces feeds (the first one is taken).
+    pub async fn add(
+        &self,
+        user: UserId,
+        input: &str,
+        category: Option<&str>,
+    ) -> Result<AddOutcome, RefreshError> {
+        let url = tributary_fetch::parse_http_url(input)?;
+        let (feed_url, parsed, alternatives) = match self.fetch_feed(&url).await? {
+            Fetched::Feed(final_url, parsed) => (final_url, parsed, Vec::new()),
+            Fetched::Page(page_url, html) => {
+                let links = discover(&html, &page_url);
+                let mut found = None;
+                let mut alternatives = Vec::new();
+                let mut last_error = None;
+                for link in links {
+                    if found.is_some() {
+                        alternatives.push(link.url.to_string());
+                        continue;
+                    }
+                    match self.fetch_feed(&link.url).await {
+                        Ok(Fetched::Feed(final_url, parsed)) => found = Some((final_url, parsed)),
+                        Ok(Fetched::Page(..)) => {}
+                        Err(e) => last_error = Some(e),
+                    }
+                }
+                match found {
+                    Some((final_url, parsed)) => (final_url, parsed, alternatives),
+                    None => {
+                        return Err(last_error.unwrap_or(RefreshError::NoFeedFound {
+                            url: url.to_string(),
+                        }))
+                    }
+                }
+            }
+        };
+        let title = parsed
+            .title
+            .as_ref()
+            .map(|t| tributary_normalize::text::html_to_text(&t.value))
+            .filter(|t| !t.is_empty());
+        let site_url = parsed
+            .site_url
+            .as_deref()
+            .and_then(|s| tributary_normalize::url::absolutize(s, Some(&feed_url)));
+        let report = self
+            .store
+            .subscribe(
+                user,
+                &[NewSubscription {
+                    url: feed_url.to_string(),
+                    title: title.clone(),
+                    site_url,
+                    category: category_path(category),
+                }],
+            )
+            .await?;
+        Ok(AddOutcome {
+            feed_url: feed_url.to_string(),
+            title,
+            added: !report.added.is_empty(),
+            alternatives,
+        })
+    }
+
+    /// Fetch `url` and tell a feed from an HTML page.
+    async fn fetch_feed(&self, url: &Url) -> Result<Fetched, RefreshError> {
+        let response = self.fetcher.fetch(url, &Validators::default()).await?;
+        // A permanent redirect on the way is where the feed lives now; a
+        // temporary one is not, so keep the URL the user gave.
+        let feed_url = response.moved_to.clone().unwrap_or_else(|| url.clone());
+        let body = response.body.unwrap_or_default();
+        match tributary_parse::parse(
+            &body,
+            &ParseOptions {
+                content_type: response.content_type.as_deref(),
+                url: Some(&response.final_url),
+            },
+        ) {
+            Ok(parsed) => Ok(Fetched::Feed(feed_url, parsed)),
+            Err(_) if looks_like_html(&body) => Ok(Fetched::Page(
+                response.final_url,
+                String::from_utf8_lossy(&body).into_owned(),
+            )),
+            Err(source) => Err(RefreshError::Parse {
+                url: url.to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// Subscribe `user` to every feed of the OPML file at `path`, in one
+    /// transaction. An unreadable or malformed file imports nothing; a
+    /// subscription whose URL is not http(s) is refused with its reason and
+    /// the others are imported.
+    pub async fn import_opml(
+        &self,
+        user: UserId,
+        path: &Path,
+    ) -> Result<ImportReport, RefreshError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| RefreshError::Opml {
+            path: shown.clone(),
+            source: OpmlError::NotOpml(format!("cannot read the file: {e}")),
+        })?;
+        let outlines = parse_opml(&bytes).map_err(|source| RefreshError::Opml {
+            path: shown.clone(),
+            source,
+        })?;
+        let mut report = ImportReport::default();
+        let mut subs = Vec::new();
+        for outline in outlines {
+            match tributary_fetch::parse_http_url(&outline.xml_url) {
+                Ok(url) => subs.push(NewSubscription {
+                    url: url.to_string(),
+                    title: outline.title.filter(|t| !t.trim().is_empty()),
+                    site_url: outline
+                        .html_url
+                        .as_deref()
+                        .and_then(|s| tributary_normalize::url::absolutize(s, Some(&url))),
+                    category: outline.category,
+                }),
+                Err(e) => report.refused.push(RefusedFeed {
+                    url: outline.xml_url,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        let stored = self.store.subscribe(user, &subs).await?;
+        report.added = stored.added;
+        report.skipped = stored.skipped;
+        Ok(report)
+    }
+}
+
+enum Fetched {
+    Feed(Url, ParsedFeed),
+    Page(Url, String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::category_path;
+
+    #[test]
+    fn category_paths_split_on_slashes_and_drop_blanks() {
+        assert_eq!(category_path(None), Vec::<String>::new());
+        assert_eq!(category_path(Some("")), Vec::<String>::new());
+        assert_eq!(
+            category_path(Some(" Net / Vendors/")),
+            vec!["Net", "Vendors"]
+        );
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The one command that runs every test of Tributary, on a bare machine too:
+# it installs what the tests need (Python feedparser, the reference parser the
+# outputs are validated with), then checks formatting and lints and runs the
+# whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n== %s\n' "$*"; }
+
+sudo_if_needed() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi
+}
+
+# Debian packages the tests use (python3 + pip for the reference parser).
+need_apt=()
+command -v python3 >/dev/null || need_apt+=(python3)
+python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    say "installing ${need_apt[*]}"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+if ! python3 -c 'import feedparser, sys; sys.exit(feedparser.__version__ != "6.0.14")' 2>/dev/null; then
+    say "installing Python feedparser 6.0.14"
+    python3 -m pip install --quiet --disable-pip-version-check feedparser==6.0.14 \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages feedparser==6.0.14
+fi
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "cargo test"
+cargo test --workspace --locked
