@@ -131,7 +131,7 @@ impl Refresher {
                 url: Some(&response.final_url),
             },
         ) {
-            Ok(parsed) => Ok(Fetched::Feed(feed_url, parsed)),
+            Ok(parsed) => Ok(Fetched::Feed(feed_url, Box::new(parsed))),
             Err(_) if looks_like_html(&body) => Ok(Fetched::Page(
                 response.final_url,
                 String::from_utf8_lossy(&body).into_owned(),
@@ -188,7 +188,7 @@ impl Refresher {
 }
 
 enum Fetched {
-    Feed(Url, ParsedFeed),
+    Feed(Url, Box<ParsedFeed>),
     Page(Url, String),
 }
 
