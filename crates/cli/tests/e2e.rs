@@ -200,6 +200,10 @@ fn import_fetch_digest_feeds_export_and_reissued_guids() {
         "{bgp}"
     );
     assert!(
+        !bgp.contains('→') && bgp.matches("Continue reading").count() == 1,
+        "the publisher's own \"Continue reading →\" is not repeated:\n{bgp}"
+    );
+    assert!(
         bgp.contains("Route reflectors solve the full-mesh problem of iBGP"),
         "{bgp}"
     );
@@ -269,6 +273,10 @@ fn import_fetch_digest_feeds_export_and_reissued_guids() {
         assert!(
             !doc.contains("javascript:alert"),
             "{format}: javascript: URL kept"
+        );
+        assert!(
+            doc.contains("https://packetmill.example/wp-content/uploads/2026/11/rr.png"),
+            "{format}: relative URLs in content resolve against the article"
         );
         assert!(
             doc.contains("youtube.com/embed/abc123"),

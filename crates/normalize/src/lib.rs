@@ -50,7 +50,7 @@ use tributary_parse::{ParsedEnclosure, ParsedEntry, ParsedFeed, Person, Text, Te
 
 use crate::key::{content_hash, entry_key, KeyDeduper};
 use crate::sanitize::sanitize_html;
-use crate::text::{excerpt, fold_whitespace, html_to_text, plain_to_html};
+use crate::text::{excerpt, fold_whitespace, html_to_text, plain_to_html, strip_read_more};
 use crate::url::{absolutize, absolutize_http, canonical_url, parse_absolute};
 
 /// Knobs of normalization.
@@ -180,8 +180,21 @@ fn normalize_entry(entry: &ParsedEntry, ctx: &EntryContext<'_>) -> NewEntry {
         .and_then(|l| absolutize(l, Some(&base)));
     let canonical = url.as_deref().and_then(canonical_url);
 
-    let content_html = entry.content.as_ref().and_then(|t| to_safe_html(t, &base));
-    let summary_html = entry.summary.as_ref().and_then(|t| to_safe_html(t, &base));
+    // Relative URLs inside the HTML: an explicit xml:base wins; otherwise the
+    // article's own URL, as feeds are often served from another host than
+    // the site (FeedBurner, a CDN) while their HTML is written for the site.
+    let content_base = match url.as_deref().and_then(|u| parse_absolute(u, None)) {
+        Some(article) if base == *ctx.feed_url => article,
+        _ => base.clone(),
+    };
+    let content_html = entry
+        .content
+        .as_ref()
+        .and_then(|t| to_safe_html(t, &content_base));
+    let summary_html = entry
+        .summary
+        .as_ref()
+        .and_then(|t| to_safe_html(t, &content_base));
 
     // Text of the sanitized HTML, so dropped elements (forms, scripts) never
     // leak into the excerpt.
@@ -197,7 +210,7 @@ fn normalize_entry(entry: &ParsedEntry, ctx: &EntryContext<'_>) -> NewEntry {
     } else {
         summary_text
     };
-    let excerpt_text = excerpt(&body_text, ctx.opts.excerpt_chars);
+    let excerpt_text = excerpt(strip_read_more(&body_text), ctx.opts.excerpt_chars);
 
     let title = entry
         .title

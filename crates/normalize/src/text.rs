@@ -391,3 +391,96 @@ mod tests {
         }
     }
 }
+
+/// Publishers' "read more" trailers at the end of a summary: WordPress's
+/// `[…]` and "Continue reading →", "Read more", "(more…)", Yoast's "The post
+/// X appeared first on Y." Outputs add their own "Continue reading" link, so
+/// keeping these would say it twice.
+///
+/// Bracketed forms and the Yoast line are removed wherever the text ends;
+/// phrases such as "Read more" only when they start a sentence or follow an
+/// ellipsis, so that "We read more books." stays whole.
+static TRAILER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?xi)
+        (?: \[\s*(?:…|\.\.\.)\s*\] | \(more…?\)
+          | The\s+post\s+.{1,300}?\s+appeared\s+first\s+on\s+.{1,200}?\.? )
+        \s*$",
+    )
+    .expect("valid trailer pattern")
+});
+
+static READ_MORE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?xi)
+        (?P<ellipsis> … | \.\.\. )? \s*
+        (?: continue\s+reading | read\s+more | read\s+the\s+rest | keep\s+reading
+          | read\s+(?:the\s+)?full\s+(?:article|post|story) )
+        [^.!?\n]{0,120}? [\s→»›>…:]* \.? \s*$",
+    )
+    .expect("valid read-more pattern")
+});
+
+/// `text` without a trailing "read more" phrase (see [`TRAILER`]); a text
+/// that is nothing but such a phrase is kept as it is.
+pub fn strip_read_more(text: &str) -> &str {
+    let mut rest = text.trim_end();
+    // At most a couple of trailers are stacked ("… Read more [...]").
+    for _ in 0..3 {
+        let cut = if let Some(m) = TRAILER.find(rest) {
+            Some(m.start())
+        } else if let Some(c) = READ_MORE.captures(rest) {
+            let whole = c.get(0).map_or(0, |m| m.start());
+            let before = rest[..whole].trim_end();
+            let at_boundary = c.name("ellipsis").is_some()
+                || before.ends_with(['.', '!', '?', '…', ']', ')', '"', '”']);
+            at_boundary.then_some(whole)
+        } else {
+            None
+        };
+        match cut {
+            Some(at) if !rest[..at].trim().is_empty() => rest = rest[..at].trim_end(),
+            _ => break,
+        }
+    }
+    rest
+}
+
+#[cfg(test)]
+mod read_more_tests {
+    use super::strip_read_more;
+
+    #[test]
+    fn trailers_are_removed() {
+        for (input, want) in [
+            (
+                "Paths and diversity. … Continue reading →",
+                "Paths and diversity.",
+            ),
+            (
+                "Paths and diversity. Continue reading BGP Route Reflectors →",
+                "Paths and diversity.",
+            ),
+            (
+                "Paths and diversity [&#8230;]",
+                "Paths and diversity [&#8230;]",
+            ),
+            ("Paths and diversity […]", "Paths and diversity"),
+            ("Paths and diversity [...]", "Paths and diversity"),
+            ("Paths and diversity. Read more »", "Paths and diversity."),
+            ("Paths and diversity (more…)", "Paths and diversity"),
+            (
+                "Paths. The post BGP Is Fun appeared first on Packet Mill.",
+                "Paths.",
+            ),
+            (
+                "We read more books than ever.",
+                "We read more books than ever.",
+            ),
+            ("Continue reading", "Continue reading"),
+            ("Nothing to strip here.", "Nothing to strip here."),
+        ] {
+            assert_eq!(strip_read_more(input), want, "{input:?}");
+        }
+    }
+}

@@ -154,7 +154,9 @@ fn entry_fields() {
     assert_eq!(n.author.as_deref(), Some("Ann, Bob"));
     assert_eq!(
         n.content_html.as_deref(),
-        Some(r#"<p>Body <img src="https://example.com/blog/a.png"></p>"#)
+        // No xml:base: relative URLs in the HTML resolve against the
+        // article's own URL, where the HTML was written to be shown.
+        Some(r#"<p>Body <img src="https://example.com/blog/posts/a.png"></p>"#)
     );
     assert_eq!(
         n.summary_html.as_deref(),
