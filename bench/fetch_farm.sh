@@ -23,7 +23,7 @@ curl -fsS "http://127.0.0.1:$port/feeds.opml" >"$work/feeds.opml"
 export TRIBUTARY_DATABASE="sqlite://$work/tributary.db" TRIBUTARY_ALLOW_PRIVATE_NETWORKS=1
 timed() { # label, command...
     local label=$1; shift
-    /usr/bin/time -f "%e s, max RSS %M KB" -o "$work/time" "$@" >"$work/out"
+    /usr/bin/time -f "%e s wall, %U s user, %S s sys, max RSS %M KB" -o "$work/time" "$@" >"$work/out"
     printf '%-10s %s | %s\n' "$label" "$(tail -1 "$work/out")" "$(cat "$work/time")"
 }
 echo "Tributary $($bin --version | cut -d' ' -f2), $feeds feeds x $items items, farm on 127.0.0.1:$port"

@@ -138,13 +138,18 @@ pub struct RiverQuery {
     pub unread_only: bool,
 }
 
-/// The store handle (cheap to clone: clones share one connection pool).
+/// The store handle (cheap to clone: clones share the connection pools).
 ///
-/// Today a SQLite pool; a PostgreSQL backend will make this an enum (or a
-/// generic) without changing the methods.
+/// SQLite allows one writer at a time. Writes go through a pool of one
+/// connection, so concurrent writers of this process queue in order instead
+/// of contending for the file lock (and failing with "database is locked"
+/// after the busy timeout); reads use their own pool and run beside the
+/// writer thanks to WAL. Today SQLite pools; a PostgreSQL backend will make
+/// this an enum (or a generic) without changing the methods.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    writer: SqlitePool,
 }
 
 impl Store {
@@ -164,21 +169,21 @@ impl Store {
                 reason: "PostgreSQL is not supported yet; use sqlite://PATH".to_owned(),
             });
         }
-        let pool = sqlite::open(url).await?;
-        Ok(Store { pool })
+        let (pool, writer) = sqlite::open(url).await?;
+        Ok(Store { pool, writer })
     }
 
     /// The default user, named `default` (created on first use).
     #[instrument(skip_all)]
     pub async fn default_user(&self) -> StoreResult<UserId> {
-        sqlite::subscriptions::ensure_user(&self.pool, sqlite::subscriptions::DEFAULT_USERNAME)
+        sqlite::subscriptions::ensure_user(&self.writer, sqlite::subscriptions::DEFAULT_USERNAME)
             .await
     }
 
     /// The user named `username`, created if missing (`NotFound` never).
     #[instrument(skip_all)]
     pub async fn ensure_user(&self, username: &str) -> StoreResult<UserId> {
-        sqlite::subscriptions::ensure_user(&self.pool, username).await
+        sqlite::subscriptions::ensure_user(&self.writer, username).await
     }
 
     /// Subscribe `user` to every feed in one transaction (all or nothing).
@@ -194,7 +199,7 @@ impl Store {
         user: UserId,
         subs: &[NewSubscription],
     ) -> StoreResult<SubscribeReport> {
-        sqlite::subscriptions::subscribe(&self.pool, user, subs).await
+        sqlite::subscriptions::subscribe(&self.writer, user, subs).await
     }
 
     /// Remove the user's subscription given a feed URL (current or previous) or numeric feed id.
@@ -203,7 +208,7 @@ impl Store {
     /// `NotFound("no subscription to …")` when the user does not follow it.
     #[instrument(skip_all, fields(user.id = %user))]
     pub async fn unsubscribe(&self, user: UserId, url_or_id: &str) -> StoreResult<String> {
-        sqlite::subscriptions::unsubscribe(&self.pool, user, url_or_id).await
+        sqlite::subscriptions::unsubscribe(&self.writer, user, url_or_id).await
     }
 
     /// The user's subscriptions, ordered by category path (uncategorized
@@ -246,7 +251,7 @@ impl Store {
         feed: FeedId,
         outcome: &FetchSuccess,
     ) -> StoreResult<UpsertReport> {
-        sqlite::entries::record_success(&self.pool, feed, outcome).await
+        sqlite::entries::record_success(&self.writer, feed, outcome).await
     }
 
     /// Store a 304 Not Modified: the feed is healthy again and rescheduled.
@@ -257,14 +262,14 @@ impl Store {
         fetched_at: DateTime<Utc>,
         next_fetch_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlite::feeds::record_not_modified(&self.pool, feed, fetched_at, next_fetch_at).await
+        sqlite::feeds::record_not_modified(&self.writer, feed, fetched_at, next_fetch_at).await
     }
 
     /// Store a failed fetch: error, code, one more consecutive failure,
     /// status `error` (or `disabled`). Entries are untouched.
     #[instrument(skip_all, fields(feed.id = %feed, code = %failure.code))]
     pub async fn record_failure(&self, feed: FeedId, failure: &FetchFailure) -> StoreResult<()> {
-        sqlite::feeds::record_failure(&self.pool, feed, failure).await
+        sqlite::feeds::record_failure(&self.writer, feed, failure).await
     }
 
     /// Entries of the user's subscriptions, newest first (published, then
@@ -284,7 +289,8 @@ impl Store {
     /// entry or user.
     #[instrument(skip_all, fields(user.id = %user, entry.id = %entry))]
     pub async fn set_read(&self, user: UserId, entry: EntryId, read: bool) -> StoreResult<()> {
-        sqlite::entries::set_flag(&self.pool, user, entry, sqlite::entries::Flag::Read, read).await
+        sqlite::entries::set_flag(&self.writer, user, entry, sqlite::entries::Flag::Read, read)
+            .await
     }
 
     /// Star or unstar an entry for `user`. `NotFound` for an unknown entry or user.
@@ -296,7 +302,7 @@ impl Store {
         starred: bool,
     ) -> StoreResult<()> {
         sqlite::entries::set_flag(
-            &self.pool,
+            &self.writer,
             user,
             entry,
             sqlite::entries::Flag::Starred,
@@ -310,7 +316,7 @@ impl Store {
     /// new guid, under its canonical URL. `NotFound` for an unknown entry.
     #[instrument(skip_all, fields(entry.id = %entry))]
     pub async fn delete_entry(&self, entry: EntryId) -> StoreResult<()> {
-        sqlite::entries::delete(&self.pool, entry).await
+        sqlite::entries::delete(&self.writer, entry).await
     }
 
     /// Number of stored entries, all feeds.
@@ -323,5 +329,6 @@ impl Store {
     /// also close when the last clone is dropped.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }

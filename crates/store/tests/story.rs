@@ -767,3 +767,46 @@ async fn five_hundred_entries_round_trip() {
         .unwrap();
     assert_eq!(newest[0].entry.title, "Post 499");
 }
+
+/// Many fetches finishing at once (as `refresh_many` does) all get stored:
+/// writers queue for the one writer connection instead of failing with
+/// "database is locked", while reads go on beside them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = Store::open(&url).await.unwrap();
+    let user = store.default_user().await.unwrap();
+    let feeds: Vec<String> = (0..64)
+        .map(|i| format!("https://f{i}.example/feed"))
+        .collect();
+    let subs: Vec<NewSubscription> = feeds.iter().map(|u| sub(u, None, &[])).collect();
+    store.subscribe(user, &subs).await.unwrap();
+    let mut tasks = Vec::new();
+    for url in &feeds {
+        let id = feed_id(&store, url).await;
+        let store = store.clone();
+        let base = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let items: Vec<NewEntry> = (0..200)
+                .map(|i| {
+                    let link = format!("{base}/{i}");
+                    entry(
+                        &link,
+                        Some(&link),
+                        &format!("Post {i}"),
+                        t(1, 0) + Duration::minutes(i),
+                    )
+                })
+                .collect();
+            let report = store.record_success(id, &success(t(2, 0), items)).await?;
+            // A read while others write.
+            store.subscriptions(user).await?;
+            Ok::<_, tributary_store::StoreError>(report)
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap(), report(200, 0, 0, 0));
+    }
+    assert_eq!(store.entry_count().await.unwrap(), 64 * 200);
+}

@@ -36,8 +36,11 @@ use crate::{StoreError, StoreResult};
 /// How long a connection waits for another one's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Connections to a database file: WAL lets readers run beside the one writer.
+/// Read connections to a database file: WAL lets readers run beside the one writer.
 const FILE_POOL_SIZE: u32 = 4;
+
+/// How long a write waits for its turn on the writer connection.
+const WRITE_QUEUE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The statement that opens a write transaction.
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
@@ -75,21 +78,25 @@ pub(crate) fn parse_url(url: &str) -> StoreResult<Location> {
     Ok(Location::File(PathBuf::from(rest)))
 }
 
-/// Open (creating if missing) the database and run the migrations.
-pub(crate) async fn open(url: &str) -> StoreResult<SqlitePool> {
+/// Open (creating if missing) the database and run the migrations. Returns
+/// the pool for reads and the one-connection pool for writes (the same pool
+/// for an in-memory database, which has only one connection).
+pub(crate) async fn open(url: &str) -> StoreResult<(SqlitePool, SqlitePool)> {
     let location = parse_url(url)?;
-    let pool = match &location {
+    let pools = match &location {
         Location::Memory => {
             // An in-memory database lives as long as its connection: one
             // connection that never expires, so every query sees the same DB.
             let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-            SqlitePoolOptions::new()
+            let pool = SqlitePoolOptions::new()
                 .min_connections(1)
                 .max_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
                 .connect_with(options)
-                .await?
+                .await?;
+            sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+            (pool.clone(), pool)
         }
         Location::File(path) => {
             create_parent_dir(path)?;
@@ -100,15 +107,22 @@ pub(crate) async fn open(url: &str) -> StoreResult<SqlitePool> {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(BUSY_TIMEOUT);
-            SqlitePoolOptions::new()
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                // Queued writers wait for the connection, not for the file lock.
+                .acquire_timeout(WRITE_QUEUE_TIMEOUT)
+                .connect_with(options.clone())
+                .await?;
+            sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+            let readers = SqlitePoolOptions::new()
                 .max_connections(FILE_POOL_SIZE)
                 .connect_with(options)
-                .await?
+                .await?;
+            (readers, writer)
         }
     };
-    sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
     tracing::debug!(?location, "database opened and migrated");
-    Ok(pool)
+    Ok(pools)
 }
 
 fn create_parent_dir(path: &Path) -> StoreResult<()> {
@@ -164,7 +178,7 @@ mod tests {
 
     #[tokio::test]
     async fn in_memory_database_is_shared_by_all_queries() {
-        let pool = open("sqlite::memory:").await.unwrap();
+        let (pool, _) = open("sqlite::memory:").await.unwrap();
         sqlx::query("INSERT INTO users (username, created_at) VALUES ('a', 'x')")
             .execute(&pool)
             .await
@@ -183,7 +197,7 @@ mod tests {
     async fn file_database_uses_wal_and_foreign_keys() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/t.db");
-        let pool = open(&format!("sqlite://{}", path.display())).await.unwrap();
+        let (pool, _) = open(&format!("sqlite://{}", path.display())).await.unwrap();
         assert!(path.exists());
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(&pool)
