@@ -179,6 +179,28 @@ pub struct Feed {
     pub next_fetch_at: Option<DateTime<Utc>>,
 }
 
+impl Feed {
+    /// A feed known only by its URL: healthy, never fetched, no metadata.
+    pub fn new(id: FeedId, url: impl Into<String>) -> Feed {
+        Feed {
+            id,
+            url: url.into(),
+            previous_urls: Vec::new(),
+            title: None,
+            site_url: None,
+            description: None,
+            status: FeedStatus::Ok,
+            last_error: None,
+            last_error_code: None,
+            error_count: 0,
+            etag: None,
+            last_modified: None,
+            last_fetched_at: None,
+            next_fetch_at: None,
+        }
+    }
+}
+
 /// One user's subscription to a feed, with the feed's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscription {

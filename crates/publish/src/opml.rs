@@ -190,25 +190,14 @@ mod tests {
     use chrono::TimeZone;
     use quick_xml::events::Event;
     use quick_xml::Reader;
-    use tributary_model::{Feed, FeedId, FeedStatus};
+    use tributary_model::{Feed, FeedId};
 
     fn sub(id: i64, url: &str, title: Option<&str>, category: Option<&str>) -> Subscription {
         Subscription {
             feed: Feed {
-                id: FeedId(id),
-                url: url.to_string(),
-                previous_urls: vec![],
                 title: title.map(str::to_string),
                 site_url: Some(format!("https://site{id}.example/?a=1&b=2")),
-                description: None,
-                status: FeedStatus::Ok,
-                last_error: None,
-                last_error_code: None,
-                error_count: 0,
-                etag: None,
-                last_modified: None,
-                last_fetched_at: None,
-                next_fetch_at: None,
+                ..Feed::new(FeedId(id), url)
             },
             title_override: None,
             category: category.map(str::to_string),

@@ -358,25 +358,10 @@ fn interleave_by_host(feeds: Vec<Feed>) -> Vec<Feed> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tributary_model::{FeedId, FeedStatus};
+    use tributary_model::FeedId;
 
     fn feed(id: i64, url: &str) -> Feed {
-        Feed {
-            id: FeedId(id),
-            url: url.to_string(),
-            previous_urls: vec![],
-            title: None,
-            site_url: None,
-            description: None,
-            status: FeedStatus::Ok,
-            last_error: None,
-            last_error_code: None,
-            error_count: 0,
-            etag: None,
-            last_modified: None,
-            last_fetched_at: None,
-            next_fetch_at: None,
-        }
+        Feed::new(FeedId(id), url)
     }
 
     #[test]
