@@ -516,3 +516,36 @@ fn parse_prints_one_feed_and_json_feed() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a feed"));
     assert!(!env.path("tributary.db").exists(), "parse stores nothing");
 }
+
+/// `fetch` draws a progress bar when stderr is a terminal (here a
+/// pseudo-terminal made by util-linux `script`), and none when it is not.
+#[test]
+fn progress_bar_only_on_a_terminal() {
+    let farm = start_farm();
+    let env = Env::new();
+    env.ok(&["add", &farm.url("/hugo.xml"), "--no-fetch"]);
+    env.ok(&["add", &farm.url("/podcast.xml"), "--no-fetch"]);
+
+    let piped = env.run(&["fetch", "--all"]);
+    assert!(piped.status.success());
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(
+        !stderr.contains("feeds"),
+        "no bar when stderr is not a terminal: {stderr:?}"
+    );
+
+    let command = format!("{} fetch --all", env!("CARGO_BIN_EXE_tributary"));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("TRIBUTARY_DATABASE", env.db_url())
+        .env("TRIBUTARY_ALLOW_PRIVATE_NETWORKS", "1")
+        .output()
+        .expect("util-linux `script` runs the command on a pseudo-terminal");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(
+        screen.contains("2/2 feeds"),
+        "a progress bar on a terminal: {screen:?}"
+    );
+    assert!(screen.contains("not modified 2"), "{screen:?}");
+}
