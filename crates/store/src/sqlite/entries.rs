@@ -18,7 +18,7 @@
 //! re-issue, even if it shares a link (feeds whose items all link to the
 //! home page) or a title and date with a newer one.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -73,10 +73,11 @@ pub(crate) async fn record_success(
     }
 
     let batch_keys: HashSet<&str> = outcome.entries.iter().map(|e| e.key.as_str()).collect();
+    let mut known = Known::load(&mut tx, feed).await?;
     let now = time::to_db(Utc::now());
     let mut report = UpsertReport::default();
     for entry in &outcome.entries {
-        let result = upsert(&mut tx, feed, entry, &batch_keys, &now)
+        let result = upsert(&mut tx, feed, entry, &batch_keys, &mut known, &now)
             .await
             .map_err(|source| StoreError::Entry {
                 feed,
@@ -105,61 +106,136 @@ enum Upserted {
     Tombstoned,
 }
 
+/// One stored entry of the feed, as far as the duplicate rules look at it.
+struct StoredEntry {
+    id: i64,
+    key: String,
+    canonical_url: Option<String>,
+    title: String,
+    published: String,
+    published_from_feed: bool,
+}
+
+/// What the feed already holds, read in two queries per fetch so the rules
+/// are decided in memory: a query per rule and entry made a cold fetch of
+/// 1,000 feeds spend most of its time waking the database thread.
+struct Known {
+    stored: Vec<StoredEntry>,
+    /// Current key → (row id, content hash), kept up to date as the batch is stored.
+    by_key: HashMap<String, (i64, String)>,
+    tombstoned_keys: HashSet<String>,
+    tombstoned_canonical: HashSet<String>,
+}
+
+impl Known {
+    async fn load(conn: &mut SqliteConnection, feed: FeedId) -> Result<Known, sqlx::Error> {
+        type Row = (i64, String, String, Option<String>, String, String, bool);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, key, content_hash, canonical_url, title, published, published_from_feed \
+               FROM entries WHERE feed_id = ? ORDER BY id",
+        )
+        .bind(feed.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        let tombstones: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT key, canonical_url FROM entry_tombstones WHERE feed_id = ?")
+                .bind(feed.0)
+                .fetch_all(&mut *conn)
+                .await?;
+        let mut by_key = HashMap::with_capacity(rows.len());
+        let mut stored = Vec::with_capacity(rows.len());
+        for (id, key, hash, canonical_url, title, published, published_from_feed) in rows {
+            by_key.insert(key.clone(), (id, hash));
+            stored.push(StoredEntry {
+                id,
+                key,
+                canonical_url,
+                title,
+                published,
+                published_from_feed,
+            });
+        }
+        let mut tombstoned_keys = HashSet::new();
+        let mut tombstoned_canonical = HashSet::new();
+        for (key, canonical) in tombstones {
+            tombstoned_keys.insert(key);
+            tombstoned_canonical.extend(canonical);
+        }
+        Ok(Known {
+            stored,
+            by_key,
+            tombstoned_keys,
+            tombstoned_canonical,
+        })
+    }
+
+    /// The first stored entry (oldest first) matching `is_same` whose key the
+    /// feed no longer lists: an entry still listed under its own key is not
+    /// a re-issue.
+    fn reissued(
+        &self,
+        batch_keys: &HashSet<&str>,
+        is_same: impl Fn(&StoredEntry) -> bool,
+    ) -> Option<usize> {
+        self.stored
+            .iter()
+            .position(|s| !batch_keys.contains(s.key.as_str()) && is_same(s))
+    }
+
+    /// Record that the stored entry at `index` now carries `entry`.
+    fn rekey(&mut self, index: usize, entry: &NewEntry) {
+        let stored = &mut self.stored[index];
+        self.by_key.remove(&stored.key);
+        stored.key.clone_from(&entry.key);
+        stored.canonical_url.clone_from(&entry.canonical_url);
+        stored.title.clone_from(&entry.title);
+        if entry.published_from_feed {
+            stored.published = time::to_db(entry.published);
+            stored.published_from_feed = true;
+        }
+        self.by_key
+            .insert(entry.key.clone(), (stored.id, entry.content_hash.clone()));
+    }
+}
+
 /// Apply the duplicate rules (see the module docs) to one entry.
 async fn upsert(
     conn: &mut SqliteConnection,
     feed: FeedId,
     entry: &NewEntry,
     batch_keys: &HashSet<&str>,
+    known: &mut Known,
     now: &str,
 ) -> Result<Upserted, sqlx::Error> {
     // 1. Deleted before.
-    let tombstoned: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM entry_tombstones WHERE feed_id = ? AND key = ?")
-            .bind(feed.0)
-            .bind(&entry.key)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if tombstoned.is_some() {
+    if known.tombstoned_keys.contains(&entry.key) {
         return Ok(Upserted::Tombstoned);
     }
 
     // 2. Same key.
-    let same_key: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, content_hash FROM entries WHERE feed_id = ? AND key = ?")
-            .bind(feed.0)
-            .bind(&entry.key)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if let Some((id, hash)) = same_key {
-        if hash == entry.content_hash {
+    if let Some((id, hash)) = known.by_key.get(&entry.key) {
+        if *hash == entry.content_hash {
             return Ok(Upserted::Unchanged);
         }
+        let id = *id;
         update(conn, id, entry).await?;
+        known
+            .by_key
+            .insert(entry.key.clone(), (id, entry.content_hash.clone()));
         return Ok(Upserted::Updated);
     }
 
     // 3. Same canonical link under a new key.
     if let Some(canonical) = entry.canonical_url.as_deref() {
-        let candidates: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, key FROM entries WHERE feed_id = ? AND canonical_url = ?")
-                .bind(feed.0)
-                .bind(canonical)
-                .fetch_all(&mut *conn)
-                .await?;
-        if let Some(id) = reissued(&candidates, batch_keys) {
-            update(conn, id, entry).await?;
+        if let Some(index) = known.reissued(batch_keys, |s| {
+            s.canonical_url.as_deref() == Some(canonical)
+        }) {
+            update(conn, known.stored[index].id, entry).await?;
+            known.rekey(index, entry);
             return Ok(Upserted::Updated);
         }
         // 3b. A deleted entry re-issued under a new key stays deleted.
-        let tombstoned: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM entry_tombstones WHERE feed_id = ? AND canonical_url = ? LIMIT 1",
-        )
-        .bind(feed.0)
-        .bind(canonical)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if tombstoned.is_some() {
+        if known.tombstoned_canonical.contains(canonical) {
             return Ok(Upserted::Tombstoned);
         }
     }
@@ -167,45 +243,36 @@ async fn upsert(
     // 4. Same title and same date, when the date is the feed's own (a
     // fetch-time date says nothing about identity).
     if entry.published_from_feed {
-        let candidates: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT id, key FROM entries \
-              WHERE feed_id = ? AND title = ? AND published = ? AND published_from_feed = 1",
-        )
-        .bind(feed.0)
-        .bind(&entry.title)
-        .bind(time::to_db(entry.published))
-        .fetch_all(&mut *conn)
-        .await?;
-        if let Some(id) = reissued(&candidates, batch_keys) {
-            update(conn, id, entry).await?;
+        let published = time::to_db(entry.published);
+        if let Some(index) = known.reissued(batch_keys, |s| {
+            s.published_from_feed && s.title == entry.title && s.published == published
+        }) {
+            update(conn, known.stored[index].id, entry).await?;
+            known.rekey(index, entry);
             return Ok(Upserted::Updated);
         }
     }
 
     // 5. New.
-    insert(conn, feed, entry, now).await?;
+    let id = insert(conn, feed, entry, now).await?;
+    known
+        .by_key
+        .insert(entry.key.clone(), (id, entry.content_hash.clone()));
     Ok(Upserted::New)
-}
-
-/// The first stored candidate whose key the feed no longer lists.
-fn reissued(candidates: &[(i64, String)], batch_keys: &HashSet<&str>) -> Option<i64> {
-    candidates
-        .iter()
-        .find(|(_, key)| !batch_keys.contains(key.as_str()))
-        .map(|(id, _)| *id)
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
     serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
+/// Insert `e`; returns the new row id.
 async fn insert(
     conn: &mut SqliteConnection,
     feed: FeedId,
     e: &NewEntry,
     now: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<i64, sqlx::Error> {
+    let done = sqlx::query(
         "INSERT INTO entries (feed_id, key, guid, url, canonical_url, title, author, \
                 content_html, summary_html, excerpt, published, published_from_feed, updated, \
                 enclosures, categories, content_hash, created_at) \
@@ -230,7 +297,7 @@ async fn insert(
     .bind(now)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.last_insert_rowid())
 }
 
 /// Overwrite a stored entry (row id, and so read state, kept) with `e`.
