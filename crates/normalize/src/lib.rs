@@ -5,6 +5,8 @@
 //! * [`url`]: absolute URLs and the canonical form used for duplicate detection.
 //! * [`text`]: plain text from HTML and the excerpt cut at a word boundary.
 //! * [`key`]: the deterministic identity of an entry within its feed.
+//! * [`depth`]: the nesting bound applied to HTML before it is parsed, so
+//!   hostile nesting costs linear time.
 //!
 //! [`normalize`] ties them together. Its rules, per entry:
 //!
@@ -39,6 +41,7 @@
 //! assert_eq!(excerpt("The quick brown fox", 12), "The quick…");
 //! ```
 
+pub mod depth;
 pub mod key;
 pub mod sanitize;
 pub mod text;

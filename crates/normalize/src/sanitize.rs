@@ -28,6 +28,9 @@
 //!   sandboxed (`allow-scripts allow-same-origin allow-popups`: what the
 //!   players need, no top navigation or forms).
 //! * Comments are stripped.
+//! * Elements nested deeper than [`depth::MAX_DEPTH`](crate::depth::MAX_DEPTH)
+//!   are unwrapped before parsing (their text stays): HTML parsing is
+//!   quadratic in nesting depth, and feeds are hostile input.
 //!
 //! Output is stable: sanitizing sanitized HTML gives it back unchanged, except
 //! for mis-nested markup that the HTML parser itself re-nests once an unknown
@@ -40,6 +43,7 @@ use ammonia::{Builder, UrlRelative};
 use scraper::{Html, Node};
 use url::Url;
 
+use crate::depth::{flatten_deep_nesting, MAX_DEPTH};
 use crate::url::{absolutize, absolutize_http, parse_absolute, SAFE_SCHEMES};
 
 /// Hosts whose players may be embedded with `<iframe>`.
@@ -223,6 +227,8 @@ pub fn tag_attributes() -> HashMap<&'static str, HashSet<&'static str>> {
 /// See the module documentation for the policy. Never panics; any input
 /// gives well-formed, safe HTML (possibly empty).
 pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
+    let html = flatten_deep_nesting(html, MAX_DEPTH);
+    let html = html.as_ref();
     // Frames need a decision on the whole element (ammonia filters only
     // attributes), so foreign frames are removed in a first pass. Most
     // content has none: skip the extra parse then.

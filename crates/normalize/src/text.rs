@@ -6,6 +6,8 @@
 //! boundary within a budget counted in characters.
 
 use ego_tree::iter::Edge;
+
+use crate::depth::{flatten_deep_nesting, MAX_DEPTH};
 use scraper::{Html, Node};
 
 /// Elements whose content is never text a reader should see.
@@ -113,7 +115,9 @@ impl TextSink {
 /// `pre`) folds to one space. The result has no leading or trailing white
 /// space and never more than one blank line in a row.
 pub fn html_to_text(html: &str) -> String {
-    let doc = Html::parse_fragment(html);
+    // Parsing is quadratic in nesting depth: bound it first.
+    let html = flatten_deep_nesting(html, MAX_DEPTH);
+    let doc = Html::parse_fragment(&html);
     let mut sink = TextSink {
         out: String::with_capacity(html.len() / 2),
         gap: Gap::None,

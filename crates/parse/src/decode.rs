@@ -15,23 +15,48 @@ use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
 /// leading BOM/white space removed and the XML declaration rewritten to say
 /// UTF-8 (the downstream XML parser would otherwise re-decode it).
 pub(crate) fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
-    let (encoding, body) = detect(bytes, content_type);
-    let (text, _had_errors) = encoding.decode_without_bom_handling(body);
-    let text = text.trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace());
-    rewrite_declaration(text)
+    decode_with_info(bytes, content_type).0
 }
 
-/// The encoding to use and the bytes to decode with it (BOM stripped).
-fn detect<'a>(bytes: &'a [u8], content_type: Option<&str>) -> (&'static Encoding, &'a [u8]) {
+/// How the bytes were decoded.
+#[derive(Debug, Clone)]
+pub(crate) struct DecodeInfo {
+    /// The encoding's name as the document or the server gave it, lower-cased
+    /// (`utf-8` when nothing said; `gb18030` for the GB family, which
+    /// `encoding_rs` decodes as GB18030).
+    pub label: String,
+    /// Whether some byte sequences were invalid and became U+FFFD.
+    pub had_errors: bool,
+}
+
+/// [`decode`], also saying which encoding was used and whether bytes were invalid.
+pub(crate) fn decode_with_info(bytes: &[u8], content_type: Option<&str>) -> (String, DecodeInfo) {
+    let (encoding, body, label) = detect(bytes, content_type);
+    let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    let text = text.trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace());
+    let label = if encoding == encoding_rs::GBK || encoding == encoding_rs::GB18030 {
+        "gb18030".to_string()
+    } else {
+        label.unwrap_or_else(|| encoding.name().to_ascii_lowercase())
+    };
+    (rewrite_declaration(text), DecodeInfo { label, had_errors })
+}
+
+/// The encoding to use, the bytes to decode with it (BOM stripped), and
+/// the label that chose it (`None` when it came from a BOM or the default).
+fn detect<'a>(
+    bytes: &'a [u8],
+    content_type: Option<&str>,
+) -> (&'static Encoding, &'a [u8], Option<String>) {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        return (encoding, &bytes[bom_len..]);
+        return (encoding, &bytes[bom_len..], None);
     }
     // UTF-16 without a BOM: "<?" encoded in two bytes per character.
     if bytes.starts_with(&[b'<', 0, b'?', 0]) {
-        return (UTF_16LE, bytes);
+        return (UTF_16LE, bytes, None);
     }
     if bytes.starts_with(&[0, b'<', 0, b'?']) {
-        return (UTF_16BE, bytes);
+        return (UTF_16BE, bytes, None);
     }
     let usable = |encoding: &'static Encoding| -> bool {
         // A UTF-16 label on a document that is visibly ASCII-compatible
@@ -44,15 +69,15 @@ fn detect<'a>(bytes: &'a [u8], content_type: Option<&str>) -> (&'static Encoding
     };
     if let Some(label) = content_type.and_then(charset_param) {
         if let Some(encoding) = Encoding::for_label(label.as_bytes()).filter(|e| usable(e)) {
-            return (encoding, bytes);
+            return (encoding, bytes, Some(label.to_ascii_lowercase()));
         }
     }
     if let Some(label) = declared_encoding(bytes) {
         if let Some(encoding) = Encoding::for_label(label.as_bytes()).filter(|e| usable(e)) {
-            return (encoding, bytes);
+            return (encoding, bytes, Some(label.to_ascii_lowercase()));
         }
     }
-    (UTF_8, bytes)
+    (UTF_8, bytes, None)
 }
 
 /// The `charset` parameter of a `Content-Type` header value.

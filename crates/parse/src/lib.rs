@@ -19,6 +19,8 @@ mod map;
 pub mod opml;
 mod sniff;
 
+pub use date::parse_date;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use url::Url;
@@ -160,25 +162,117 @@ impl ParseError {
 /// assert_eq!(feed.entries[0].link.as_deref(), Some("https://example.com/1"));
 /// ```
 pub fn parse(bytes: &[u8], opts: &ParseOptions<'_>) -> Result<ParsedFeed, ParseError> {
-    let text = decode::decode(bytes, opts.content_type);
+    parse_with_report(bytes, opts).map(|(feed, _)| feed)
+}
+
+/// What [`parse_with_report`] learned about a document besides its content:
+/// how it was read and whether it was well-formed as given. Used by
+/// `tributary parse --json` and the conformance harness.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ParseReport {
+    /// Encoding the bytes were read as: the label the server or the document
+    /// gave, lower-cased (`utf-8` when nothing said; `utf-16le`/`utf-16be`
+    /// from a byte-order mark).
+    pub encoding: String,
+    /// Format and version in feedparser's vocabulary: `rss090`, `rss091n`,
+    /// `rss091u`, `rss092`, `rss093`, `rss094`, `rss20`, `rss` (no version),
+    /// `rss10`, `atom03`, `atom10`, `atom`, `json1`, `json11`.
+    pub version: String,
+    /// Why the document was not well-formed as given, when it was repaired
+    /// or salvaged (feedparser's `bozo`); `None` for a clean document.
+    pub repaired: Option<String>,
+}
+
+/// [`parse`], also returning a [`ParseReport`].
+pub fn parse_with_report(
+    bytes: &[u8],
+    opts: &ParseOptions<'_>,
+) -> Result<(ParsedFeed, ParseReport), ParseError> {
+    let (text, info) = decode::decode_with_info(bytes, opts.content_type);
+    let mut report = ParseReport {
+        encoding: info.label,
+        ..Default::default()
+    };
+    if info.had_errors {
+        report.repaired = Some(format!(
+            "byte sequences invalid in {} were replaced",
+            report.encoding
+        ));
+    }
+    if let Some(ct) = opts.content_type {
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        // What is served as plain text or HTML is not declared a feed, even when it is one.
+        if mime.starts_with("text/plain") || mime.starts_with("text/html") {
+            report.repaired.get_or_insert(format!(
+                "served as {mime}, not as an XML or JSON media type"
+            ));
+        }
+    }
     if text.trim().is_empty() {
         return Err(ParseError::Empty);
     }
-    match text.as_bytes()[0] {
-        b'{' | b'[' => json::parse(&text, opts.url),
-        b'<' => parse_xml(&text, opts),
-        _ if discover::looks_like_html(text.as_bytes()) => {
-            Err(ParseError::NotAFeed("an HTML page".into()))
+    let feed = match text.as_bytes()[0] {
+        b'{' | b'[' => {
+            let feed = json::parse(&text, opts.url)?;
+            report.version = if text.contains("jsonfeed.org/version/1.1") {
+                "json11".into()
+            } else {
+                "json1".into()
+            };
+            feed
         }
-        _ => Err(ParseError::NotAFeed(
-            "plain text, neither XML nor JSON".into(),
-        )),
+        b'<' => parse_xml(&text, opts, &mut report)?,
+        _ if discover::looks_like_html(text.as_bytes()) => {
+            return Err(ParseError::NotAFeed("an HTML page".into()))
+        }
+        _ => {
+            return Err(ParseError::NotAFeed(
+                "plain text, neither XML nor JSON".into(),
+            ))
+        }
+    };
+    Ok((feed, report))
+}
+
+/// feedparser's name for the format and version of a document with this root.
+fn version_name(root: &sniff::Root, text: &str, is_atom03: bool) -> String {
+    let version = root.version.as_deref().unwrap_or_default();
+    match root.local.as_str() {
+        "rss" => match version {
+            "0.91" if text.contains("my.netscape.com/publish/formats/rss-0.91.dtd") => {
+                "rss091n".into()
+            }
+            "0.91" => "rss091u".into(),
+            "0.92" => "rss092".into(),
+            "0.93" => "rss093".into(),
+            "0.94" => "rss094".into(),
+            v if v.starts_with('2') => "rss20".into(),
+            _ => "rss".into(),
+        },
+        "RDF" if text.contains("my.netscape.com/rdf/simple/0.9/") => "rss090".into(),
+        "RDF" => "rss10".into(),
+        _ if is_atom03 => "atom03".into(),
+        _ if text.contains("http://www.w3.org/2005/Atom") => "atom10".into(),
+        _ => "atom".into(),
     }
 }
 
 /// XML path: repair, identify the root, let feed-rs parse, map.
-fn parse_xml(text: &str, opts: &ParseOptions<'_>) -> Result<ParsedFeed, ParseError> {
+fn parse_xml(
+    text: &str,
+    opts: &ParseOptions<'_>,
+    report: &mut ParseReport,
+) -> Result<ParsedFeed, ParseError> {
     let repaired = decode::repair(text);
+    if repaired != text && report.repaired.is_none() {
+        report.repaired =
+            Some("undeclared entities, bare '&' or control characters were repaired".into());
+    }
     let root = sniff::root(&repaired)?;
     let (format, rewrite_version) = match (root.local.as_str(), root.version.as_deref()) {
         ("rss", Some("0.91" | "0.92")) => (FeedFormat::Rss0, false),
@@ -200,6 +294,7 @@ fn parse_xml(text: &str, opts: &ParseOptions<'_>) -> Result<ParsedFeed, ParseErr
     let is_atom03 = root.local == "feed"
         && (root.version.as_deref().is_some_and(|v| v.starts_with("0."))
             || repaired.contains(ATOM03_NS));
+    report.version = version_name(&root, &repaired, is_atom03);
     let xml = if rewrite_version {
         std::borrow::Cow::Owned(with_rss_version(&repaired, &root))
     } else if is_atom03 {
@@ -209,11 +304,18 @@ fn parse_xml(text: &str, opts: &ParseOptions<'_>) -> Result<ParsedFeed, ParseErr
     };
     match run_feed_rs(&xml, opts) {
         Ok(feed) => Ok(map::map_feed(feed, format, &xml, opts.url)),
+        // `<rss></rss>` or `<rss><channel/>`-less: the root says this is a
+        // feed, it just has nothing in it yet (new or emptied feeds do this).
+        Err(ParseError::NotAFeed(_)) => Ok(empty_feed(format)),
         Err(err) => {
             // Salvage the complete entries before the first syntax error.
             if let Some(truncated) = truncate_before_error(&xml, &root) {
                 if let Ok(feed) = run_feed_rs(&truncated, opts) {
                     if !feed.entries.is_empty() {
+                        report.repaired = Some(format!(
+                            "{err}; kept the {} complete entries before it",
+                            feed.entries.len()
+                        ));
                         return Ok(map::map_feed(feed, format, &truncated, opts.url));
                     }
                 }
@@ -245,6 +347,24 @@ fn run_feed_rs(xml: &str, opts: &ParseOptions<'_>) -> Result<feed_rs::model::Fee
             }),
         }
     })
+}
+
+/// A feed of `format` with nothing in it.
+fn empty_feed(format: FeedFormat) -> ParsedFeed {
+    ParsedFeed {
+        format,
+        title: None,
+        site_url: None,
+        self_url: None,
+        description: None,
+        language: None,
+        image_url: None,
+        new_feed_url: None,
+        ttl_minutes: None,
+        updated: None,
+        authors: Vec::new(),
+        entries: Vec::new(),
+    }
 }
 
 const ATOM03_NS: &str = "http://purl.org/atom/ns#";

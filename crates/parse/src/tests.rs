@@ -520,3 +520,45 @@ mod props {
         }
     }
 }
+
+#[test]
+fn feed_root_without_channel_is_an_empty_feed() {
+    let feed = ok(b"<?xml version=\"1.0\" encoding=\"big5\"?><rss></rss>");
+    assert_eq!(feed.format, FeedFormat::Rss2);
+    assert!(feed.entries.is_empty());
+}
+
+#[test]
+fn report_names_encoding_version_and_repairs() {
+    let opts = ParseOptions::default();
+    let (_, clean) = crate::parse_with_report(
+        b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"0.92\"><channel><title>caf\xe9</title></channel></rss>",
+        &opts,
+    )
+    .expect("clean feed");
+    assert_eq!(
+        (
+            clean.encoding.as_str(),
+            clean.version.as_str(),
+            clean.repaired
+        ),
+        ("iso-8859-1", "rss092", None)
+    );
+    let (_, broken) = crate::parse_with_report(
+        b"<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>R&D &nbsp;</title></feed>",
+        &opts,
+    )
+    .expect("repaired feed");
+    assert_eq!(broken.version, "atom10");
+    assert!(broken.repaired.is_some(), "{broken:?}");
+    let served = ParseOptions {
+        content_type: Some("application/rss+xml; charset=gb2312"),
+        ..Default::default()
+    };
+    let (_, gb) = crate::parse_with_report(b"<rss version=\"2.0\"><channel/></rss>", &served)
+        .expect("empty channel");
+    assert_eq!(
+        (gb.encoding.as_str(), gb.version.as_str()),
+        ("gb18030", "rss20")
+    );
+}

@@ -1,0 +1,472 @@
+//! XSS filter-evasion vectors (in the style of OWASP's "XSS Filter Evasion
+//! Cheat Sheet") through [`sanitize_html`], each checked structurally.
+//!
+//! The output of every vector is parsed back with `scraper` (html5ever, the
+//! parser a browser-like reader would use) and must satisfy [`violations`]:
+//! only allow-listed elements, no `on*` or `style` attribute, every URL-bearing
+//! attribute absent or `http(s)`/`mailto` after entity decoding and removal
+//! of white space and control characters, no `<base>`, `<meta>`, `<link>`,
+//! `<script>`, `<style>`, and frames only from allow-listed players over https.
+//! Each vector is run with and without a base URL, and the output sanitized a
+//! second time must be safe too (a reader may store and re-sanitize).
+//!
+//! Most rows also name a fragment of markup that must *survive*, so a
+//! sanitizer that simply returned nothing would fail them.
+
+use scraper::{Html, Node};
+use tributary_normalize::sanitize::{sanitize_html, ALLOWED_TAGS, IFRAME_HOSTS};
+use url::Url;
+
+fn base() -> Url {
+    Url::parse("https://example.com/blog/").expect("static URL")
+}
+
+/// Attributes whose value the browser treats as a URL it may navigate to,
+/// fetch or run.
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "poster",
+    "cite",
+    "action",
+    "formaction",
+    "xlink:href",
+    "data",
+    "background",
+    "dynsrc",
+    "lowsrc",
+    "longdesc",
+    "codebase",
+    "manifest",
+    "icon",
+    "ping",
+];
+
+/// The URL as a browser reads it: white space and control characters are
+/// ignored at the ends and removed inside (tabs and newlines are stripped by
+/// the URL parser; others defeat naive filters), scheme case folded.
+fn as_browser_reads(url: &str) -> String {
+    url.chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control() && *c != '\u{feff}')
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+fn allowed_url(url: &str) -> bool {
+    let url = as_browser_reads(url);
+    url.starts_with("http://") || url.starts_with("https://") || url.starts_with("mailto:")
+}
+
+/// Everything unsafe in sanitized HTML, read back with an HTML parser.
+fn violations(sanitized: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let lower = sanitized.to_ascii_lowercase();
+    for raw in ["<script", "<style", "<base", "<meta", "<link"] {
+        if lower.contains(raw) {
+            found.push(format!("raw {raw:?} in the serialization"));
+        }
+    }
+    let doc = Html::parse_fragment(sanitized);
+    // The fragment parser's synthetic root (`<html>`) is not part of the
+    // output: only its descendants are checked.
+    for node in doc.root_element().descendants().skip(1) {
+        let Node::Element(el) = node.value() else {
+            continue;
+        };
+        let name = el.name();
+        if !ALLOWED_TAGS.contains(&name) {
+            found.push(format!("element <{name}> outside the allow-list"));
+        }
+        if name == "iframe" {
+            let src = el.attr("src").unwrap_or_default();
+            let host_ok = Url::parse(src).ok().is_some_and(|u| {
+                u.scheme() == "https" && u.host_str().is_some_and(|h| IFRAME_HOSTS.contains(&h))
+            });
+            if !host_ok {
+                found.push(format!("iframe with src {src:?}"));
+            }
+            if el.attr("srcdoc").is_some() {
+                found.push("iframe srcdoc".into());
+            }
+        }
+        for (attr, value) in el.attrs() {
+            let attr = attr.to_ascii_lowercase();
+            if attr.starts_with("on") {
+                found.push(format!("event handler {attr} on <{name}>"));
+            }
+            if matches!(attr.as_str(), "style" | "srcdoc" | "formaction" | "action") {
+                found.push(format!("attribute {attr} on <{name}>"));
+            }
+            if URL_ATTRIBUTES.contains(&attr.as_str()) && !allowed_url(value) {
+                found.push(format!("URL {value:?} in {name}@{attr}"));
+            }
+            if attr == "srcset" {
+                for candidate in value.split(',') {
+                    let url = candidate.split_whitespace().next().unwrap_or_default();
+                    if !allowed_url(url) {
+                        found.push(format!("srcset candidate {url:?} in <{name}>"));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// (vector, markup or text that must remain in the output with a base URL;
+/// "" when nothing in particular must remain).
+const VECTORS: &[(&str, &str)] = &[
+    // --- javascript: in every spelling ---
+    (r#"<a href="javascript:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="JAVASCRIPT:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="JaVaScRiPt:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="  javascript:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="&#x20;javascript:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="&#1;javascript:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href=" &#14;  javascript:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="jav&#x09;ascript:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="jav&#x0A;ascript:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="jav&#x0D;ascript:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="jav&Tab;ascript:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="jav&NewLine;ascript:alert(1)">x</a>"#, ">x</a>"),
+    ("<a href=\"jav\tascript:alert(1)\">x</a>", ">x</a>"),
+    ("<a href=\"jav\nascript:alert(1)\">x</a>", ">x</a>"),
+    ("<a href=\"java\0script:alert(1)\">x</a>", ">x</a>"),
+    (r#"<a href="java&#0;script:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="&#x6A;avascript:alert(1)">x</a>"#, ">x</a>"),
+    (
+        r#"<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>"#,
+        ">x</a>",
+    ),
+    (
+        r#"<a href="&#106&#97&#118&#97&#115&#99&#114&#105&#112&#116&#58alert(1)">x</a>"#,
+        ">x</a>",
+    ),
+    (
+        r#"<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058alert(1)">x</a>"#,
+        ">x</a>",
+    ),
+    (
+        r#"<a href="&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A;alert(1)">x</a>"#,
+        ">x</a>",
+    ),
+    (r#"<a href="javascript&#58;alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="javascript&#x09;:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="&#x0000006A;avascript:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="java&#x00AD;script:alert(1)">x</a>"#, ">x</a>"),
+    // Percent-encoding does not apply to schemes: this is a relative path.
+    (
+        r#"<a href="%6A%61vascript:alert(1)">x</a>"#,
+        r#"href="https://example.com/blog/%6A%61vascript:alert(1)""#,
+    ),
+    (
+        r#"<video><track src="javascript:alert(1)"></video><audio><source src="javascript:alert(1)"></audio>"#,
+        "<track>",
+    ),
+    (
+        r#"<map name="m"><area href="javascript:alert(1)" shape="rect"></map><img src="x.png" usemap=m>"#,
+        r#"<img src="https://example.com/blog/x.png">"#,
+    ),
+    (
+        r#"<a href="https://ok.example/"><img src="x" onerror="alert(1)"></a>"#,
+        r#"<img src="https://example.com/blog/x">"#,
+    ),
+    (
+        "<svg><foreignObject><img src=x onerror=alert(1)></foreignObject></svg>",
+        "",
+    ),
+
+    (r#"<a href="javascript&colon;alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="javascript&#x3a;alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href='javascript:alert(1)'>x</a>"#, ">x</a>"),
+    ("<a href=javascript:alert(1)>x</a>", ">x</a>"),
+    ("<a href=`javascript:alert(1)`>x</a>", ">x</a>"),
+    (r#"<a href="vbscript:msgbox(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="VBScript:msgbox(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="livescript:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="feed:javascript:alert(1)">x</a>"#, ">x</a>"),
+    (r#"<a href="data:text/html,<script>alert(1)</script>">x</a>"#, ">x</a>"),
+    (
+        r#"<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>"#,
+        ">x</a>",
+    ),
+    (r#"<a href="DaTa:text/html,x">x</a>"#, ">x</a>"),
+    (r#"<IMG SRC="javascript:alert('XSS');">"#, "<img>"),
+    (r#"<IMG SRC=JaVaScRiPt:alert('XSS')>"#, "<img>"),
+    (r#"<IMG SRC="jav&#x09;ascript:alert('XSS');">"#, "<img>"),
+    // Backticks do not quote in HTML: the value is a relative path.
+    (
+        "<IMG SRC=`javascript:alert(\"RSnake says, 'XSS'\")`>",
+        "<img src=\"https://example.com/blog/%60javascript",
+    ),
+    (r#"<img src="data:image/svg+xml,<svg onload=alert(1)>">"#, "<img>"),
+    (
+        r#"<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">"#,
+        "<img>",
+    ),
+    (r#"<IMG DYNSRC="javascript:alert('XSS')">"#, "<img>"),
+    (r#"<IMG LOWSRC="javascript:alert('XSS')">"#, "<img>"),
+    (
+        r#"<img srcset="ok.png 1x, javascript:alert(1) 2x">"#,
+        r#"srcset="https://example.com/blog/ok.png 1x""#,
+    ),
+    (
+        r#"<picture><source srcset="javascript:alert(1)"><img src="ok.png"></picture>"#,
+        r#"<img src="https://example.com/blog/ok.png">"#,
+    ),
+    (
+        r#"<video poster="javascript:alert(1)" src="v.mp4"></video>"#,
+        r#"src="https://example.com/blog/v.mp4""#,
+    ),
+    (
+        r#"<blockquote cite="javascript:alert(1)">q</blockquote>"#,
+        "<blockquote>q</blockquote>",
+    ),
+    // --- event handlers ---
+    ("<img src=x onerror=alert(1)>", r#"<img src="https://example.com/blog/x">"#),
+    (r#"<IMG SRC=# onmouseover="alert('xxs')">"#, "<img"),
+    (r#"<IMG SRC= onmouseover="alert('xxs')">"#, "<img"),
+    (r#"<IMG onmouseover="alert('xxs')">"#, "<img>"),
+    ("<svg onload=alert(1)>", ""),
+    ("<svg/onload=alert(1)>", ""),
+    ("<body onload=alert(1)>body", "body"),
+    ("<frameset onload=alert(1)>", ""),
+    ("<x onclick=alert(1)>custom</x>", "custom"),
+    (
+        "<details open ontoggle=alert(1)><summary>s</summary>d</details>",
+        "<details open=\"\"><summary>s</summary>d</details>",
+    ),
+    (
+        "<video><source onerror=alert(1)></video>",
+        "<video controls=\"controls\"><source></video>",
+    ),
+    ("<audio src=x onerror=alert(1)>", "<audio"),
+    ("<marquee onstart=alert(1)>m</marquee>", "m"),
+    ("<div onmouseover\n=\nalert(1)>d</div>", "<div>d</div>"),
+    ("<div/onmouseover='alert(1)'>d</div>", "<div>d</div>"),
+    (r#"<p ONCLICK="alert(1)">p</p>"#, "<p>p</p>"),
+    (
+        "<input autofocus onfocus=alert(1)><textarea autofocus onfocus=alert(1)>",
+        "",
+    ),
+    ("<keygen autofocus onfocus=alert(1)>", ""),
+    ("<select autofocus onfocus=alert(1)>", ""),
+    (
+        "<svg><animate onbegin=alert(1) attributeName=x dur=1s></svg>",
+        "",
+    ),
+    (
+        r#"<svg><set attributeName="onmouseover" to="alert(1)"/></svg>"#,
+        "",
+    ),
+    // --- style ---
+    (
+        r#"<div style="width: expression(alert('XSS'));">d</div>"#,
+        "<div>d</div>",
+    ),
+    (
+        r#"<div style="background-image: url(javascript:alert('XSS'))">d</div>"#,
+        "<div>d</div>",
+    ),
+    (r#"<IMG STYLE="xss:expr/*XSS*/ession(alert('XSS'))">"#, "<img>"),
+    (
+        r#"<STYLE>li {list-style-image: url("javascript:alert('XSS')");}</STYLE><UL><LI>XSS</br>"#,
+        "<li>XSS",
+    ),
+    (
+        "<STYLE>@import'http://evil.example/xss.css';</STYLE>after",
+        "after",
+    ),
+    (r#"<XSS STYLE="behavior: url(xss.htc);">t</XSS>"#, "t"),
+    (
+        r#"<span style="-moz-binding:url('http://evil.example/xss.xml#xss')">s</span>"#,
+        "<span>s</span>",
+    ),
+    // --- navigation and document-level elements ---
+    (r#"<BASE HREF="javascript:alert('XSS');//">after"#, "after"),
+    (r#"<base href="https://evil.example/">after"#, "after"),
+    (
+        r#"<META HTTP-EQUIV="refresh" CONTENT="0;url=javascript:alert('XSS');">after"#,
+        "after",
+    ),
+    (
+        r#"<META HTTP-EQUIV="refresh" CONTENT="0;url=data:text/html base64,PHNjcmlwdD5hbGVydCgnWFNTJyk8L3NjcmlwdD4K">"#,
+        "",
+    ),
+    (
+        r#"<meta http-equiv="Set-Cookie" content="USERID=<SCRIPT>alert('XSS')</SCRIPT>">"#,
+        "",
+    ),
+    (r#"<LINK REL="stylesheet" HREF="javascript:alert('XSS');">"#, ""),
+    (r#"<link rel=import href="https://evil.example/x.html">"#, ""),
+    // --- embedded documents and plugins ---
+    (r#"<iframe src="javascript:alert(1)"></iframe>after"#, "after"),
+    (r#"<iframe srcdoc="<script>alert(1)</script>"></iframe>after"#, "after"),
+    (
+        r#"<iframe src="https://www.youtube.com/embed/x" srcdoc="<script>alert(1)</script>" onload="alert(1)"></iframe>"#,
+        r#"src="https://www.youtube.com/embed/x""#,
+    ),
+    (
+        r#"<iframe src="http://www.youtube.com/embed/x"></iframe>"#,
+        r#"src="https://www.youtube.com/embed/x""#,
+    ),
+    (r#"<iframe src="https://www.youtube.com@evil.example/"></iframe>a"#, "a"),
+    (r#"<iframe src="https://evil.example/#www.youtube.com"></iframe>a"#, "a"),
+    (r#"<iframe src="data:text/html,<script>alert(1)</script>"></iframe>a"#, "a"),
+    (
+        r#"<iframe src="javascript://www.youtube.com/%0aalert(1)"></iframe>a"#,
+        "a",
+    ),
+    (r#"<FRAMESET><FRAME SRC="javascript:alert('XSS');"></FRAMESET>"#, ""),
+    (r#"<object data="javascript:alert(1)"></object>after"#, "after"),
+    (
+        r#"<object data="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="></object>"#,
+        "",
+    ),
+    (r#"<object type="text/x-scriptlet" data="https://evil.example/s.html"></object>"#, ""),
+    (r#"<embed src="javascript:alert(1)">after"#, "after"),
+    (
+        r#"<EMBED SRC="data:image/svg+xml;base64,PHN2ZyB4bWxuczpzdmc9Imh0dH" type="image/svg+xml" AllowScriptAccess="always"></EMBED>"#,
+        "",
+    ),
+    (r#"<applet code="x.class">after</applet>"#, ""),
+    (r#"<BGSOUND SRC="javascript:alert('XSS');">"#, ""),
+    (r#"<TABLE BACKGROUND="javascript:alert('XSS')"><tr><TD>c</TD></tr></TABLE>"#, "<td>c</td>"),
+    (r#"<TD BACKGROUND="javascript:alert('XSS')">"#, ""),
+    // --- forms ---
+    (
+        r#"<form action="javascript:alert(1)"><input type=submit></form>after"#,
+        "after",
+    ),
+    (
+        r#"<form><button formaction="javascript:alert(1)">b</button></form>"#,
+        "",
+    ),
+    (
+        r#"<input type="image" src="javascript:alert(1)" formaction="javascript:alert(1)">"#,
+        "",
+    ),
+    (r#"<isindex action="javascript:alert(1)" type="image">"#, ""),
+    // --- SVG and MathML ---
+    (
+        r#"<svg><a xlink:href="javascript:alert(1)"><text x="20" y="20">click</text></a></svg>"#,
+        "",
+    ),
+    (
+        r#"<svg><a><animate attributeName="href" values="javascript:alert(1)"/><text>t</text></a></svg>"#,
+        "",
+    ),
+    (
+        r#"<svg><use href="data:image/svg+xml;base64,PHN2ZyBpZD0neCcgeG1sbnM9J2h0dHA6Ly93d3cudzMub3JnLzIwMDAvc3ZnJz48L3N2Zz4=#x"/></svg>"#,
+        "",
+    ),
+    (
+        r#"<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">m</maction></math>"#,
+        "",
+    ),
+    (r#"<math href="javascript:alert(1)">m</math>"#, ""),
+    (
+        "<svg><style><img src=x onerror=alert(1)></style></svg>",
+        "",
+    ),
+    (
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>",
+        "",
+    ),
+    (
+        "<form><math><mtext></form><form><mglyph><style></math><img src onerror=alert(1)>",
+        "",
+    ),
+    // --- broken and nested tags ---
+    ("<<script>alert(1);//<</script>", ""),
+    ("<scr<script>ipt>alert(1)</scr</script>ipt>", ""),
+    ("<script/xss src=\"https://evil.example/x.js\"></script>after", "after"),
+    ("<SCRIPT/SRC=\"https://evil.example/x.js\"></SCRIPT>after", "after"),
+    ("<SCRIPT a=\">\" SRC=\"https://evil.example/x.js\"></SCRIPT>after", "after"),
+    ("<script>alert(1)", ""),
+    ("<IMG \"\"\"><SCRIPT>alert(\"XSS\")</SCRIPT>\">", ""),
+    ("<img src=\"x\" alt=\"<script>alert(1)</script>\">", "alt=\"&lt;script&gt;alert(1)&lt;/script&gt;\""),
+    ("<a href=\"https://ok.example/\" title=\"\" onclick=\"alert(1)\">ok</a>", "href=\"https://ok.example/\""),
+    ("<a href=\"https://ok.example/\"onclick=\"alert(1)\">ok</a>", "href=\"https://ok.example/\""),
+    ("<a href=\"https://ok.example/ onclick=alert(1)>unclosed attribute", ""),
+    ("<img src='x onerror=alert(1)//>unclosed", ""),
+    ("<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>", ""),
+    ("<xmp><img src=x onerror=alert(1)></xmp>", ""),
+    ("<noembed><img src=x onerror=alert(1)></noembed>", ""),
+    ("<plaintext><img src=x onerror=alert(1)>", ""),
+    ("<title><img src=x onerror=alert(1)></title>", ""),
+    ("<textarea><img src=x onerror=alert(1)></textarea>", ""),
+    ("<template><img src=x onerror=alert(1)></template>", ""),
+    ("<!--[if gte IE 4]><SCRIPT>alert('XSS');</SCRIPT><![endif]-->after", "after"),
+    ("<!-- --!><img src=x onerror=alert(1)> -->", ""),
+    ("<!--><img src=x onerror=alert(1)>-->", ""),
+    ("<![CDATA[<script>alert(1)</script>]]>", ""),
+    ("<![CDATA[><img src=x onerror=alert(1)>]]>", ""),
+    ("<?xml-stylesheet href=\"javascript:alert(1)\"?><p>x</p>", "<p>x</p>"),
+    ("<a href=\"javascript:alert(1)\"><a href=\"https://ok.example/\">ok</a></a>", "href=\"https://ok.example/\""),
+    ("<div><a href=\"javascript:alert(1)\"/></div>", ""),
+    ("<IMG SRC=\"javascript:alert('XSS')\"", ""),
+    ("<BR SIZE=\"&{alert('XSS')}\">", "<br>"),
+    ("<DIV STYLE=\"background-image:\\0075\\0072\\006C\\0028'\\006a\\0061\\0076\\0061\\0073\\0063\\0072\\0069\\0070\\0074\\003a\\0061\\006c\\0065\\0072\\0074\\0028.1027\\0058.1053\\0053\\0027\\0029'\\0029\">d</DIV>", "<div>d</div>"),
+    ("<HEAD><META HTTP-EQUIV=\"CONTENT-TYPE\" CONTENT=\"text/html; charset=UTF-7\"></HEAD>+ADw-SCRIPT+AD4-alert('XSS');+ADw-/SCRIPT+AD4-", ""),
+];
+
+#[test]
+fn at_least_sixty_vectors() {
+    eprintln!("{} vectors", VECTORS.len());
+    assert!(VECTORS.len() >= 60, "only {} vectors", VECTORS.len());
+}
+
+#[test]
+fn no_vector_survives() {
+    let b = base();
+    let mut failures = Vec::new();
+    for (vector, must_keep) in VECTORS {
+        for base in [Some(&b), None] {
+            let once = sanitize_html(vector, base);
+            let twice = sanitize_html(&once, base);
+            for (pass, out) in [("once", &once), ("twice", &twice)] {
+                let bad = violations(out);
+                if !bad.is_empty() {
+                    failures.push(format!(
+                        "{vector:?} (base {:?}, sanitized {pass}) -> {out:?}: {bad:?}",
+                        base.map(Url::as_str)
+                    ));
+                }
+            }
+            if base.is_some() && !once.contains(must_keep) {
+                failures.push(format!(
+                    "{vector:?} -> {once:?}: expected {must_keep:?} to remain"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The checker itself must catch what it is meant to catch: run it over
+/// unsanitized vectors.
+#[test]
+fn checker_flags_raw_vectors() {
+    for raw in [
+        r#"<a href="jav&#x09;ascript:alert(1)">x</a>"#,
+        r#"<a href="&#106&#97&#118&#97&#115&#99&#114&#105&#112&#116&#58alert(1)">x</a>"#,
+        "<img src=x onerror=alert(1)>",
+        r#"<div style="x">d</div>"#,
+        r#"<svg><a xlink:href="javascript:alert(1)">t</a></svg>"#,
+        r#"<img srcset="ok.png 1x, javascript:alert(1) 2x">"#,
+        r#"<base href="https://evil.example/">"#,
+        r#"<iframe src="https://evil.example/"></iframe>"#,
+        r#"<form action="https://evil.example/"></form>"#,
+        r#"<button formaction="data:text/html,x">b</button>"#,
+        r#"<object data="data:text/html,x"></object>"#,
+    ] {
+        assert!(!violations(raw).is_empty(), "checker missed {raw:?}");
+    }
+    assert!(violations(r#"<a href="https://ok.example/">ok</a><p>t</p>"#).is_empty());
+}
