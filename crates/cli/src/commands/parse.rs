@@ -1,20 +1,91 @@
-//! `parse FILE|URL [--json]`: one feed through parse + normalize, nothing stored.
+//! `parse FILE|URL… [--json]`: feeds through parse + normalize, nothing stored.
+//!
+//! With `--json` the output is JSON Feed 1.1 (the same writer as `digest
+//! --format json`) plus a `_tributary` extension object, at feed and item
+//! level, carrying what JSON Feed has no room for: the detected version, the
+//! encoding, whether the document needed repairs (feedparser's `bozo`), the
+//! parser's raw view (`parsed`: text kinds, authors with e-mail and URI,
+//! enclosures …) and the normalized one (`normalized`/`meta`). The
+//! conformance harness (`conformance/run.py`) reads these. Several sources
+//! print one compact JSON document per line (JSON Lines), so a harness can
+//! parse thousands of files with one process; a source that fails then prints
+//! `{"_tributary":{"source":…,"error":…,"error_code":…}}` and the exit
+//! status is 1.
 
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use chrono::Utc;
+use serde_json::{json, Value};
 use tributary_fetch::{Fetcher, Validators};
 use tributary_model::{Entry, EntryId, FeedId, RiverItem, Source};
 use tributary_normalize::{normalize, NormalizedFeed, Options};
-use tributary_parse::{parse, ParseOptions};
+use tributary_parse::{parse_with_report, ParseOptions, ParseReport, ParsedFeed};
 use tributary_publish::digest::{render, DigestOptions, Format};
 use url::Url;
 
 use super::write_output;
 use crate::settings;
 
+/// One source, printed for people or as pretty JSON.
 pub async fn run(source: &str, json: bool) -> Result<ExitCode> {
+    run_many(&[source.to_string()], json, None).await
+}
+
+/// Several sources. `content_type` stands in for the HTTP header of local
+/// files (to test how a served document would be read); fetched URLs use
+/// their server's.
+pub async fn run_many(
+    sources: &[String],
+    json: bool,
+    content_type: Option<&str>,
+) -> Result<ExitCode> {
+    if let [source] = sources {
+        let text = one(source, json, content_type).await?;
+        write_output(None, &text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    let mut failed = false;
+    for source in sources {
+        match one(source, json, content_type).await {
+            Ok(text) if json => {
+                // Pretty JSON → one line.
+                let value: Value = serde_json::from_str(&text)?;
+                out.push_str(&serde_json::to_string(&value)?);
+                out.push('\n');
+            }
+            Ok(text) => {
+                out.push_str(&format!("== {source}\n{text}\n"));
+            }
+            Err(err) => {
+                failed = true;
+                let code = err
+                    .chain()
+                    .find_map(|c| c.downcast_ref::<tributary_parse::ParseError>())
+                    .map_or("error", tributary_parse::ParseError::code);
+                if json {
+                    let line = json!({"_tributary": {
+                        "source": source, "error": format!("{err:#}"), "error_code": code,
+                    }});
+                    out.push_str(&line.to_string());
+                    out.push('\n');
+                } else {
+                    out.push_str(&format!("== {source}\nerror: {err:#}\n\n"));
+                }
+            }
+        }
+    }
+    write_output(None, &out)?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Read, parse, normalize and print one source.
+async fn one(source: &str, json: bool, content_type: Option<&str>) -> Result<String> {
     let (bytes, content_type, url) = if source.contains("://") {
         let url = tributary_fetch::parse_http_url(source)?;
         let fetcher = Fetcher::new(settings::fetch_config()?)?;
@@ -27,9 +98,9 @@ pub async fn run(source: &str, json: bool) -> Result<ExitCode> {
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let url = Url::from_file_path(&absolute)
             .map_err(|()| anyhow::anyhow!("cannot make a file URL of {source}"))?;
-        (bytes, None, url)
+        (bytes, content_type.map(str::to_string), url)
     };
-    let parsed = parse(
+    let (parsed, report) = parse_with_report(
         &bytes,
         &ParseOptions {
             content_type: content_type.as_deref(),
@@ -39,17 +110,21 @@ pub async fn run(source: &str, json: bool) -> Result<ExitCode> {
     .with_context(|| format!("cannot parse {source}"))?;
     let now = Utc::now();
     let feed = normalize(&parsed, &url, now, &Options::default());
-    let text = if json {
-        json_feed(&feed, &url, now)
+    Ok(if json {
+        json_feed(&feed, &parsed, &report, &url, now)?
     } else {
         human(&feed, &format!("{:?}", parsed.format))
-    };
-    write_output(None, &text)?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// The normalized feed as JSON Feed 1.1, through the same writer as `digest --format json`.
-fn json_feed(feed: &NormalizedFeed, url: &Url, now: chrono::DateTime<Utc>) -> String {
+fn json_feed(
+    feed: &NormalizedFeed,
+    parsed: &ParsedFeed,
+    report: &ParseReport,
+    url: &Url,
+    now: chrono::DateTime<Utc>,
+) -> Result<String> {
     let source = Source {
         feed_id: FeedId(0),
         title: feed.meta.title.clone().unwrap_or_else(|| url.to_string()),
@@ -89,7 +164,55 @@ fn json_feed(feed: &NormalizedFeed, url: &Url, now: chrono::DateTime<Utc>) -> St
         generated_at: now,
     };
     // Document order, as the feed gives it (render keeps the order it is given).
-    render(&items, Format::Json, &opts)
+    let mut doc: Value = serde_json::from_str(&render(&items, Format::Json, &opts))
+        .context("the JSON Feed writer produced invalid JSON")?;
+    add_extensions(&mut doc, feed, parsed, report)?;
+    let mut text = serde_json::to_string_pretty(&doc)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Adds the `_tributary` objects (see the module documentation). Items are
+/// matched by position: normalize keeps one entry per parsed entry, in order,
+/// and the writer keeps that order.
+fn add_extensions(
+    doc: &mut Value,
+    feed: &NormalizedFeed,
+    parsed: &ParsedFeed,
+    report: &ParseReport,
+) -> Result<()> {
+    let mut parsed_feed = serde_json::to_value(parsed)?;
+    if let Some(obj) = parsed_feed.as_object_mut() {
+        obj.remove("entries");
+    }
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert(
+            "_tributary".into(),
+            json!({
+                "version": report.version,
+                "encoding": report.encoding,
+                "bozo": report.repaired.is_some(),
+                "bozo_reason": report.repaired,
+                "meta": feed.meta,
+                "parsed": parsed_feed,
+            }),
+        );
+    }
+    let items = doc.get_mut("items").and_then(Value::as_array_mut);
+    for (i, item) in items.into_iter().flatten().enumerate() {
+        let ext = item
+            .as_object_mut()
+            .map(|o| o.entry("_tributary").or_insert_with(|| json!({})));
+        if let Some(ext) = ext.and_then(Value::as_object_mut) {
+            if let Some(p) = parsed.entries.get(i) {
+                ext.insert("parsed".into(), serde_json::to_value(p)?);
+            }
+            if let Some(n) = feed.entries.get(i) {
+                ext.insert("normalized".into(), serde_json::to_value(n)?);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn human(feed: &NormalizedFeed, format: &str) -> String {
