@@ -191,6 +191,7 @@ pub fn parse_with_report(
     let (text, info) = decode::decode_with_info(bytes, opts.content_type);
     let mut report = ParseReport {
         encoding: info.label,
+        repaired: info.warning,
         ..Default::default()
     };
     if info.had_errors {
@@ -216,7 +217,7 @@ pub fn parse_with_report(
     if text.trim().is_empty() {
         return Err(ParseError::Empty);
     }
-    let feed = match text.as_bytes()[0] {
+    let mut feed = match text.as_bytes()[0] {
         b'{' | b'[' => {
             let feed = json::parse(&text, opts.url)?;
             report.version = if text.contains("jsonfeed.org/version/1.1") {
@@ -236,6 +237,7 @@ pub fn parse_with_report(
             ))
         }
     };
+    decode::fix_feed_text(&mut feed, &report.encoding);
     Ok((feed, report))
 }
 
