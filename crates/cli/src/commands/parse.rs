@@ -60,10 +60,13 @@ pub async fn run_many(
             }
             Err(err) => {
                 failed = true;
-                let code = err
-                    .chain()
-                    .find_map(|c| c.downcast_ref::<tributary_parse::ParseError>())
-                    .map_or("error", tributary_parse::ParseError::code);
+                let code = if err.downcast_ref::<NotAFeed>().is_some() {
+                    "not_a_feed"
+                } else {
+                    err.chain()
+                        .find_map(|c| c.downcast_ref::<tributary_parse::ParseError>())
+                        .map_or("error", tributary_parse::ParseError::code)
+                };
                 if json {
                     let line = json!({"_tributary": {
                         "source": source, "error": format!("{err:#}"), "error_code": code,
@@ -85,6 +88,10 @@ pub async fn run_many(
 }
 
 /// Read, parse, normalize and print one source.
+///
+/// A document that is not a feed is an error that says what it is instead
+/// ([`NotAFeed`]); a feed that had to be repaired or salvaged (a truncated
+/// download keeps its complete entries) is printed, with a warning on stderr.
 async fn one(source: &str, json: bool, content_type: Option<&str>) -> Result<String> {
     let (bytes, content_type, url) = if source.contains("://") {
         let url = tributary_fetch::parse_http_url(source)?;
@@ -100,14 +107,27 @@ async fn one(source: &str, json: bool, content_type: Option<&str>) -> Result<Str
             .map_err(|()| anyhow::anyhow!("cannot make a file URL of {source}"))?;
         (bytes, content_type.map(str::to_string), url)
     };
-    let (parsed, report) = parse_with_report(
+    let parsed = parse_with_report(
         &bytes,
         &ParseOptions {
             content_type: content_type.as_deref(),
             url: Some(&url),
         },
-    )
-    .with_context(|| format!("cannot parse {source}"))?;
+    );
+    let (parsed, report) = match parsed {
+        Ok(ok) => ok,
+        Err(err) => {
+            if let Some(not_a_feed) =
+                NotAFeed::explain(source, &bytes, content_type.as_deref(), &url, &err)
+            {
+                return Err(not_a_feed.into());
+            }
+            return Err(anyhow::Error::new(err).context(format!("cannot parse {source}")));
+        }
+    };
+    if let Some(reason) = &report.repaired {
+        eprintln!("warning: {source} is not a well-formed feed as given: {reason}");
+    }
     let now = Utc::now();
     let feed = normalize(&parsed, &url, now, &Options::default());
     Ok(if json {
@@ -115,6 +135,82 @@ async fn one(source: &str, json: bool, content_type: Option<&str>) -> Result<Str
     } else {
         human(&feed, &format!("{:?}", parsed.format))
     })
+}
+
+/// A document that is not a feed, with what it is instead (an HTML page and
+/// the feeds it links to, an OPML list, plain text, another XML document).
+#[derive(Debug)]
+struct NotAFeed {
+    source: String,
+    what: String,
+}
+
+impl std::fmt::Display for NotAFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} is not a feed: this is {}", self.source, self.what)
+    }
+}
+
+impl std::error::Error for NotAFeed {}
+
+impl NotAFeed {
+    /// What the document is, when `err` says it is not a feed.
+    fn explain(
+        source: &str,
+        bytes: &[u8],
+        content_type: Option<&str>,
+        url: &Url,
+        err: &tributary_parse::ParseError,
+    ) -> Option<NotAFeed> {
+        let tributary_parse::ParseError::NotAFeed(what) = err else {
+            return None;
+        };
+        let served_as_html = content_type.is_some_and(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .eq_ignore_ascii_case("text/html")
+        });
+        let what = if served_as_html || tributary_parse::discover::looks_like_html(bytes) {
+            let page = String::from_utf8_lossy(bytes);
+            let links = tributary_parse::discover::discover(&page, url);
+            if links.is_empty() {
+                "an HTML page, and it links to no feed".to_string()
+            } else {
+                let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+                format!(
+                    "an HTML page; it links to {}: {}",
+                    if urls.len() == 1 {
+                        "this feed"
+                    } else {
+                        "these feeds"
+                    },
+                    urls.join(", ")
+                )
+            }
+        } else if what.contains("OPML") {
+            let import = if source.contains("://") {
+                "save it and use `tributary import FILE`".to_string()
+            } else {
+                format!("use `tributary import {source}`")
+            };
+            match tributary_parse::opml::parse_opml(bytes) {
+                Ok(feeds) => format!(
+                    "an OPML subscription list ({} feed{}); {import}",
+                    feeds.len(),
+                    if feeds.len() == 1 { "" } else { "s" }
+                ),
+                Err(e) => format!("an OPML subscription list that cannot be read ({e})"),
+            }
+        } else {
+            what.clone()
+        };
+        Some(NotAFeed {
+            source: source.to_string(),
+            what,
+        })
+    }
 }
 
 /// The normalized feed as JSON Feed 1.1, through the same writer as `digest --format json`.
