@@ -401,28 +401,63 @@ pub(crate) fn fix_feed_text(feed: &mut ParsedFeed, encoding: &str) {
     }
 }
 
-/// [`fix_feed_text`] on one string.
+/// [`fix_feed_text`] on one string. Byte checks first: most texts are ASCII,
+/// or hold a character above U+00FF (a lead byte ≥ 0xC4) and so cannot be
+/// double-encoded, and have no C1 character (`C2 80`–`C2 9F`).
 fn fix_text(s: &mut String, utf8_document: bool) {
-    if s.is_ascii() {
+    let bytes = s.as_bytes();
+    if bytes.is_ascii() {
         return;
     }
-    if utf8_document {
+    // Double-encoded text has a UTF-8 lead byte read as Latin-1 (Â–ô, encoded
+    // C3 82–C3 B4) followed by a continuation byte read as Latin-1 (U+0080–U+00BF,
+    // encoded C2 80–C2 BF).
+    let lead_then_continuation = |i: usize| {
+        matches!(
+            bytes.get(i + 1..i + 4),
+            Some([0x82..=0xb4, 0xc2, 0x80..=0xbf])
+        )
+    };
+    if utf8_document
+        && memchr::memchr_iter(0xc3, bytes).any(lead_then_continuation)
+        && !any_byte(bytes, |b| b >= 0xc4)
+    {
         if let Some(once) = undo_double_encoding(s) {
             *s = once;
         }
     }
-    if s.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+    let bytes = s.as_bytes();
+    let has_c1 = memchr::memchr_iter(0xc2, bytes).any(|i| {
+        bytes
+            .get(i + 1)
+            .is_some_and(|&next| (0x80..0xa0).contains(&next))
+    });
+    if has_c1 {
         *s = s.chars().map(c1_as_windows_1252).collect();
     }
 }
 
+/// Whether some byte satisfies `pred`, in a form the compiler vectorizes
+/// (no early exit inside a 64-byte block).
+fn any_byte(bytes: &[u8], pred: impl Fn(u8) -> bool) -> bool {
+    bytes
+        .chunks(64)
+        .any(|block| block.iter().fold(false, |found, &b| found | pred(b)))
+}
+
 /// `s` read back as UTF-8 when all its characters are Latin-1 and those bytes are UTF-8.
 fn undo_double_encoding(s: &str) -> Option<String> {
-    let bytes = s
-        .chars()
-        .map(|c| u8::try_from(u32::from(c)).ok())
-        .collect::<Option<Vec<u8>>>()?;
-    String::from_utf8(bytes).ok()
+    // Latin-1 characters are one byte (ASCII) or C2/C3 + a continuation byte.
+    let mut latin1 = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
+            0..=0x7f => latin1.push(b),
+            0xc2 | 0xc3 => latin1.push(((b & 0x03) << 6) | (bytes.next()? & 0x3f)),
+            _ => return None,
+        }
+    }
+    String::from_utf8(latin1).ok()
 }
 
 /// A C1 control character as the windows-1252 character of its byte value
@@ -456,7 +491,7 @@ fn c1_as_windows_1252(c: char) -> char {
 pub(crate) fn repair(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     let bang = memmem::Finder::new(b"<!");
-    let has_controls = bytes.iter().any(|&b| is_forbidden_control(b));
+    let has_controls = any_byte(bytes, is_forbidden_control);
     let next_control = |from: usize| -> Option<usize> {
         if !has_controls {
             return None;
@@ -527,7 +562,8 @@ pub(crate) fn repair(text: &str) -> Cow<'_, str> {
 
 /// A C0 control character XML does not allow.
 fn is_forbidden_control(b: u8) -> bool {
-    b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')
+    // Non-short-circuiting, so that scans over it vectorize.
+    (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')
 }
 
 /// What a reference needs.
@@ -575,6 +611,12 @@ fn verbatim_len(s: &str) -> usize {
 /// spans, and what it needs (`None`: it is fine as it is).
 fn classify_reference(s: &str) -> (usize, Option<Fix>) {
     let body = &s[1..];
+    // The common case first: escaped markup in HTML content.
+    for predefined in ["amp;", "lt;", "gt;", "quot;", "apos;"] {
+        if body.starts_with(predefined) {
+            return (predefined.len() + 1, None);
+        }
+    }
     // Longest HTML entity name is 31 characters; numeric refs are shorter.
     let Some(semi) = body.bytes().take(40).position(|b| b == b';') else {
         return (1, Some(Fix::Escape));
