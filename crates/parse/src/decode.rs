@@ -107,6 +107,15 @@ pub(crate) fn decode_with_info<'a>(
             }
         }
     }
+    let lead = text.len()
+        - text
+            .trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace())
+            .len();
+    if text[..lead].contains('\u{feff}') {
+        warning.get_or_insert(
+            "a second byte-order mark (U+FEFF) before the document was dropped".into(),
+        );
+    }
     let is_gb = matches!(detected.codec, Codec::Rs(e) if e == encoding_rs::GBK || e == encoding_rs::GB18030);
     let label = match detected.label {
         Some(label) if !is_gb => label,
@@ -617,8 +626,14 @@ fn classify_reference(s: &str) -> (usize, Option<Fix>) {
             return (predefined.len() + 1, None);
         }
     }
-    // Longest HTML entity name is 31 characters; numeric refs are shorter.
-    let Some(semi) = body.bytes().take(40).position(|b| b == b';') else {
+    // A reference is `&` + name characters + `;` (the longest HTML entity
+    // name is 31 characters; numeric references are shorter). Anything else
+    // is a bare `&`, found without scanning further than the name.
+    let name_len = body
+        .bytes()
+        .take(40)
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b'#'));
+    let Some(semi) = name_len.filter(|&n| body.as_bytes().get(n) == Some(&b';')) else {
         return (1, Some(Fix::Escape));
     };
     let name = &body[..semi];
