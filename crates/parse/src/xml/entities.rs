@@ -1,0 +1,204 @@
+//! Character data of the raw document → text, in one pass and without
+//! allocating when there is nothing to decode.
+//!
+//! What real feeds get wrong is repaired here instead of in a separate
+//! whole-document pass: HTML named entities (`&nbsp;`, `&raquo;` …, the
+//! HTML5 table) are decoded although XML does not declare them, a bare `&`
+//! stays a literal `&`, numeric references to characters XML forbids and C0
+//! control characters are dropped. Each repair sets the caller's `repaired`
+//! flag (feedparser's `bozo`). Entities declared in a DOCTYPE are never
+//! expanded (no billion laughs, no external entities): an unknown
+//! reference is kept as written.
+
+use std::borrow::Cow;
+
+/// Decode character data that may contain references, CDATA sections,
+/// comments and processing instructions (the raw inside of a leaf element).
+pub(crate) fn text<'a>(raw: &'a str, repaired: &mut bool) -> Cow<'a, str> {
+    if !raw.bytes().any(needs_work) {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(pos) = rest.bytes().position(needs_work) {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos..];
+        let consumed = if rest.starts_with('&') {
+            reference(rest, &mut out, repaired)
+        } else if rest.starts_with('<') {
+            markup(rest, &mut out)
+        } else {
+            // A forbidden control character (one byte in UTF-8).
+            *repaired = true;
+            1
+        };
+        rest = rest.get(consumed..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// Decode an attribute value (no markup inside).
+pub(crate) fn attr<'a>(raw: &'a [u8], repaired: &mut bool) -> Cow<'a, str> {
+    match std::str::from_utf8(raw) {
+        Ok(s) => text(s, repaired),
+        Err(_) => Cow::Owned(String::from_utf8_lossy(raw).into_owned()),
+    }
+}
+
+fn needs_work(b: u8) -> bool {
+    b == b'&' || b == b'<' || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+}
+
+/// `s` starts with `<`: copy a CDATA section's content, drop a comment or
+/// a processing instruction; anything else is copied as a literal `<`.
+fn markup(s: &str, out: &mut String) -> usize {
+    if let Some(body) = s.strip_prefix("<![CDATA[") {
+        let end = body.find("]]>").unwrap_or(body.len());
+        out.push_str(&body[..end]);
+        return (9 + end + 3).min(s.len());
+    }
+    if let Some(body) = s.strip_prefix("<!--") {
+        return body.find("-->").map_or(s.len(), |i| 4 + i + 3);
+    }
+    if let Some(body) = s.strip_prefix("<?") {
+        return body.find("?>").map_or(s.len(), |i| 2 + i + 2);
+    }
+    out.push('<');
+    1
+}
+
+/// `s` starts with `&`: decode the reference into `out`, return the bytes consumed.
+fn reference(s: &str, out: &mut String, repaired: &mut bool) -> usize {
+    let body = &s[1..];
+    // Longest HTML entity name is 31 characters; numeric refs are shorter.
+    let semi = body
+        .bytes()
+        .take(40)
+        .position(|b| b == b';' || !(b.is_ascii_alphanumeric() || b == b'#'));
+    let Some(semi) = semi.filter(|&i| body.as_bytes().get(i) == Some(&b';')) else {
+        // A bare '&': keep it as the character it obviously is.
+        *repaired = true;
+        out.push('&');
+        return 1;
+    };
+    let name = &body[..semi];
+    let consumed = semi + 2;
+    if let Some(num) = name.strip_prefix('#') {
+        let value = match num.strip_prefix(['x', 'X']) {
+            Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                u32::from_str_radix(hex, 16).ok()
+            }
+            None if !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()) => num.parse().ok(),
+            _ => {
+                *repaired = true;
+                out.push('&');
+                return 1;
+            }
+        };
+        match value.and_then(char::from_u32).filter(|c| is_xml_char(*c)) {
+            Some(c) => out.push(c),
+            None => *repaired = true,
+        }
+        return consumed;
+    }
+    match name {
+        "amp" => out.push('&'),
+        "lt" => out.push('<'),
+        "gt" => out.push('>'),
+        "quot" => out.push('"'),
+        "apos" => out.push('\''),
+        _ => {
+            *repaired = true;
+            match html_entity(name) {
+                Some(value) => out.push_str(value),
+                // Unknown (perhaps declared in a DOCTYPE we never expand): as written.
+                None => out.push_str(&s[..consumed]),
+            }
+        }
+    }
+    consumed
+}
+
+/// The characters of an HTML5 named entity (without `&` and `;`).
+pub(crate) fn html_entity(name: &str) -> Option<&'static str> {
+    let table = &html_escape::NAMED_ENTITIES;
+    table
+        .binary_search_by(|(entity, _)| (*entity).cmp(name.as_bytes()))
+        .ok()
+        .map(|i| table[i].1)
+}
+
+/// Whether XML 1.0 allows `c` in a document (§2.2 Char).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// Escape text for inclusion in (X)HTML markup.
+pub(crate) fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> (String, bool) {
+        let mut r = false;
+        let v = text(s, &mut r).into_owned();
+        (v, r)
+    }
+
+    #[test]
+    fn plain_text_is_borrowed() {
+        let mut r = false;
+        assert!(matches!(text("hello world", &mut r), Cow::Borrowed(_)));
+        assert!(!r);
+    }
+
+    #[test]
+    fn xml_and_numeric_references() {
+        assert_eq!(
+            t("a &amp; b &lt;&gt; &#233;&#xE9;"),
+            ("a & b <> éé".into(), false)
+        );
+    }
+
+    #[test]
+    fn html_entities_decoded_and_flagged() {
+        assert_eq!(t("a&nbsp;b &raquo;"), ("a\u{a0}b »".into(), true));
+    }
+
+    #[test]
+    fn bare_ampersand_kept() {
+        assert_eq!(t("R&D & co"), ("R&D & co".into(), true));
+        assert_eq!(t("&"), ("&".into(), true));
+        assert_eq!(t("&#"), ("&#".into(), true));
+    }
+
+    #[test]
+    fn unknown_entity_kept_as_written() {
+        assert_eq!(t("&lol9;"), ("&lol9;".into(), true));
+    }
+
+    #[test]
+    fn cdata_comments_and_controls() {
+        assert_eq!(
+            t("x<![CDATA[<b>&amp;</b>]]><!-- c -->y\u{1}z"),
+            ("x<b>&amp;</b>yz".into(), true)
+        );
+        assert_eq!(t("<![CDATA[ unterminated"), (" unterminated".into(), false));
+    }
+
+    #[test]
+    fn forbidden_numeric_reference_dropped() {
+        assert_eq!(t("a&#1;b&#x0;c"), ("abc".into(), true));
+    }
+}
