@@ -305,8 +305,10 @@ pub struct ParsedEntry {
     pub subtitle: Option<Text>,
     /// Whether `link` came from an RSS permalink `guid`.
     pub link_from_guid: bool,
-    /// Language in effect at the entry element.
+    /// The entry's `language` / `dc:language`, else the `xml:lang` in effect at it.
     pub language: Option<String>,
+    /// Atom `content src` (out-of-line content), resolved.
+    pub content_src: Option<String>,
     pub itunes: Option<Itunes>,
     pub media: Option<Media>,
     pub podcast: Option<Podcast>,

@@ -12,9 +12,89 @@
 
 use std::borrow::Cow;
 
+/// Entities declared in the document's internal DTD subset with a plain
+/// replacement text (no markup, no references: nothing can recurse), and a
+/// budget on the bytes they may expand to in the whole document.
+#[derive(Debug, Default)]
+pub(crate) struct Declared {
+    entities: Vec<(String, String)>,
+    budget: usize,
+}
+
+/// Total bytes declared entities may expand to in one document.
+const EXPANSION_BUDGET: usize = 1 << 20;
+
+impl Declared {
+    /// Read the `<!ENTITY name "value">` declarations of a DOCTYPE's content.
+    /// Parameter entities and external (SYSTEM/PUBLIC) ones are ignored.
+    pub fn from_doctype(doctype: &str) -> Declared {
+        let mut d = Declared {
+            entities: Vec::new(),
+            budget: EXPANSION_BUDGET,
+        };
+        let mut rest = doctype;
+        while let Some(i) = rest.find("<!ENTITY") {
+            rest = &rest[i + 8..];
+            let decl = rest.trim_start();
+            if decl.starts_with('%') {
+                continue;
+            }
+            let name_end = decl.find(|c: char| c.is_whitespace()).unwrap_or(decl.len());
+            let name = &decl[..name_end];
+            let after = decl[name_end..].trim_start();
+            let Some(q) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
+            let Some(end) = after[1..].find(q) else {
+                continue;
+            };
+            let value = &after[1..1 + end];
+            if !name.is_empty() && !value.contains(['&', '<', '%']) && d.entities.len() < 1000 {
+                d.entities.push((name.to_string(), value.to_string()));
+            }
+        }
+        d
+    }
+
+    fn expand(&mut self, name: &str) -> Option<&str> {
+        let (_, value) = self.entities.iter().find(|(n, _)| n == name)?;
+        if value.len() > self.budget {
+            return None;
+        }
+        self.budget -= value.len();
+        Some(value.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entities.is_empty()
+    }
+}
+
+/// The decoding state of one document: the repaired flag and the declared entities.
+#[derive(Debug, Default)]
+pub(crate) struct Decoder {
+    pub repaired: bool,
+    pub declared: Option<Declared>,
+}
+
+impl Decoder {
+    pub fn text<'a>(&mut self, raw: &'a str) -> Cow<'a, str> {
+        text_with(raw, &mut self.repaired, self.declared.as_mut())
+    }
+}
+
 /// Decode character data that may contain references, CDATA sections,
 /// comments and processing instructions (the raw inside of a leaf element).
 pub(crate) fn text<'a>(raw: &'a str, repaired: &mut bool) -> Cow<'a, str> {
+    text_with(raw, repaired, None)
+}
+
+/// [`text`], expanding the document's declared entities.
+pub(crate) fn text_with<'a>(
+    raw: &'a str,
+    repaired: &mut bool,
+    mut declared: Option<&mut Declared>,
+) -> Cow<'a, str> {
     if !raw.bytes().any(needs_work) {
         return Cow::Borrowed(raw);
     }
@@ -24,7 +104,7 @@ pub(crate) fn text<'a>(raw: &'a str, repaired: &mut bool) -> Cow<'a, str> {
         out.push_str(&rest[..pos]);
         rest = &rest[pos..];
         let consumed = if rest.starts_with('&') {
-            reference(rest, &mut out, repaired)
+            reference(rest, &mut out, repaired, declared.as_deref_mut())
         } else if rest.starts_with('<') {
             markup(rest, &mut out)
         } else {
@@ -69,7 +149,12 @@ fn markup(s: &str, out: &mut String) -> usize {
 }
 
 /// `s` starts with `&`: decode the reference into `out`, return the bytes consumed.
-fn reference(s: &str, out: &mut String, repaired: &mut bool) -> usize {
+fn reference(
+    s: &str,
+    out: &mut String,
+    repaired: &mut bool,
+    declared: Option<&mut Declared>,
+) -> usize {
     let body = &s[1..];
     // Longest HTML entity name is 31 characters; numeric refs are shorter.
     let semi = body
@@ -109,8 +194,18 @@ fn reference(s: &str, out: &mut String, repaired: &mut bool) -> usize {
         "quot" => out.push('"'),
         "apos" => out.push('\''),
         _ => {
+            if let Some(value) = declared.and_then(|d| d.expand(name)) {
+                out.push_str(value);
+                return consumed;
+            }
             *repaired = true;
-            match html_entity(name) {
+            // HTML 4 names where HTML5 changed the character (feedparser uses HTML 4's).
+            let html4 = match name {
+                "lang" => Some("\u{2329}"),
+                "rang" => Some("\u{232a}"),
+                _ => None,
+            };
+            match html4.or_else(|| html_entity(name)) {
                 Some(value) => out.push_str(value),
                 // Unknown (perhaps declared in a DOCTYPE we never expand): as written.
                 None => out.push_str(&s[..consumed]),
@@ -195,6 +290,24 @@ mod tests {
             ("x<b>&amp;</b>yz".into(), true)
         );
         assert_eq!(t("<![CDATA[ unterminated"), (" unterminated".into(), false));
+    }
+
+    #[test]
+    fn declared_entities_expanded_once_within_budget() {
+        let mut d = Declared::from_doctype(
+            r#"rss [<!ENTITY id "tag:example.com,"><!ENTITY lol1 "&lol;&lol;"><!ENTITY x SYSTEM "file:///etc/passwd"><!ENTITY % p "q">]"#,
+        );
+        let mut r = false;
+        assert_eq!(
+            text_with("&id;2006", &mut r, Some(&mut d)),
+            "tag:example.com,2006"
+        );
+        assert!(!r);
+        // Values with references are never expanded (no recursion), nor external ones.
+        assert_eq!(text_with("&lol1;&x;", &mut r, Some(&mut d)), "&lol1;&x;");
+        let mut big = Declared::from_doctype(&format!("<!ENTITY a \"{}\">", "x".repeat(600_000)));
+        let once = text_with("&a;&a;", &mut r, Some(&mut big)).len();
+        assert_eq!(once, 600_000 + 3, "the second expansion is over budget");
     }
 
     #[test]

@@ -147,7 +147,7 @@ fn start_itunes(b: &mut Builder, el: &Element<'_>) -> Action {
         "season" => ext_capture(b, el, ExtTarget::ItunesSeason),
         "new-feed-url" => b.capture(el, Target::NewFeedUrl, "text/plain"),
         "image" | "link" => {
-            let r = &mut b.repaired;
+            let r = &mut b.dec.repaired;
             if el.local == "link" && el.attr("rel", r).is_some_and(|v| v.trim() != "image") {
                 return Action::Skip;
             }
@@ -163,7 +163,7 @@ fn start_itunes(b: &mut Builder, el: &Element<'_>) -> Action {
             Action::Skip
         }
         "category" => {
-            if let Some(term) = el.attr("text", &mut b.repaired) {
+            if let Some(term) = el.attr("text", &mut b.dec.repaired) {
                 b.add_category(Category {
                     term: term.trim().to_string(),
                     scheme: Some(ITUNES_SCHEME.into()),
@@ -177,7 +177,7 @@ fn start_itunes(b: &mut Builder, el: &Element<'_>) -> Action {
 }
 
 fn start_media(b: &mut Builder, el: &Element<'_>) -> Action {
-    let r = &mut b.repaired;
+    let r = &mut b.dec.repaired;
     match el.local {
         "group" => Action::Descend,
         "content" => {
@@ -249,7 +249,7 @@ fn start_media(b: &mut Builder, el: &Element<'_>) -> Action {
 }
 
 fn start_podcast(b: &mut Builder, el: &Element<'_>) -> Action {
-    let r = &mut b.repaired;
+    let r = &mut b.dec.repaired;
     match el.local {
         "guid" => ext_capture(b, el, ExtTarget::PodcastGuid),
         "locked" => {
@@ -300,8 +300,14 @@ fn start_podcast(b: &mut Builder, el: &Element<'_>) -> Action {
 }
 
 /// The end of a captured extension element.
-pub(crate) fn end(b: &mut Builder, t: ExtTarget, content: &Captured<'_>, params: TextParams) {
-    let raw_value = super::entities::text(content.raw, &mut b.repaired).into_owned();
+pub(crate) fn end(
+    b: &mut Builder,
+    t: ExtTarget,
+    content: &Captured<'_>,
+    params: TextParams,
+    depth: usize,
+) {
+    let raw_value = b.dec.text(content.raw).into_owned();
     let value = raw_value.trim().to_string();
     match t {
         // feedparser compares these exactly: " yes " is not "yes".
@@ -333,7 +339,7 @@ pub(crate) fn end(b: &mut Builder, t: ExtTarget, content: &Captured<'_>, params:
         ExtTarget::ItunesEpisode => itunes_of(b).episode = Some(value).filter(|v| !v.is_empty()),
         ExtTarget::ItunesSeason => itunes_of(b).season = Some(value).filter(|v| !v.is_empty()),
         ExtTarget::MediaTitle | ExtTarget::MediaDescription => {
-            let text = text::build(content.raw, content.has_children, params, &mut b.repaired);
+            let text = text::build(content.raw, content.has_children, params, &mut b.dec);
             let m = media_of(b);
             let slot = if t == ExtTarget::MediaTitle {
                 &mut m.title
@@ -343,14 +349,15 @@ pub(crate) fn end(b: &mut Builder, t: ExtTarget, content: &Captured<'_>, params:
             if slot.is_none() {
                 *slot = Some(text.clone());
             }
-            // feedparser also reads them as the entry's title / description when it has none.
+            // feedparser also reads them as the title / description, below
+            // one of the item's own (as if one level deeper).
             let target = if t == ExtTarget::MediaTitle {
                 Target::Title
             } else {
                 Target::Summary
             };
             if b.entry.is_some() || target == Target::Title {
-                b.set_text(target, text);
+                b.set_text(target, text, depth + 1);
             }
         }
         ExtTarget::MediaKeywords => {

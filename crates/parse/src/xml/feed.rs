@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::{Category, FeedFormat, Link, ParsedEnclosure, ParsedEntry, ParsedFeed, Person, Text};
 
+use super::entities::{Declared, Decoder};
 use super::ext;
 use super::ns::Ns;
 use super::reader::{Action, Bindings, Captured, Element, Handler};
@@ -22,7 +23,9 @@ pub(crate) enum Target {
     Subtitle,
     Summary,
     Content,
-    Link,
+    Link {
+        alternate: bool,
+    },
     Id {
         permalink: bool,
     },
@@ -42,6 +45,8 @@ pub(crate) enum Target {
     Category {
         scheme: Option<String>,
     },
+    /// A made-up `<tags>` element: comma-separated categories.
+    Tags,
     ImageUrl,
     Icon,
     Logo,
@@ -63,10 +68,38 @@ pub(crate) enum PersonSlot {
     Owner,
 }
 
+/// Depth at which each single-valued field of the feed or the current entry
+/// was last set: a value nested deeper does not replace one set shallower
+/// (feedparser's precedence), a value as shallow or shallower does.
+#[derive(Debug, Clone, Copy, Default)]
+struct Depths {
+    title: usize,
+    subtitle: usize,
+    summary: usize,
+    content: usize,
+    id: usize,
+}
+
+impl Depths {
+    fn take(slot: &mut usize, depth: usize) -> bool {
+        if *slot == 0 || depth <= *slot {
+            *slot = depth;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 pub(crate) struct Builder {
     pub feed: ParsedFeed,
-    pub repaired: bool,
+    pub dec: Decoder,
     pub atom: bool,
+    pub atom10: bool,
+    feed_depths: Depths,
+    entry_depths: Depths,
+    /// The entry's id came from `rdf:about` (a `guid`/`id` replaces it).
+    id_from_about: bool,
     pub root_local: String,
     pub entry: Option<ParsedEntry>,
     entry_depth: usize,
@@ -82,11 +115,15 @@ pub(crate) struct Builder {
 }
 
 impl Builder {
-    pub fn new() -> Self {
+    pub fn new(atom10: bool) -> Self {
         Builder {
             feed: ParsedFeed::default(),
-            repaired: false,
+            dec: Decoder::default(),
             atom: false,
+            atom10,
+            feed_depths: Depths::default(),
+            entry_depths: Depths::default(),
+            id_from_about: false,
             root_local: String::new(),
             entry: None,
             entry_depth: 0,
@@ -103,11 +140,12 @@ impl Builder {
     /// Text params for a text element here.
     pub fn params(&mut self, el: &Element<'_>, default_type: &'static str) -> TextParams {
         TextParams {
-            type_attr: el.attr("type", &mut self.repaired),
-            mode: el.attr("mode", &mut self.repaired),
+            type_attr: el.attr("type", &mut self.dec.repaired),
+            mode: el.attr("mode", &mut self.dec.repaired),
             default_type,
             atom: self.atom,
-            base: el.base.map(|u| u.as_str().to_string()),
+            atom10: self.atom10,
+            base: el.base.cloned(),
             language: el.lang.map(str::to_string),
         }
     }
@@ -194,7 +232,7 @@ impl Builder {
     }
 
     fn atom_link(&mut self, el: &Element<'_>, href: String) {
-        let r = &mut self.repaired;
+        let r = &mut self.dec.repaired;
         let rel = el
             .attr("rel", r)
             .map(|s| s.trim().to_string())
@@ -241,8 +279,17 @@ impl Builder {
                 self.entry_depth = el.depth;
                 self.guid_permalink = None;
                 self.has_explicit_link = false;
+                self.entry_depths = Depths::default();
+                self.id_from_about = false;
+                if let Some(about) = el.attr_rdf_about(&mut self.dec.repaired) {
+                    if let Some(e) = self.entry.as_mut() {
+                        e.id = Some(about.trim().to_string()).filter(|a| !a.is_empty());
+                        self.id_from_about = e.id.is_some();
+                    }
+                }
                 Action::Descend
             }
+            "image" | "textinput" if in_entry => Action::Skip,
             "title" => self.capture(el, Target::Title, "text/plain"),
             "description" => {
                 let target = if in_entry {
@@ -254,18 +301,34 @@ impl Builder {
             }
             "summary" => self.capture(el, Target::Summary, "text/plain"),
             "subtitle" | "tagline" => self.capture(el, Target::Subtitle, "text/plain"),
-            "content" => self.capture(el, Target::Content, "text/plain"),
-            "link" => match el.attr("href", &mut self.repaired) {
+            "content" => {
+                if let Some(src) = el.attr("src", &mut self.dec.repaired) {
+                    if let Some(e) = self.entry.as_mut() {
+                        e.content_src = Some(Self::resolve(el.base, &src));
+                    }
+                }
+                self.capture(el, Target::Content, "text/plain")
+            }
+            "fullitem" => self.capture(el, Target::Content, "text/html"),
+            "body" if in_entry => self.capture(el, Target::Content, "application/xhtml+xml"),
+            "newlocation" => self.capture(el, Target::NewFeedUrl, "text/plain"),
+            "tags" => self.capture(el, Target::Tags, "text/plain"),
+            "link" => match el.attr("href", &mut self.dec.repaired) {
                 Some(href) => {
                     self.atom_link(el, href);
                     Action::Skip
                 }
-                None => self.capture(el, Target::Link, "text/plain"),
+                None => {
+                    let alternate = el
+                        .attr("rel", &mut self.dec.repaired)
+                        .is_none_or(|r| r.trim().is_empty() || r.trim() == "alternate");
+                    self.capture(el, Target::Link { alternate }, "text/plain")
+                }
             },
             "id" => self.capture(el, Target::Id { permalink: false }, "text/plain"),
             "guid" => {
                 let permalink = el
-                    .attr("ispermalink", &mut self.repaired)
+                    .attr("ispermalink", &mut self.dec.repaired)
                     .is_none_or(|v| v.trim().eq_ignore_ascii_case("true"));
                 self.capture(el, Target::Id { permalink }, "text/plain")
             }
@@ -293,7 +356,7 @@ impl Builder {
                 }
             }
             "category" => {
-                let r = &mut self.repaired;
+                let r = &mut self.dec.repaired;
                 match el.attr("term", r) {
                     Some(term) => {
                         let cat = Category {
@@ -311,7 +374,7 @@ impl Builder {
                 }
             }
             "enclosure" => {
-                let r = &mut self.repaired;
+                let r = &mut self.dec.repaired;
                 if let Some(url) = el.attr("url", r).or_else(|| el.attr("href", r)) {
                     let link = Link {
                         href: Self::resolve(el.base, &url),
@@ -340,53 +403,76 @@ impl Builder {
     }
 
     fn end_text(&mut self, p: Pending, content: &Captured<'_>) {
-        let Pending { target, params, .. } = p;
+        let Pending {
+            target,
+            params,
+            depth,
+        } = p;
         match target {
             Target::Title | Target::Subtitle | Target::Summary | Target::Content => {
-                let t = text::build(
-                    content.raw,
-                    content.has_children,
-                    params,
-                    &mut self.repaired,
-                );
-                self.set_text(target, t);
+                let t = text::build(content.raw, content.has_children, params, &mut self.dec);
+                self.set_text(target, t, depth);
             }
-            Target::Ext(t) => ext::end(self, t, content, params),
+            Target::Ext(t) => ext::end(self, t, content, params, depth),
             _ => {
-                let value = super::entities::text(content.raw, &mut self.repaired);
+                let value = self.dec.text(content.raw);
                 let value = if content.has_children {
                     strip_tags(&value)
                 } else {
                     value.trim().to_string()
                 };
-                self.end_value(target, value, params);
+                self.end_value(target, value, params, depth);
             }
         }
     }
 
-    pub fn set_text(&mut self, target: Target, t: Text) {
+    /// Store a text construct, following feedparser's precedence: a later
+    /// value replaces an earlier one unless nested deeper; a second summary
+    /// (RSS `description` + `summary`, `itunes:summary` …) becomes the
+    /// content when there is none.
+    pub fn set_text(&mut self, target: Target, t: Text, depth: usize) {
         match self.entry.as_mut() {
-            Some(e) => match target {
-                Target::Title => set_first(&mut e.title, t),
-                Target::Summary => set_first(&mut e.summary, t),
-                Target::Content => set_first(&mut e.content, t),
-                Target::Subtitle => set_first(&mut e.subtitle, t),
-                _ => {}
-            },
-            None => match target {
-                Target::Title => set_first(&mut self.feed.title, t),
-                Target::Subtitle => set_first(&mut self.feed.description, t),
-                Target::Summary => set_first(&mut self.feed.summary, t),
-                _ => {}
-            },
+            Some(e) => {
+                let d = &mut self.entry_depths;
+                let target = if target == Target::Summary
+                    && e.summary.is_some()
+                    && e.content.is_none()
+                    && d.summary == depth
+                {
+                    Target::Content
+                } else {
+                    target
+                };
+                match target {
+                    Target::Title if Depths::take(&mut d.title, depth) => e.title = Some(t),
+                    Target::Summary if Depths::take(&mut d.summary, depth) => e.summary = Some(t),
+                    Target::Content if Depths::take(&mut d.content, depth) => e.content = Some(t),
+                    Target::Subtitle if Depths::take(&mut d.subtitle, depth) => {
+                        e.subtitle = Some(t)
+                    }
+                    _ => {}
+                }
+            }
+            None => {
+                let d = &mut self.feed_depths;
+                let f = &mut self.feed;
+                match target {
+                    Target::Title if Depths::take(&mut d.title, depth) => f.title = Some(t),
+                    Target::Subtitle if Depths::take(&mut d.subtitle, depth) => {
+                        f.description = Some(t)
+                    }
+                    Target::Summary if Depths::take(&mut d.summary, depth) => f.summary = Some(t),
+                    _ => {}
+                }
+            }
         }
     }
 
-    fn end_value(&mut self, target: Target, value: String, params: TextParams) {
-        let base = params.base.as_deref().and_then(|b| Url::parse(b).ok());
+    fn end_value(&mut self, target: Target, value: String, params: TextParams, depth: usize) {
+        let base = params.base;
         match target {
-            Target::Link => {
-                if value.is_empty() {
+            Target::Link { alternate } => {
+                if value.is_empty() || !alternate {
                     return;
                 }
                 let href = Self::resolve(base.as_ref(), &value);
@@ -410,23 +496,48 @@ impl Builder {
                 if value.is_empty() {
                     return;
                 }
+                // An Atom id is an IRI reference: resolved like feedparser does
+                // (an RSS guid is an opaque string unless it is a URL).
+                let value = if self.atom && !permalink {
+                    Self::resolve(base.as_ref(), &value)
+                } else {
+                    value
+                };
                 match self.entry.as_mut() {
                     Some(e) => {
-                        if e.id.is_none() {
+                        let d = &mut self.entry_depths;
+                        if self.id_from_about || Depths::take(&mut d.id, depth) {
+                            self.id_from_about = false;
+                            d.id = depth;
                             e.id = Some(value.clone());
+                            self.guid_permalink = permalink.then_some(value);
                         }
-                        self.guid_permalink = permalink.then_some(value);
                     }
                     None => {
-                        if self.feed.id.is_none() {
+                        if Depths::take(&mut self.feed_depths.id, depth) {
                             self.feed.id = Some(value);
                         }
                     }
                 }
             }
+            Target::Tags => {
+                for term in value.split(',') {
+                    let term = term.trim();
+                    if !term.is_empty() {
+                        self.add_category(Category {
+                            term: term.to_string(),
+                            ..Default::default()
+                        });
+                    }
+                }
+            }
             Target::Language => {
-                if !value.is_empty() && !self.in_entry() {
-                    self.feed.language = Some(value);
+                if value.is_empty() {
+                    return;
+                }
+                match self.entry.as_mut() {
+                    Some(e) => e.language = Some(value),
+                    None => self.feed.language = Some(value),
                 }
             }
             Target::Published | Target::Updated => {
@@ -439,7 +550,7 @@ impl Builder {
                     (None, Target::Published) => &mut self.feed.published,
                     (None, _) => &mut self.feed.updated,
                 };
-                slot.get_or_insert(date);
+                *slot = Some(date);
             }
             Target::Ttl => {
                 if !self.in_entry() {
@@ -520,7 +631,7 @@ impl Builder {
                 let contributor = slot == PersonSlot::Contributor;
                 if person.name.is_none() && person.email.is_none() && person.uri.is_none() {
                     // No children: RSS author text.
-                    let value = super::entities::text(content.raw, &mut self.repaired);
+                    let value = self.dec.text(content.raw);
                     let value = if content.has_children {
                         strip_tags(&value)
                     } else {
@@ -646,13 +757,14 @@ impl Handler for Builder {
     }
 
     fn repaired(&mut self) -> &mut bool {
-        &mut self.repaired
+        &mut self.dec.repaired
     }
-}
 
-fn set_first(slot: &mut Option<Text>, t: Text) {
-    if slot.is_none() {
-        *slot = Some(t);
+    fn doctype(&mut self, content: &str) {
+        let declared = Declared::from_doctype(content);
+        if !declared.is_empty() {
+            self.dec.declared = Some(declared);
+        }
     }
 }
 

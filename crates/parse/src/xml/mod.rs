@@ -15,6 +15,7 @@ mod feed;
 mod ns;
 mod reader;
 mod text;
+mod uris;
 
 use url::Url;
 
@@ -50,21 +51,17 @@ pub(crate) fn parse(
     let lang = opts
         .content_language
         .map(|l| l.split(',').next().unwrap_or_default().trim().to_string());
-    let mut builder = feed::Builder::new();
+    let mut builder = feed::Builder::new(report.version == "atom10");
     let outcome = reader::run(text, base, lang, &mut builder);
     let complete = builder.complete;
     let mut feed = builder.finish(format);
-    if builder.repaired && report.repaired.is_none() {
+    if builder.dec.repaired && report.repaired.is_none() {
         report.repaired = Some(
             "undeclared entities, bare '&', control characters or mismatched tags were repaired"
                 .into(),
         );
     }
     if let Some((at, msg)) = outcome.error {
-        let has_content = complete > 0 || feed.title.is_some();
-        if !has_content {
-            return Err(ParseError::Xml(format!("{msg} at byte {at}")));
-        }
         report.repaired = Some(format!(
             "{msg} at byte {at}; kept the {complete} complete entries before it"
         ));

@@ -24,13 +24,6 @@ pub(crate) enum Ns {
     Other,
 }
 
-impl Ns {
-    /// Elements of the feed format itself (no namespace, or the format's own).
-    pub fn is_core(self) -> bool {
-        matches!(self, Ns::None | Ns::Core)
-    }
-}
-
 /// The namespace a URI names.
 pub(crate) fn from_uri(uri: &str) -> Ns {
     let uri = uri.trim();
@@ -100,7 +93,7 @@ mod tests {
         assert_eq!(from_uri("http://search.yahoo.com/mrss"), Ns::Media);
         assert_eq!(from_uri("http://backend.userland.com/rss2"), Ns::Core);
         assert_eq!(from_uri("http://example.com/unknown"), Ns::Other);
-        assert!(from_uri("http://www.w3.org/2005/Atom").is_core());
+        assert_eq!(from_uri("http://www.w3.org/2005/Atom"), Ns::Core);
     }
 
     #[test]

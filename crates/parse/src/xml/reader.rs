@@ -54,18 +54,13 @@ impl Element<'_> {
         None
     }
 
-    /// The value of attribute `name` in the namespace `ns` (any prefix bound to it).
-    pub fn attr_ns(&self, ns: Ns, local: &str, bindings: &Bindings) -> Option<String> {
+    /// The `rdf:about` attribute (any prefix), decoded.
+    pub fn attr_rdf_about(&self, repaired: &mut bool) -> Option<String> {
         let start = self.start?;
         for a in start.html_attributes().with_checks(false).flatten() {
             let key = a.key.as_ref();
-            if let Some(colon) = key.iter().position(|&b| b == b':') {
-                if key[colon + 1..].eq_ignore_ascii_case(local.as_bytes())
-                    && bindings.resolve(&key[..colon]) == ns
-                {
-                    let mut r = false;
-                    return Some(entities::attr(&a.value, &mut r).into_owned());
-                }
+            if key.len() > 6 && key.ends_with(b":about") {
+                return Some(entities::attr(&a.value, repaired).into_owned());
             }
         }
         None
@@ -85,6 +80,8 @@ pub(crate) trait Handler {
     fn end(&mut self, el: &Element<'_>, content: Captured<'_>);
     /// Set when something had to be repaired; the handler owns the flag.
     fn repaired(&mut self) -> &mut bool;
+    /// The DOCTYPE's content, when the document has one.
+    fn doctype(&mut self, _content: &str) {}
 }
 
 /// Namespace bindings in scope.
@@ -95,6 +92,10 @@ pub(crate) struct Bindings {
 }
 
 impl Bindings {
+    pub fn is_declared(&self, prefix: &[u8]) -> bool {
+        self.stack.iter().any(|(p, _)| **p == *prefix)
+    }
+
     pub fn resolve(&self, prefix: &[u8]) -> Ns {
         for (p, n) in self.stack.iter().rev() {
             if **p == *prefix {
@@ -258,7 +259,12 @@ pub(crate) fn run<H: Handler>(
                     }
                 }
             }
-            Event::DocType(_) | Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::DocType(ref d) => {
+                if let Ok(content) = std::str::from_utf8(d) {
+                    handler.doctype(content);
+                }
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Text(_) | Event::CData(_) => {}
             Event::Eof => {
                 outcome.truncated = !frames.is_empty();
@@ -326,10 +332,14 @@ fn open(
         } else if key.eq_ignore_ascii_case(b"xml:lang") || key.eq_ignore_ascii_case(b"lang") {
             let value = entities::attr(&a.value, repaired);
             let value = value.trim();
-            langs.push((!value.is_empty()).then(|| value.to_string()));
+            langs.push((!value.is_empty()).then(|| value.replace('_', "-")));
         }
     }
     frame.ns = bindings.resolve(prefix);
+    if !prefix.is_empty() && !prefix.eq_ignore_ascii_case(b"xml") && !bindings.is_declared(prefix) {
+        // An undeclared prefix: not well-formed with namespaces.
+        *repaired = true;
+    }
     frame
 }
 

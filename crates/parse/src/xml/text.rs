@@ -4,9 +4,14 @@
 //! that are HTML by convention, and plain text that "looks like HTML" in
 //! formats that do not say (RSS): then it is HTML.
 
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+use url::Url;
+
 use crate::{Text, TextKind};
 
-use super::entities;
+use super::entities::{self, Decoder};
+use super::uris;
 
 /// How one text element is to be read.
 #[derive(Debug, Clone, Default)]
@@ -19,7 +24,9 @@ pub(crate) struct TextParams {
     pub default_type: &'static str,
     /// Whether the document is Atom (which says what its text is: no guessing).
     pub atom: bool,
-    pub base: Option<String>,
+    /// Atom 1.0 (whose `type="xhtml"` wraps the content in a `div`).
+    pub atom10: bool,
+    pub base: Option<Url>,
     pub language: Option<String>,
 }
 
@@ -38,24 +45,35 @@ pub(crate) fn media_type(type_attr: Option<&str>, default: &'static str) -> Stri
 }
 
 /// Build the text of an element from its raw content.
-pub(crate) fn build(raw: &str, has_children: bool, p: TextParams, repaired: &mut bool) -> Text {
+pub(crate) fn build(raw: &str, has_children: bool, p: TextParams, dec: &mut Decoder) -> Text {
     let mut mime = media_type(p.type_attr.as_deref(), p.default_type);
     let mode = p.mode.as_deref().map(str::trim).unwrap_or("");
-    let value: String = if mime == "application/xhtml+xml" || (has_children && mode != "escaped") {
-        if mime == "text/plain" {
+    let is_base64 = mode.eq_ignore_ascii_case("base64")
+        || (p.atom
+            && mode.is_empty()
+            && !(mime.starts_with("text/") || mime.ends_with("+xml") || mime.ends_with("/xml")));
+    let value: String = if (mime == "application/xhtml+xml" || has_children)
+        && !mode.eq_ignore_ascii_case("escaped")
+        && !is_base64
+    {
+        if !mime.contains("html") && !mime.contains("xml") {
             mime = "text/html".into();
         }
-        inner_markup(raw, mime == "application/xhtml+xml")
-    } else if mode.eq_ignore_ascii_case("base64") {
-        let text = entities::text(raw, repaired);
+        let strip_div = p.atom10 && mime == "application/xhtml+xml";
+        serialize_inline(raw, strip_div, dec).unwrap_or_else(|| raw.trim().to_string())
+    } else if is_base64 {
+        let text = dec.text(raw);
         match base64(text.trim()) {
             Some(decoded) => decoded,
             None => text.into_owned(),
         }
     } else {
-        entities::text(raw, repaired).into_owned()
+        dec.text(raw).into_owned()
     };
-    let value = value.trim().to_string();
+    let mut value = match (value.trim().len(), value.len()) {
+        (t, l) if t == l => value,
+        _ => value.trim().to_string(),
+    };
     if !p.atom && mime == "text/plain" && looks_like_html(&value) {
         mime = "text/html".into();
     }
@@ -64,79 +82,130 @@ pub(crate) fn build(raw: &str, has_children: bool, p: TextParams, repaired: &mut
     } else {
         TextKind::Plain
     };
+    if kind == TextKind::Html {
+        if let Some(base) = &p.base {
+            if let std::borrow::Cow::Owned(v) = uris::resolve_in_html(&value, base) {
+                value = v;
+            }
+        }
+    }
     Text {
         value,
         kind,
         media_type: Some(mime),
-        base: p.base,
+        base: p.base.map(String::from),
         language: p.language,
     }
 }
 
-/// Inline markup as HTML: for XHTML, the content of the wrapping `div`
-/// with the XHTML prefix dropped; CDATA sections become escaped text and
-/// comments are dropped.
-fn inner_markup(raw: &str, xhtml: bool) -> String {
-    let mut s = raw.trim();
-    let mut prefix = String::new();
-    if xhtml {
-        if let Some(rest) = s.strip_prefix('<') {
-            let name_len = rest
-                .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-                .unwrap_or(rest.len());
-            let name = &rest[..name_len];
-            let local = name.rsplit(':').next().unwrap_or(name);
-            if local.eq_ignore_ascii_case("div") {
-                if let Some(open_end) = rest.find('>') {
-                    let close = format!("</{name}>");
-                    if s.ends_with(&close) && !rest[..open_end].ends_with('/') {
-                        let inner_start = 1 + open_end + 1;
-                        let inner_end = s.len() - close.len();
-                        if inner_start <= inner_end {
-                            if let Some(p) = name.split_once(':').map(|(p, _)| p) {
-                                prefix = p.to_string();
-                            }
-                            s = &s[inner_start..inner_end];
-                        }
+/// Inline markup (Atom `type="xhtml"`, or elements inside an RSS
+/// description) re-serialized as HTML: element prefixes dropped, attribute
+/// values double-quoted and escaped, text escaped, comments dropped; with
+/// `strip_div`, a single wrapping `div` removed (Atom 1.0).
+fn serialize_inline(raw: &str, strip_div: bool, dec: &mut Decoder) -> Option<String> {
+    let mut reader = Reader::from_str(raw);
+    reader.config_mut().check_end_names = false;
+    let mut out = String::with_capacity(raw.len() + 16);
+    let mut depth = 0usize;
+    // Top-level nodes: (count, whether the first is a div, output range of its inside).
+    let mut top = 0usize;
+    let mut div_inner: Option<(usize, usize)> = None;
+    let mut first_is_div = false;
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) => {
+                if depth == 0 {
+                    top += 1;
+                    first_is_div = top == 1 && local_is(e.name().as_ref(), b"div");
+                }
+                start_tag(&e, &mut out, dec);
+                out.push('>');
+                if depth == 0 && first_is_div && top == 1 {
+                    div_inner = Some((out.len(), 0));
+                }
+                depth += 1;
+            }
+            Event::Empty(e) => {
+                if depth == 0 {
+                    top += 1;
+                }
+                start_tag(&e, &mut out, dec);
+                out.push_str(" />");
+            }
+            Event::End(e) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 && top == 1 {
+                    if let Some((s, _)) = div_inner {
+                        div_inner = Some((s, out.len()));
                     }
                 }
+                out.push_str("</");
+                out.push_str(&String::from_utf8_lossy(local(e.name().as_ref())));
+                out.push('>');
+            }
+            Event::Text(t) => {
+                let raw_text = std::str::from_utf8(&t).ok()?;
+                if depth == 0 && !raw_text.trim().is_empty() {
+                    top += 1;
+                }
+                let text = dec.text(raw_text);
+                entities::escape_into(&text, &mut out);
+            }
+            Event::CData(c) => {
+                let text = std::str::from_utf8(&c).ok()?;
+                if depth == 0 && !text.trim().is_empty() {
+                    top += 1;
+                }
+                entities::escape_into(text, &mut out);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if strip_div && top == 1 {
+        if let Some((s, e)) = div_inner.filter(|(s, e)| e >= s && *e > 0) {
+            return Some(out[s..e].trim().to_string());
+        }
+    }
+    Some(out)
+}
+
+fn local(name: &[u8]) -> &[u8] {
+    match name.iter().position(|&b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
+fn local_is(name: &[u8], want: &[u8]) -> bool {
+    local(name).eq_ignore_ascii_case(want)
+}
+
+fn start_tag(e: &BytesStart<'_>, out: &mut String, dec: &mut Decoder) {
+    out.push('<');
+    out.push_str(&String::from_utf8_lossy(local(e.name().as_ref())));
+    for a in e.html_attributes().with_checks(false).flatten() {
+        let key = a.key.as_ref();
+        if key.starts_with(b"xmlns:")
+            || (key == b"xmlns" && &*a.value == b"http://www.w3.org/1999/xhtml")
+        {
+            continue;
+        }
+        out.push(' ');
+        out.push_str(&String::from_utf8_lossy(key));
+        out.push_str("=\"");
+        let value = entities::attr(&a.value, &mut dec.repaired);
+        for c in value.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                _ => out.push(c),
             }
         }
+        out.push('"');
     }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('<') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        if let Some(body) = rest.strip_prefix("<![CDATA[") {
-            let end = body.find("]]>").unwrap_or(body.len());
-            entities::escape_into(&body[..end], &mut out);
-            rest = body.get(end + 3..).unwrap_or_default();
-        } else if let Some(body) = rest.strip_prefix("<!--") {
-            rest = body
-                .find("-->")
-                .and_then(|e| body.get(e + 3..))
-                .unwrap_or_default();
-        } else if !prefix.is_empty()
-            && rest[1..].starts_with(prefix.as_str())
-            && rest[1 + prefix.len()..].starts_with(':')
-        {
-            out.push('<');
-            rest = &rest[2 + prefix.len()..];
-        } else if !prefix.is_empty()
-            && rest[1..].starts_with('/')
-            && rest[2..].starts_with(prefix.as_str())
-            && rest[2 + prefix.len()..].starts_with(':')
-        {
-            out.push_str("</");
-            rest = &rest[3 + prefix.len()..];
-        } else {
-            out.push('<');
-            rest = &rest[1..];
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// feedparser's `lookslikehtml`: a close tag or an entity, and only known
@@ -335,11 +404,11 @@ mod tests {
 
     #[test]
     fn xhtml_div_unwrapped() {
-        let mut r = false;
+        let mut r = Decoder::default();
         let t = build(
             r#"<div xmlns="http://www.w3.org/1999/xhtml">a <b>b</b></div>"#,
             true,
-            p(Some("xhtml"), "text/plain", true),
+            p10(Some("xhtml")),
             &mut r,
         );
         assert_eq!(t.value, "a <b>b</b>");
@@ -347,15 +416,44 @@ mod tests {
         let t = build(
             r#"<h:div xmlns:h="http://www.w3.org/1999/xhtml">a <h:b>b</h:b></h:div>"#,
             true,
-            p(Some("xhtml"), "text/plain", true),
+            p10(Some("xhtml")),
             &mut r,
         );
         assert_eq!(t.value, "a <b>b</b>");
+        // Atom 0.3 keeps the div; text is re-escaped, attributes double-quoted.
+        let t = build(
+            r#"<div><b title='"x"'>&#38;</b></div>"#,
+            true,
+            p(Some("application/xhtml+xml"), "text/plain", true),
+            &mut r,
+        );
+        assert_eq!(t.value, r#"<div><b title="&quot;x&quot;">&amp;</b></div>"#);
+    }
+
+    fn p10(type_attr: Option<&str>) -> TextParams {
+        let mut params = p(type_attr, "text/plain", true);
+        params.atom10 = true;
+        params
+    }
+
+    #[test]
+    fn html_relative_uris_resolved_against_the_text_base() {
+        let mut r = Decoder::default();
+        let mut params = p(Some("html"), "text/plain", true);
+        params.base = Url::parse("http://example.com/a/").ok();
+        let t = build(
+            "&lt;a href=\"b.html\"&gt;x&lt;/a&gt;",
+            false,
+            params,
+            &mut r,
+        );
+        assert_eq!(t.value, r#"<a href="http://example.com/a/b.html">x</a>"#);
+        assert_eq!(t.base.as_deref(), Some("http://example.com/a/"));
     }
 
     #[test]
     fn escaped_html_and_plain() {
-        let mut r = false;
+        let mut r = Decoder::default();
         let t = build(
             "&lt;b&gt;x&lt;/b&gt;",
             false,
@@ -384,11 +482,19 @@ mod tests {
 
     #[test]
     fn base64_mode() {
-        let mut r = false;
+        let mut r = Decoder::default();
         let mut params = p(Some("text/html"), "text/plain", true);
         params.mode = Some("base64".into());
         let t = build("PGI+aGk8L2I+", false, params, &mut r);
         assert_eq!(t.value, "<b>hi</b>");
+        // Atom content of a non-text, non-XML type is base64 without saying so.
+        let t = build(
+            "aGk=",
+            false,
+            p(Some("application/octet-stream"), "text/plain", true),
+            &mut r,
+        );
+        assert_eq!(t.value, "hi");
     }
 
     #[test]
