@@ -27,10 +27,19 @@ pub(crate) struct DecodeInfo {
     pub label: String,
     /// Whether some byte sequences were invalid and became U+FFFD.
     pub had_errors: bool,
+    /// An encoding the document declared that we do not know (then read as UTF-8).
+    pub unknown_label: Option<String>,
 }
 
 /// [`decode`], also saying which encoding was used and whether bytes were invalid.
 pub(crate) fn decode_with_info(bytes: &[u8], content_type: Option<&str>) -> (String, DecodeInfo) {
+    if let Some((text, info)) = utf32(bytes) {
+        let text = text.trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace());
+        return (rewrite_declaration(text), info);
+    }
+    let unknown_label = declared_encoding(bytes).filter(|l| {
+        Encoding::for_label(l.as_bytes()).is_none() && !l.to_ascii_lowercase().starts_with("utf-32")
+    });
     let (encoding, body, label) = detect(bytes, content_type);
     let (text, had_errors) = encoding.decode_without_bom_handling(body);
     let text = text.trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace());
@@ -39,7 +48,55 @@ pub(crate) fn decode_with_info(bytes: &[u8], content_type: Option<&str>) -> (Str
     } else {
         label.unwrap_or_else(|| encoding.name().to_ascii_lowercase())
     };
-    (rewrite_declaration(text), DecodeInfo { label, had_errors })
+    (
+        rewrite_declaration(text),
+        DecodeInfo {
+            label,
+            had_errors,
+            unknown_label,
+        },
+    )
+}
+
+/// UTF-32 (which `encoding_rs` does not do): by byte-order mark, or by a
+/// `<` encoded in four bytes.
+fn utf32(bytes: &[u8]) -> Option<(String, DecodeInfo)> {
+    let (be, skip) = match bytes {
+        [0, 0, 0xfe, 0xff, ..] => (true, 4),
+        [0xff, 0xfe, 0, 0, ..] => (false, 4),
+        [0, 0, 0, b'<', ..] => (true, 0),
+        [b'<', 0, 0, 0, ..] => (false, 0),
+        _ => return None,
+    };
+    let mut out = String::with_capacity(bytes.len() / 4);
+    let mut had_errors = false;
+    for chunk in bytes[skip..].chunks(4) {
+        let Ok(b4) = <[u8; 4]>::try_from(chunk) else {
+            had_errors = true;
+            break;
+        };
+        let n = if be {
+            u32::from_be_bytes(b4)
+        } else {
+            u32::from_le_bytes(b4)
+        };
+        match char::from_u32(n) {
+            Some(c) => out.push(c),
+            None => {
+                had_errors = true;
+                out.push('\u{fffd}');
+            }
+        }
+    }
+    let label = if be { "utf-32be" } else { "utf-32le" };
+    Some((
+        out,
+        DecodeInfo {
+            label: label.into(),
+            had_errors,
+            unknown_label: None,
+        },
+    ))
 }
 
 /// The encoding to use, the bytes to decode with it (BOM stripped), and
@@ -345,6 +402,32 @@ mod tests {
     fn stylesheet_pi_is_not_mistaken_for_declaration() {
         let doc = b"<?xml-stylesheet href=\"a.xsl\"?><t/>";
         assert_eq!(decode(doc, None), "<?xml-stylesheet href=\"a.xsl\"?><t/>");
+    }
+
+    #[test]
+    fn utf32_by_bom_and_by_pattern() {
+        let src = "<?xml version=\"1.0\"?><t>é</t>";
+        let be: Vec<u8> = [0u8, 0, 0xfe, 0xff]
+            .into_iter()
+            .chain(src.chars().flat_map(|c| u32::from(c).to_be_bytes()))
+            .collect();
+        let le: Vec<u8> = src
+            .chars()
+            .flat_map(|c| u32::from(c).to_le_bytes())
+            .collect();
+        let (t, info) = decode_with_info(&be, None);
+        assert!(t.ends_with("<t>é</t>"), "{t}");
+        assert_eq!(info.label, "utf-32be");
+        let (t, info) = decode_with_info(&le, None);
+        assert!(t.ends_with("<t>é</t>"));
+        assert_eq!(info.label, "utf-32le");
+    }
+
+    #[test]
+    fn unknown_declared_encoding_is_reported() {
+        let (_, info) = decode_with_info(b"<?xml version='1.0' encoding='x-bogus'?><t/>", None);
+        assert_eq!(info.unknown_label.as_deref(), Some("x-bogus"));
+        assert_eq!(info.label, "utf-8");
     }
 
     #[test]

@@ -387,6 +387,12 @@ pub fn parse_with_report(
         encoding: info.label,
         ..Default::default()
     };
+    if let Some(label) = &info.unknown_label {
+        report.repaired = Some(format!(
+            "the document declares an unknown encoding ({label}); read as {}",
+            report.encoding
+        ));
+    }
     if info.had_errors {
         report.repaired = Some(format!(
             "byte sequences invalid in {} were replaced",

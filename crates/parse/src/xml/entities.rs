@@ -75,11 +75,49 @@ impl Declared {
 pub(crate) struct Decoder {
     pub repaired: bool,
     pub declared: Option<Declared>,
+    /// The document was read as UTF-8 (then text that is UTF-8 read as
+    /// Latin-1 is repaired, as feedparser does).
+    pub utf8: bool,
 }
 
 impl Decoder {
     pub fn text<'a>(&mut self, raw: &'a str) -> Cow<'a, str> {
-        text_with(raw, &mut self.repaired, self.declared.as_mut())
+        let text = text_with(raw, &mut self.repaired, self.declared.as_mut());
+        if text.bytes().all(|b| b < 0x80) {
+            return text;
+        }
+        fix_mojibake(text, self.utf8)
+    }
+}
+
+/// Characters of windows-1252 that arrive as C1 controls (U+0080–U+009F)
+/// become what they meant; with `utf8`, text whose characters are all
+/// below U+0100 and whose code points form valid UTF-8 is that UTF-8
+/// (UTF-8 that was once decoded as Latin-1).
+fn fix_mojibake(text: Cow<'_, str>, utf8: bool) -> Cow<'_, str> {
+    if utf8 && text.chars().all(|c| u32::from(c) < 0x100) {
+        let bytes: Vec<u8> = text.chars().map(|c| u32::from(c) as u8).collect();
+        if let Ok(s) = String::from_utf8(bytes) {
+            return Cow::Owned(s);
+        }
+    }
+    if text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+        return Cow::Owned(text.chars().map(cp1252).collect());
+    }
+    text
+}
+
+fn cp1252(c: char) -> char {
+    const TABLE: [char; 32] = [
+        '\u{20ac}', '\u{81}', '\u{201a}', '\u{192}', '\u{201e}', '\u{2026}', '\u{2020}',
+        '\u{2021}', '\u{2c6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8d}', '\u{17d}',
+        '\u{8f}', '\u{90}', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{2022}', '\u{2013}',
+        '\u{2014}', '\u{2dc}', '\u{2122}', '\u{161}', '\u{203a}', '\u{153}', '\u{9d}', '\u{17e}',
+        '\u{178}',
+    ];
+    match u32::from(c) {
+        n @ 0x80..=0x9f => TABLE[(n - 0x80) as usize],
+        _ => c,
     }
 }
 
@@ -308,6 +346,19 @@ mod tests {
         let mut big = Declared::from_doctype(&format!("<!ENTITY a \"{}\">", "x".repeat(600_000)));
         let once = text_with("&a;&a;", &mut r, Some(&mut big)).len();
         assert_eq!(once, 600_000 + 3, "the second expansion is over budget");
+    }
+
+    #[test]
+    fn windows_1252_controls_and_double_encoding() {
+        let mut d = Decoder {
+            utf8: true,
+            ..Default::default()
+        };
+        assert_eq!(d.text("don\u{92}t"), "don\u{2019}t");
+        // "é" encoded as UTF-8 then read as Latin-1.
+        assert_eq!(d.text("caf\u{c3}\u{a9}"), "café");
+        // Real Latin-1 text is left alone.
+        assert_eq!(d.text("café"), "café");
     }
 
     #[test]

@@ -24,7 +24,8 @@ pub(crate) enum Target {
     Summary,
     Content,
     Link {
-        alternate: bool,
+        rel: Option<String>,
+        media_type: Option<String>,
     },
     Id {
         permalink: bool,
@@ -166,13 +167,18 @@ impl Builder {
     }
 
     /// The URL `value` resolved against `base`.
+    /// An absolute URL is kept as written (like feedparser's `urljoin`; normalize
+    /// canonicalizes later), a relative one is joined to the base when there is one.
     pub fn resolve(base: Option<&Url>, value: &str) -> String {
         let value = value.trim();
+        if value.is_empty() || has_scheme(value) {
+            return value.to_string();
+        }
         match base {
-            Some(b) if !value.is_empty() => b
+            Some(b) => b
                 .join(value)
                 .map_or_else(|_| value.to_string(), String::from),
-            _ => Url::parse(value).map_or_else(|_| value.to_string(), String::from),
+            None => value.to_string(),
         }
     }
 
@@ -228,6 +234,14 @@ impl Builder {
                 }
                 f.links.push(link);
             }
+        }
+    }
+
+    /// Record a link in the list without making it the alternate link.
+    fn add_link_only(&mut self, link: Link) {
+        match self.entry.as_mut() {
+            Some(e) => e.links.push(link),
+            None => self.feed.links.push(link),
         }
     }
 
@@ -319,10 +333,13 @@ impl Builder {
                     Action::Skip
                 }
                 None => {
-                    let alternate = el
-                        .attr("rel", &mut self.dec.repaired)
-                        .is_none_or(|r| r.trim().is_empty() || r.trim() == "alternate");
-                    self.capture(el, Target::Link { alternate }, "text/plain")
+                    let r = &mut self.dec.repaired;
+                    let rel = el
+                        .attr("rel", r)
+                        .map(|v| v.trim().to_string())
+                        .filter(|v| !v.is_empty());
+                    let media_type = el.attr("type", r).map(|v| v.trim().to_string());
+                    self.capture(el, Target::Link { rel, media_type }, "text/plain")
                 }
             },
             "id" => self.capture(el, Target::Id { permalink: false }, "text/plain"),
@@ -471,26 +488,28 @@ impl Builder {
     fn end_value(&mut self, target: Target, value: String, params: TextParams, depth: usize) {
         let base = params.base;
         match target {
-            Target::Link { alternate } => {
-                if value.is_empty() || !alternate {
+            Target::Link { rel, media_type } => {
+                if value.is_empty() {
                     return;
                 }
                 let href = Self::resolve(base.as_ref(), &value);
-                if let Some(e) = self.entry.as_mut() {
-                    e.link = Some(href.clone());
-                    self.has_explicit_link = true;
-                } else {
-                    self.feed.site_url = Some(href.clone());
+                let rel = rel.unwrap_or_else(|| "alternate".into());
+                if rel == "alternate" {
+                    // An RSS <link> (or a text Atom 0.3 link): the last one wins.
+                    match self.entry.as_mut() {
+                        Some(e) => {
+                            e.link = Some(href.clone());
+                            self.has_explicit_link = true;
+                        }
+                        None => self.feed.site_url = Some(href.clone()),
+                    }
                 }
-                let link = Link {
+                self.add_link_only(Link {
                     href,
-                    rel: "alternate".into(),
+                    rel,
+                    media_type,
                     ..Default::default()
-                };
-                match self.entry.as_mut() {
-                    Some(e) => e.links.push(link),
-                    None => self.feed.links.push(link),
-                }
+                });
             }
             Target::Id { permalink } => {
                 if value.is_empty() {
@@ -498,7 +517,9 @@ impl Builder {
                 }
                 // An Atom id is an IRI reference: resolved like feedparser does
                 // (an RSS guid is an opaque string unless it is a URL).
-                let value = if self.atom && !permalink {
+                // Only a value that is visibly a relative reference (a path)
+                // is resolved: "Correct Value" or "1234" are not URLs at all.
+                let value = if self.atom && !permalink && looks_like_path(&value) {
                     Self::resolve(base.as_ref(), &value)
                 } else {
                     value
@@ -766,6 +787,23 @@ impl Handler for Builder {
             self.dec.declared = Some(declared);
         }
     }
+}
+
+fn has_scheme(s: &str) -> bool {
+    match s.find(':') {
+        Some(i) if i > 0 => {
+            let scheme = &s[..i];
+            scheme.as_bytes()[0].is_ascii_alphabetic()
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        }
+        _ => false,
+    }
+}
+
+fn looks_like_path(s: &str) -> bool {
+    s.starts_with('/') || s.starts_with("./") || s.starts_with("../")
 }
 
 fn is_html_type(t: Option<&str>) -> bool {

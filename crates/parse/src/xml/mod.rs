@@ -52,6 +52,7 @@ pub(crate) fn parse(
         .content_language
         .map(|l| l.split(',').next().unwrap_or_default().trim().to_string());
     let mut builder = feed::Builder::new(report.version == "atom10");
+    builder.dec.utf8 = report.encoding == "utf-8";
     let outcome = reader::run(text, base, lang, &mut builder);
     let complete = builder.complete;
     let mut feed = builder.finish(format);
