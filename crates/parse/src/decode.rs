@@ -58,6 +58,54 @@ pub(crate) fn decode_with_info(bytes: &[u8], content_type: Option<&str>) -> (Str
     )
 }
 
+/// [`decode_with_info`] without copying a UTF-8 document: the text is
+/// borrowed from `bytes` when they are valid UTF-8, leading BOM / white
+/// space skipped, the XML declaration left as it is (our XML reader works
+/// on the decoded text and never looks at its `encoding`).
+pub(crate) fn decode_borrowed<'a>(
+    bytes: &'a [u8],
+    content_type: Option<&str>,
+) -> (Cow<'a, str>, DecodeInfo) {
+    if let Some((text, info)) = utf32(bytes) {
+        let start = text.len()
+            - text
+                .trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace())
+                .len();
+        return (Cow::Owned(text[start..].to_string()), info);
+    }
+    let unknown_label = declared_encoding(bytes).filter(|l| {
+        Encoding::for_label(l.as_bytes()).is_none() && !l.to_ascii_lowercase().starts_with("utf-32")
+    });
+    let (encoding, body, label) = detect(bytes, content_type);
+    let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    let skip = |t: &str| {
+        t.len()
+            - t.trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace())
+                .len()
+    };
+    let text = match text {
+        Cow::Borrowed(t) => Cow::Borrowed(&t[skip(t)..]),
+        Cow::Owned(mut t) => {
+            let n = skip(&t);
+            t.drain(..n);
+            Cow::Owned(t)
+        }
+    };
+    let label = if encoding == encoding_rs::GBK || encoding == encoding_rs::GB18030 {
+        "gb18030".to_string()
+    } else {
+        label.unwrap_or_else(|| encoding.name().to_ascii_lowercase())
+    };
+    (
+        text,
+        DecodeInfo {
+            label,
+            had_errors,
+            unknown_label,
+        },
+    )
+}
+
 /// UTF-32 (which `encoding_rs` does not do): by byte-order mark, or by a
 /// `<` encoded in four bytes.
 fn utf32(bytes: &[u8]) -> Option<(String, DecodeInfo)> {

@@ -382,7 +382,7 @@ pub fn parse_with_report(
     bytes: &[u8],
     opts: &ParseOptions<'_>,
 ) -> Result<(ParsedFeed, ParseReport), ParseError> {
-    let (text, info) = decode::decode_with_info(bytes, opts.content_type);
+    let (text, info) = decode::decode_borrowed(bytes, opts.content_type);
     let mut report = ParseReport {
         encoding: info.label,
         ..Default::default()

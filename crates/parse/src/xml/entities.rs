@@ -83,7 +83,7 @@ pub(crate) struct Decoder {
 impl Decoder {
     pub fn text<'a>(&mut self, raw: &'a str) -> Cow<'a, str> {
         let text = text_with(raw, &mut self.repaired, self.declared.as_mut());
-        if text.bytes().all(|b| b < 0x80) {
+        if text.is_ascii() {
             return text;
         }
         fix_mojibake(text, self.utf8)
@@ -95,13 +95,18 @@ impl Decoder {
 /// below U+0100 and whose code points form valid UTF-8 is that UTF-8
 /// (UTF-8 that was once decoded as Latin-1).
 fn fix_mojibake(text: Cow<'_, str>, utf8: bool) -> Cow<'_, str> {
-    if utf8 && text.chars().all(|c| u32::from(c) < 0x100) {
-        let bytes: Vec<u8> = text.chars().map(|c| u32::from(c) as u8).collect();
-        if let Ok(s) = String::from_utf8(bytes) {
+    let bytes = text.as_bytes();
+    // Every character is below U+0100 exactly when no UTF-8 lead byte is 0xC4 or more.
+    let latin1_only = bytes.iter().fold(true, |all, &b| all & (b < 0xc4));
+    if utf8 && latin1_only {
+        let reencoded: Vec<u8> = text.chars().map(|c| u32::from(c) as u8).collect();
+        if let Ok(s) = String::from_utf8(reencoded) {
             return Cow::Owned(s);
         }
     }
-    if text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+    // U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8.
+    let has_c1 = bytes.windows(2).any(|w| w[0] == 0xc2 && w[1] < 0xa0);
+    if has_c1 {
         return Cow::Owned(text.chars().map(cp1252).collect());
     }
     text
@@ -133,7 +138,7 @@ pub(crate) fn text_with<'a>(
     repaired: &mut bool,
     mut declared: Option<&mut Declared>,
 ) -> Cow<'a, str> {
-    if !raw.bytes().any(needs_work) {
+    if !has_special(raw.as_bytes()) {
         return Cow::Borrowed(raw);
     }
     let mut out = String::with_capacity(raw.len());
@@ -162,6 +167,15 @@ pub(crate) fn attr<'a>(raw: &'a [u8], repaired: &mut bool) -> Cow<'a, str> {
         Ok(s) => text(s, repaired),
         Err(_) => Cow::Owned(String::from_utf8_lossy(raw).into_owned()),
     }
+}
+
+/// Whether `bytes` has anything [`text`] must look at (a vectorizable scan).
+fn has_special(bytes: &[u8]) -> bool {
+    bytes.chunks(64).any(|chunk| {
+        chunk.iter().fold(false, |found, &b| {
+            found | (b == b'&') | (b == b'<') | (b < 0x20)
+        })
+    }) && bytes.iter().any(|&b| needs_work(b))
 }
 
 fn needs_work(b: u8) -> bool {

@@ -672,6 +672,12 @@ impl Builder {
         let Some(mut e) = self.entry.take() else {
             return;
         };
+        if e.link.is_none() && self.atom {
+            // An Atom entry without a link whose id is an http(s) URL: that
+            // URL is the entry's page (feedparser does the same; `urn:`/`tag:`
+            // ids are not links).
+            self.guid_permalink = e.id.clone();
+        }
         if e.link.is_none() {
             if let Some(guid) = self.guid_permalink.take() {
                 if is_http_url(&guid) {

@@ -313,7 +313,17 @@ fn open(
         frame.ns = Ns::Other;
         return frame;
     }
-    for a in e.html_attributes().with_checks(false).flatten() {
+    // Most elements have no attribute that changes the context: skip the
+    // attribute parse unless the tag mentions one.
+    let raw_attrs = e.attributes_raw();
+    let interesting = raw_attrs.windows(4).any(|w| {
+        w.eq_ignore_ascii_case(b"xmln")
+            || w.eq_ignore_ascii_case(b"base")
+            || w.eq_ignore_ascii_case(b"lang")
+    });
+    let mut attrs = e.html_attributes();
+    let attrs = attrs.with_checks(false).flatten();
+    for a in attrs.take(if interesting { usize::MAX } else { 0 }) {
         let key = a.key.as_ref();
         if key == b"xmlns" || key.starts_with(b"xmlns:") {
             let p = key.get(6..).unwrap_or_default();
