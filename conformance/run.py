@@ -153,14 +153,15 @@ def struct_time(iso):
 MIME = {"Plain": "text/plain", "Html": "text/html"}
 
 
-def detail(text, base, value=None):
+def detail(text, base=None, value=None):
+    """A text construct's `*_detail` dict: type, value, language and base as parsed."""
     if text is None:
         return None
     return fpd(
-        type=MIME.get(text.get("kind"), "text/plain"),
+        type=text.get("media_type") or MIME.get(text.get("kind"), "text/plain"),
         value=text.get("value") if value is None else value,
-        language=None,
-        base=base or "",
+        language=text.get("language"),
+        base=text.get("base") or base or "",
     )
 
 
@@ -189,6 +190,111 @@ def put_authors(d, people):
     d["authors"] = [person(p) for p in people]
     d["author_detail"] = person(people[0])
     d["author"] = author_string(people[0])
+
+
+def put_contributors(d, people):
+    people = [p for p in people or [] if p]
+    if people:
+        d["contributors"] = [person(p) for p in people]
+
+
+def link_dict(link):
+    """One of our links as feedparser gives it (feedparser fills a missing
+    type: application/atom+xml for rel=self, text/html otherwise)."""
+    rel = link.get("rel") or "alternate"
+    d = fpd(rel=rel, href=link.get("href"))
+    mt = link.get("media_type")
+    if mt:
+        d["type"] = mt
+    elif rel != "enclosure":
+        d["type"] = "application/atom+xml" if rel == "self" else "text/html"
+    if link.get("title") is not None:
+        d["title"] = link["title"]
+    if link.get("length") is not None:
+        d["length"] = str(link["length"])
+    if link.get("hreflang") is not None:
+        d["hreflang"] = link["hreflang"]
+    return d
+
+
+def put_tags(d, tags):
+    if tags:
+        d["tags"] = [fpd(term=t.get("term"), scheme=t.get("scheme"), label=t.get("label")) for t in tags]
+
+
+EXPLICIT = {"Yes": True, "Clean": False, "Unknown": None}
+
+
+def put_itunes(d, it):
+    if not it:
+        return
+    if it.get("block") is not None:
+        d["itunes_block"] = 1 if it["block"] else 0
+    if it.get("explicit") is not None:
+        d["itunes_explicit"] = EXPLICIT.get(it["explicit"])
+    if it.get("duration") is not None:
+        d["itunes_duration"] = it["duration"]
+    if it.get("image"):
+        d["image"] = fpd(href=it["image"])
+
+
+def strs(obj, keys):
+    """feedparser keeps Media RSS attributes as strings."""
+    out = FeedParserDict()
+    for ours, theirs in keys:
+        if obj.get(ours) is not None:
+            out[theirs] = str(obj[ours])
+    return out
+
+
+def put_media(d, m):
+    if not m:
+        return
+    if m.get("content"):
+        d["media_content"] = [
+            strs(c, [("url", "url"), ("media_type", "type"), ("medium", "medium"), ("file_size", "filesize"),
+                     ("duration_secs", "duration"), ("width", "width"), ("height", "height"),
+                     ("bitrate", "bitrate"), ("lang", "lang")])
+            for c in m["content"]
+        ]
+    if m.get("thumbnails"):
+        d["media_thumbnail"] = [
+            strs(t, [("url", "url"), ("width", "width"), ("height", "height"), ("time", "time")])
+            for t in m["thumbnails"]
+        ]
+    if m.get("player"):
+        p = strs(m["player"], [("url", "url"), ("width", "width"), ("height", "height")])
+        p["content"] = ""
+        d["media_player"] = p
+    def qualified(q, keys):
+        out = strs(q, keys)
+        out["content"] = q.get("content", "")
+        return out
+    if m.get("credits"):
+        d["media_credit"] = [qualified(c, [("role", "role"), ("scheme", "scheme")]) for c in m["credits"]]
+    if m.get("ratings"):
+        d["media_rating"] = qualified(m["ratings"][0], [("scheme", "scheme")])
+    if m.get("restriction"):
+        r = qualified(m["restriction"], [("relationship", "relationship"), ("kind", "type")])
+        # feedparser splits the restriction's country/URI list.
+        r["content"] = [c.strip().lower() for c in r["content"].split(" ")] if r["content"].strip() else r["content"]
+        d["media_restriction"] = r
+    if m.get("license"):
+        d["media_license"] = qualified(m["license"], [("kind", "type"), ("href", "href")])
+    if m.get("keywords"):
+        d["media_keywords"] = ", ".join(m["keywords"])
+
+
+def put_podcast(d, p):
+    if not p:
+        return
+    if p.get("guid"):
+        d["podcast_guid"] = p["guid"]
+    if p.get("locked") is not None:
+        d["podcast_locked"] = p["locked"]
+    for key in ("funding", "persons", "transcripts", "chapters"):
+        if p.get(key):
+            d["podcast_" + key] = p[key]
 
 
 class HtmlStr(str):
@@ -222,41 +328,62 @@ def html_or_text(text, sanitized):
     return text.get("value")
 
 
+def put_dates(d, p):
+    for key in ("published", "updated"):
+        if p.get(key):
+            d[key] = p[key]
+            d[key + "_parsed"] = struct_time(p[key])
+    # feedparser answers `updated` with `published` when there is no update date.
+    if "updated" not in d and "published" in d:
+        d["updated"] = d["published"]
+        d["updated_parsed"] = d["published_parsed"]
+
+
 def to_feedparser(doc):
     """Our JSON output (one document) → feedparser's result dictionary."""
     ext = doc.get("_tributary", {})
     parsed = ext.get("parsed", {}) or {}
+    meta = ext.get("meta", {}) or {}
     feed = FeedParserDict()
-    base = None
     title = parsed.get("title")
     if title is not None:
         feed["title"] = title["value"]
-        feed["title_detail"] = detail(title, base)
+        feed["title_detail"] = detail(title)
     desc = parsed.get("description")
     if desc is not None:
         feed["subtitle"] = desc["value"]
-        feed["subtitle_detail"] = detail(desc, base)
-    links = []
+        feed["subtitle_detail"] = detail(desc)
+    summary = parsed.get("summary")
+    if summary is not None:
+        feed["summary"] = summary["value"]
+        feed["summary_detail"] = detail(summary)
+    if parsed.get("id") is not None:
+        feed["id"] = parsed["id"]
+    links = [link_dict(l) for l in parsed.get("links") or []]
     if parsed.get("site_url"):
         feed["link"] = parsed["site_url"]
-        links.append(fpd(rel="alternate", type="text/html", href=parsed["site_url"]))
-    if parsed.get("self_url"):
-        links.append(fpd(rel="self", type="application/xml", href=parsed["self_url"]))
     if links:
         feed["links"] = links
     if parsed.get("language"):
         feed["language"] = parsed["language"]
     if parsed.get("image_url"):
         feed["image"] = fpd(href=parsed["image_url"], url=parsed["image_url"])
+    if parsed.get("icon_url"):
+        feed["icon"] = parsed["icon_url"]
+    if parsed.get("logo_url"):
+        feed["logo"] = parsed["logo_url"]
     if parsed.get("new_feed_url"):
         feed["itunes_new-feed-url"] = parsed["new_feed_url"]
         feed["newlocation"] = parsed["new_feed_url"]
-    if parsed.get("ttl_minutes") is not None:
-        feed["ttl"] = str(parsed["ttl_minutes"])
-    if parsed.get("updated"):
-        feed["updated"] = parsed["updated"]
-        feed["updated_parsed"] = struct_time(parsed["updated"])
+    if parsed.get("ttl") is not None:
+        feed["ttl"] = str(parsed["ttl"])
+    put_dates(feed, parsed)
     put_authors(feed, parsed.get("authors"))
+    put_contributors(feed, parsed.get("contributors"))
+    put_tags(feed, parsed.get("categories"))
+    put_itunes(feed, parsed.get("itunes"))
+    put_media(feed, parsed.get("media"))
+    put_podcast(feed, parsed.get("podcast"))
 
     entries = []
     for item in doc.get("items", []):
@@ -270,23 +397,24 @@ def to_feedparser(doc):
         if p.get("title") is not None:
             e["title"] = p["title"]["value"]
             e["title_detail"] = detail(p["title"], ebase)
-        elinks = []
+        if p.get("subtitle") is not None:
+            e["subtitle"] = p["subtitle"]["value"]
+            e["subtitle_detail"] = detail(p["subtitle"], ebase)
         if p.get("link"):
             e["link"] = p["link"]
-            elinks.append(fpd(rel="alternate", type="text/html", href=p["link"]))
-        for enc in p.get("enclosures", []):
-            link = fpd(rel="enclosure", href=enc["url"])
-            if enc.get("mime_type"):
-                link["type"] = enc["mime_type"]
-            if enc.get("length") is not None:
-                link["length"] = str(enc["length"])
-            elinks.append(link)
+        if p.get("id") is not None or p.get("link"):
+            e["guidislink"] = bool(p.get("link_from_guid"))
+        elinks = [link_dict(l) for l in p.get("links") or []]
         if elinks:
             e["links"] = elinks
         content = p.get("content")
         if content is not None:
             value = html_or_text(content, n.get("content_html"))
             e["content"] = [detail(content, ebase, value)]
+            if p.get("content_src"):
+                e["content"][0]["src"] = p["content_src"]
+        if p.get("language"):
+            e["language"] = p["language"]
         summary = p.get("summary")
         if summary is not None:
             value = html_or_text(summary, n.get("summary_html"))
@@ -296,15 +424,15 @@ def to_feedparser(doc):
             # feedparser copies content into summary when there is no summary.
             e["summary"] = e["content"][0]["value"]
             e["summary_detail"] = e["content"][0]
-        for key in ("published", "updated"):
-            if p.get(key):
-                e[key] = p[key]
-                e[key + "_parsed"] = struct_time(p[key])
+        put_dates(e, p)
         put_authors(e, p.get("authors"))
-        if p.get("categories"):
-            e["tags"] = [fpd(term=c, scheme=None, label=None) for c in p["categories"]]
+        put_contributors(e, p.get("contributors"))
+        put_tags(e, p.get("tags"))
         if p.get("image_url"):
             e["image"] = fpd(href=p["image_url"])
+        put_itunes(e, p.get("itunes"))
+        put_media(e, p.get("media"))
+        put_podcast(e, p.get("podcast"))
         entries.append(e)
 
     return {

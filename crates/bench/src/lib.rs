@@ -157,6 +157,7 @@ pub fn parse_doc(doc: &Doc) -> Result<ParsedFeed, ParseError> {
     let opts = ParseOptions {
         content_type: None,
         url: Some(&doc.url),
+        ..Default::default()
     };
     tributary_parse::parse(&doc.bytes, &opts)
 }

@@ -172,6 +172,8 @@ impl Fetcher {
                             .or_else(|| validators.last_modified.clone()),
                     },
                     cache: headers::cache_hints(resp.headers()),
+                    content_language: None,
+                    content_location: None,
                 });
             }
             if status == StatusCode::GONE {
@@ -186,6 +188,14 @@ impl Fetcher {
                 .get(CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
+            let header = |name: &str| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let content_language = header("content-language");
+            let content_location = header("content-location");
             let validators = headers::validators(resp.headers());
             let cache: CacheHints = headers::cache_hints(resp.headers());
             let body = self.read_body(&current, resp).await?;
@@ -196,6 +206,8 @@ impl Fetcher {
                 content_type,
                 validators,
                 cache,
+                content_language,
+                content_location,
             });
         }
     }

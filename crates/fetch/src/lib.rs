@@ -99,6 +99,10 @@ pub struct Response {
     pub validators: Validators,
     /// `Cache-Control: max-age` and `Expires` of the final response.
     pub cache: CacheHints,
+    /// `Content-Language` / `Content-Location` as sent (the parser's outer
+    /// `xml:lang` / `xml:base`); `None` on 304 or when absent.
+    pub content_language: Option<String>,
+    pub content_location: Option<String>,
 }
 
 impl Response {

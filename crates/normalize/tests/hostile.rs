@@ -26,6 +26,7 @@ fn pipeline(bytes: &[u8], what: &str) -> Option<NormalizedFeed> {
         &ParseOptions {
             content_type: None,
             url: Some(&url),
+            ..Default::default()
         },
     );
     let out = parsed

@@ -19,6 +19,7 @@ fn html(s: &str) -> Option<Text> {
     Some(Text {
         value: s.into(),
         kind: TextKind::Html,
+        ..Default::default()
     })
 }
 
@@ -26,6 +27,7 @@ fn plain(s: &str) -> Option<Text> {
     Some(Text {
         value: s.into(),
         kind: TextKind::Plain,
+        ..Default::default()
     })
 }
 
@@ -43,6 +45,7 @@ fn entry() -> ParsedEntry {
         enclosures: vec![],
         image_url: None,
         base_url: None,
+        ..Default::default()
     }
 }
 
@@ -60,6 +63,7 @@ fn feed(entries: Vec<ParsedEntry>) -> ParsedFeed {
         updated: None,
         authors: vec![],
         entries,
+        ..Default::default()
     }
 }
 

@@ -8,7 +8,7 @@
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::map::resolve;
+use crate::resolve;
 use crate::{
     date, FeedFormat, ParseError, ParsedEnclosure, ParsedEntry, ParsedFeed, Person, Text, TextKind,
 };
@@ -56,6 +56,7 @@ pub(crate) fn parse(text: &str, doc_url: Option<&Url>) -> Result<ParsedFeed, Par
         updated: None,
         authors,
         entries,
+        ..Default::default()
     })
 }
 
@@ -77,6 +78,7 @@ fn map_item(
         .map(|v| Text {
             value: v,
             kind: TextKind::Html,
+            ..Default::default()
         })
         .or_else(|| str_field(item, "content_text").map(plain));
 
@@ -129,6 +131,7 @@ fn map_item(
         enclosures: attachments,
         image_url: url("image").or_else(|| url("banner_image")),
         base_url: doc_url.map(|u| u.to_string()),
+        ..Default::default()
     }
 }
 
@@ -174,5 +177,6 @@ fn plain(value: String) -> Text {
     Text {
         value,
         kind: TextKind::Plain,
+        ..Default::default()
     }
 }

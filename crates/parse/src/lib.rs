@@ -13,11 +13,10 @@
 mod date;
 mod decode;
 pub mod discover;
-mod extras;
 mod json;
-mod map;
 pub mod opml;
 mod sniff;
+mod xml;
 
 pub use date::parse_date;
 
@@ -26,27 +25,178 @@ use serde::Serialize;
 use url::Url;
 
 /// Wire format a document was recognised as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub enum FeedFormat {
     Rss0,
     Rss1,
+    #[default]
     Rss2,
     Atom,
     JsonFeed,
 }
 
 /// Whether a text is plain text or HTML markup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub enum TextKind {
+    #[default]
     Plain,
     Html,
 }
 
 /// A piece of text with its kind. HTML is *not* sanitized here (normalize does it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Text {
     pub value: String,
     pub kind: TextKind,
+    /// The media type the document gave or implied (`text/plain`,
+    /// `text/html`, `application/xhtml+xml`, or another MIME type for
+    /// Atom content); `None` when the format says nothing beyond `kind`.
+    pub media_type: Option<String>,
+    /// Base URL in effect for this text (`xml:base` chain over the document URL).
+    pub base: Option<String>,
+    /// Language in effect for this text (`xml:lang` chain over `Content-Language`).
+    pub language: Option<String>,
+}
+
+/// A link (Atom `link`, RSS `link`/`enclosure`/`atom:link`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Link {
+    /// Absolute when the base allowed it.
+    pub href: String,
+    /// `alternate` when the document gave none.
+    pub rel: String,
+    pub media_type: Option<String>,
+    pub title: Option<String>,
+    pub length: Option<u64>,
+    pub hreflang: Option<String>,
+}
+
+/// A category / tag with its scheme and label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Category {
+    pub term: String,
+    pub scheme: Option<String>,
+    pub label: Option<String>,
+}
+
+/// `itunes:explicit`: `yes`/`true`, `clean`/`no`/`false`, or something else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Explicit {
+    Yes,
+    Clean,
+    Unknown,
+}
+
+/// iTunes podcast tags of a channel or an episode (what is not mapped onto
+/// the common fields: `itunes:author` is an author, `itunes:summary` a
+/// summary, `itunes:subtitle` a subtitle, categories and keywords are categories).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Itunes {
+    /// `itunes:block` is `yes`.
+    pub block: Option<bool>,
+    pub explicit: Option<Explicit>,
+    /// `itunes:duration` as written.
+    pub duration: Option<String>,
+    pub image: Option<String>,
+    pub owner: Option<Person>,
+    pub keywords: Vec<String>,
+    /// `itunes:type` (episodic/serial), `itunes:episodeType`.
+    pub kind: Option<String>,
+    pub episode: Option<String>,
+    pub season: Option<String>,
+}
+
+/// One Media RSS object (`media:content`, or a bare `media:thumbnail` …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct MediaContent {
+    pub url: Option<String>,
+    pub media_type: Option<String>,
+    pub medium: Option<String>,
+    pub file_size: Option<u64>,
+    pub duration_secs: Option<u64>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub bitrate: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// A `media:thumbnail`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct MediaThumbnail {
+    pub url: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub time: Option<String>,
+}
+
+/// A `media:credit`, `media:rating`, `media:restriction` or `media:license`:
+/// text with its qualifying attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct MediaQualified {
+    pub content: String,
+    /// `role` / `scheme` / `relationship` / `type`, by element.
+    pub role: Option<String>,
+    pub scheme: Option<String>,
+    pub relationship: Option<String>,
+    pub kind: Option<String>,
+    pub href: Option<String>,
+}
+
+/// Media RSS of a channel or an item, `media:group` flattened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Media {
+    pub content: Vec<MediaContent>,
+    pub thumbnails: Vec<MediaThumbnail>,
+    pub title: Option<Text>,
+    pub description: Option<Text>,
+    pub credits: Vec<MediaQualified>,
+    pub player: Option<MediaContent>,
+    pub ratings: Vec<MediaQualified>,
+    pub restriction: Option<MediaQualified>,
+    pub license: Option<MediaQualified>,
+    pub keywords: Vec<String>,
+}
+
+/// Podcasting 2.0 (`podcast:` namespace) tags of a channel or an episode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Podcast {
+    pub guid: Option<String>,
+    /// `podcast:locked` is `yes`.
+    pub locked: Option<bool>,
+    pub locked_owner: Option<String>,
+    pub funding: Vec<PodcastFunding>,
+    pub persons: Vec<PodcastPerson>,
+    pub transcripts: Vec<PodcastTranscript>,
+    pub chapters: Option<PodcastChapters>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct PodcastFunding {
+    pub url: String,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct PodcastPerson {
+    pub name: String,
+    pub role: Option<String>,
+    pub group: Option<String>,
+    pub img: Option<String>,
+    pub href: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct PodcastTranscript {
+    pub url: String,
+    pub media_type: Option<String>,
+    pub language: Option<String>,
+    pub rel: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct PodcastChapters {
+    pub url: String,
+    pub media_type: Option<String>,
 }
 
 /// A person (author/contributor).
@@ -69,6 +219,12 @@ pub struct ParsedEnclosure {
 /// Options for [`parse`].
 #[derive(Debug, Clone, Default)]
 pub struct ParseOptions<'a> {
+    /// `Content-Language` header of the response: the language in effect
+    /// outside any `xml:lang`.
+    pub content_language: Option<&'a str>,
+    /// `Content-Location` header of the response: the base URL in effect
+    /// outside any `xml:base` (resolved against `url`).
+    pub content_location: Option<&'a str>,
     /// `Content-Type` header of the response, if any (its charset wins over the XML declaration, per RFC 7303).
     pub content_type: Option<&'a str>,
     /// URL the document was fetched from: base for relative URLs.
@@ -77,7 +233,7 @@ pub struct ParseOptions<'a> {
 
 /// A parsed feed document. URLs are as resolved as the parser could make
 /// them (`xml:base`, document URL); `normalize` finishes the job.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct ParsedFeed {
     pub format: FeedFormat,
     pub title: Option<Text>,
@@ -95,10 +251,32 @@ pub struct ParsedFeed {
     pub updated: Option<DateTime<Utc>>,
     pub authors: Vec<Person>,
     pub entries: Vec<ParsedEntry>,
+    /// Atom `id` of the feed.
+    pub id: Option<String>,
+    /// `itunes:summary` (or Atom 0.3 `info`-less summary) of the channel.
+    pub summary: Option<Text>,
+    /// The channel's publication date (RSS `pubDate`) when it gave one;
+    /// `updated` falls back to it.
+    pub published: Option<DateTime<Utc>>,
+    /// Every link of the feed, in document order.
+    pub links: Vec<Link>,
+    pub contributors: Vec<Person>,
+    pub categories: Vec<Category>,
+    /// Atom `icon` / `logo`.
+    pub icon_url: Option<String>,
+    pub logo_url: Option<String>,
+    /// RSS `<ttl>` as written, in minutes.
+    pub ttl: Option<u32>,
+    /// `sy:updatePeriod` / `sy:updateFrequency`.
+    pub update_period: Option<String>,
+    pub update_frequency: Option<u32>,
+    pub itunes: Option<Itunes>,
+    pub media: Option<Media>,
+    pub podcast: Option<Podcast>,
 }
 
 /// One entry/item of a parsed feed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct ParsedEntry {
     /// guid / id as in the document, trimmed; `None` when absent or empty.
     pub id: Option<String>,
@@ -118,6 +296,22 @@ pub struct ParsedEntry {
     pub image_url: Option<String>,
     /// Base URL in effect for this entry's relative URLs (`xml:base`, else the document URL).
     pub base_url: Option<String>,
+    /// Every link of the entry, in document order (enclosures included).
+    pub links: Vec<Link>,
+    /// Categories with scheme and label (`categories` keeps the names).
+    pub tags: Vec<Category>,
+    pub contributors: Vec<Person>,
+    /// `itunes:subtitle` / Atom 0.3 `subtitle` of an entry.
+    pub subtitle: Option<Text>,
+    /// Whether `link` came from an RSS permalink `guid`.
+    pub link_from_guid: bool,
+    /// The entry's `language` / `dc:language`, else the `xml:lang` in effect at it.
+    pub language: Option<String>,
+    /// Atom `content src` (out-of-line content), resolved.
+    pub content_src: Option<String>,
+    pub itunes: Option<Itunes>,
+    pub media: Option<Media>,
+    pub podcast: Option<Podcast>,
 }
 
 /// Why a document could not be parsed. Messages name what was wrong.
@@ -227,7 +421,7 @@ pub fn parse_with_report(
             };
             feed
         }
-        b'<' => parse_xml(&text, opts, &mut report)?,
+        b'<' => xml::parse(&text, opts, &mut report)?,
         _ if discover::looks_like_html(text.as_bytes()) => {
             return Err(ParseError::NotAFeed("an HTML page".into()))
         }
@@ -241,199 +435,16 @@ pub fn parse_with_report(
     Ok((feed, report))
 }
 
-/// feedparser's name for the format and version of a document with this root.
-fn version_name(root: &sniff::Root, text: &str, is_atom03: bool) -> String {
-    let version = root.version.as_deref().unwrap_or_default();
-    match root.local.as_str() {
-        "rss" => match version {
-            "0.91" if text.contains("my.netscape.com/publish/formats/rss-0.91.dtd") => {
-                "rss091n".into()
-            }
-            "0.91" => "rss091u".into(),
-            "0.92" => "rss092".into(),
-            "0.93" => "rss093".into(),
-            "0.94" => "rss094".into(),
-            v if v.starts_with('2') => "rss20".into(),
-            _ => "rss".into(),
+/// `url` made absolute against `base` when possible, else as written (trimmed).
+pub(crate) fn resolve(base: Option<&Url>, url: &str) -> String {
+    let url = url.trim();
+    match Url::parse(url) {
+        Ok(u) => u.to_string(),
+        Err(_) => match base.map(|b| b.join(url)) {
+            Some(Ok(u)) => u.to_string(),
+            _ => url.to_string(),
         },
-        "RDF" if text.contains("my.netscape.com/rdf/simple/0.9/") => "rss090".into(),
-        "RDF" => "rss10".into(),
-        _ if is_atom03 => "atom03".into(),
-        _ if text.contains("http://www.w3.org/2005/Atom") => "atom10".into(),
-        _ => "atom".into(),
     }
-}
-
-/// XML path: repair, identify the root, let feed-rs parse, map.
-fn parse_xml(
-    text: &str,
-    opts: &ParseOptions<'_>,
-    report: &mut ParseReport,
-) -> Result<ParsedFeed, ParseError> {
-    let repaired = decode::repair(text);
-    if repaired != text && report.repaired.is_none() {
-        report.repaired =
-            Some("undeclared entities, bare '&' or control characters were repaired".into());
-    }
-    let root = sniff::root(&repaired)?;
-    let (format, rewrite_version) = match (root.local.as_str(), root.version.as_deref()) {
-        ("rss", Some("0.91" | "0.92")) => (FeedFormat::Rss0, false),
-        ("rss", Some(v)) if v.starts_with("0.9") => (FeedFormat::Rss0, true),
-        ("rss", Some("2.0")) => (FeedFormat::Rss2, false),
-        ("rss", _) => (FeedFormat::Rss2, true),
-        ("RDF", _) => (FeedFormat::Rss1, false),
-        ("feed" | "entry", _) => (FeedFormat::Atom, false),
-        ("opml", _) => return Err(ParseError::NotAFeed("an OPML subscription list".into())),
-        _ => {
-            return Err(ParseError::NotAFeed(format!(
-                "an XML document whose root element is <{}>",
-                root.qname
-            )))
-        }
-    };
-    // feed-rs only accepts RSS versions 0.91, 0.92 and 2.0; other version
-    // strings ("0.94", "2.00", none) are read as RSS 2.0, which is a superset.
-    let is_atom03 = root.local == "feed"
-        && (root.version.as_deref().is_some_and(|v| v.starts_with("0."))
-            || repaired.contains(ATOM03_NS));
-    report.version = version_name(&root, &repaired, is_atom03);
-    let xml = if rewrite_version {
-        std::borrow::Cow::Owned(with_rss_version(&repaired, &root))
-    } else if is_atom03 {
-        std::borrow::Cow::Owned(atom03_as_atom10(&repaired))
-    } else {
-        repaired
-    };
-    match run_feed_rs(&xml, opts) {
-        Ok(feed) => Ok(map::map_feed(feed, format, &xml, opts.url)),
-        // `<rss></rss>` or `<rss><channel/>`-less: the root says this is a
-        // feed, it just has nothing in it yet (new or emptied feeds do this).
-        Err(ParseError::NotAFeed(_)) => Ok(empty_feed(format)),
-        Err(err) => {
-            // Salvage the complete entries before the first syntax error.
-            if let Some(truncated) = truncate_before_error(&xml, &root) {
-                if let Ok(feed) = run_feed_rs(&truncated, opts) {
-                    if !feed.entries.is_empty() {
-                        report.repaired = Some(format!(
-                            "{err}; kept the {} complete entries before it",
-                            feed.entries.len()
-                        ));
-                        return Ok(map::map_feed(feed, format, &truncated, opts.url));
-                    }
-                }
-            }
-            Err(err)
-        }
-    }
-}
-
-/// Parse with feed-rs configured for us: no generated ids (ours must be the
-/// document's own), no sanitizing (normalize does it), our lenient dates.
-fn run_feed_rs(xml: &str, opts: &ParseOptions<'_>) -> Result<feed_rs::model::Feed, ParseError> {
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(opts.url.map(Url::as_str))
-        .id_generator(|_, _, _| String::new())
-        .sanitize_content(false)
-        .timestamp_parser(date::parse_date)
-        .build();
-    parser.parse(xml.as_bytes()).map_err(|e| {
-        use feed_rs::parser::{ParseErrorKind, ParseFeedError};
-        match e {
-            ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
-                ParseError::NotAFeed("an XML document without a feed channel".into())
-            }
-            ParseFeedError::JsonSerde(e) => ParseError::Json(e.to_string()),
-            other => ParseError::Xml(match sniff::first_error(xml) {
-                Some((pos, msg)) => format!("{msg} at byte {pos}"),
-                None => other.to_string(),
-            }),
-        }
-    })
-}
-
-/// A feed of `format` with nothing in it.
-fn empty_feed(format: FeedFormat) -> ParsedFeed {
-    ParsedFeed {
-        format,
-        title: None,
-        site_url: None,
-        self_url: None,
-        description: None,
-        language: None,
-        image_url: None,
-        new_feed_url: None,
-        ttl_minutes: None,
-        updated: None,
-        authors: Vec::new(),
-        entries: Vec::new(),
-    }
-}
-
-const ATOM03_NS: &str = "http://purl.org/atom/ns#";
-
-/// Atom 0.3 rewritten as Atom 1.0, which feed-rs reads: the namespace, the
-/// renamed elements (`issued`, `modified`, `tagline`) and the MIME-type
-/// values 0.3 used for text constructs.
-fn atom03_as_atom10(xml: &str) -> String {
-    const RENAMES: &[(&str, &str)] = &[
-        (ATOM03_NS, "http://www.w3.org/2005/Atom"),
-        ("<issued>", "<published>"),
-        ("</issued>", "</published>"),
-        ("<modified>", "<updated>"),
-        ("</modified>", "</updated>"),
-        ("<tagline", "<subtitle"),
-        ("</tagline>", "</subtitle>"),
-        (" type=\"text/plain\"", " type=\"text\""),
-        (" type=\"application/xhtml+xml\"", " type=\"xhtml\""),
-    ];
-    RENAMES
-        .iter()
-        .fold(xml.to_string(), |doc, (from, to)| doc.replace(from, to))
-}
-
-/// The document with the root start tag's `version` set to "2.0".
-fn with_rss_version(xml: &str, root: &sniff::Root) -> String {
-    let tag = xml.get(root.tag_start..root.tag_end).unwrap_or_default();
-    let mut new_tag = format!("<{}", root.qname);
-    let mut reader = quick_xml::Reader::from_str(tag);
-    if let Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) =
-        reader.read_event()
-    {
-        for attr in e.attributes().flatten() {
-            if attr.key.as_ref() != b"version" {
-                new_tag.push(' ');
-                new_tag.push_str(&String::from_utf8_lossy(attr.key.as_ref()));
-                new_tag.push_str("=\"");
-                new_tag.push_str(&String::from_utf8_lossy(&attr.value).replace('"', "&quot;"));
-                new_tag.push('"');
-            }
-        }
-    }
-    new_tag.push_str(" version=\"2.0\">");
-    let mut out = String::with_capacity(xml.len() + 16);
-    out.push_str(xml.get(..root.tag_start).unwrap_or_default());
-    out.push_str(&new_tag);
-    out.push_str(xml.get(root.tag_end..).unwrap_or_default());
-    out
-}
-
-/// The document cut after the last complete item/entry before the first
-/// syntax error, with the root (and RSS channel) closed again.
-fn truncate_before_error(xml: &str, root: &sniff::Root) -> Option<String> {
-    // quick-xml does not flag a document that simply stops: then the
-    // damage is at the end.
-    let error_at = sniff::first_error(xml).map_or(xml.len(), |(at, _)| at);
-    let head = xml.get(..error_at.min(xml.len()))?;
-    let close = ["</item>", "</entry>"]
-        .iter()
-        .filter_map(|tag| head.rfind(tag).map(|i| i + tag.len()))
-        .max()?;
-    let mut out = xml[..close].to_string();
-    if root.local == "rss" {
-        out.push_str("</channel>");
-    }
-    out.push_str(&format!("</{}>", root.qname));
-    Some(out)
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! What kind of XML document this is: the root element, read with quick-xml
-//! before feed-rs sees the document, so that HTML pages and other XML get a
+//! before the feed parser runs, so that HTML pages and other XML get a
 //! clear "not a feed" instead of a parser message.
 
 use quick_xml::events::Event;
@@ -16,8 +16,7 @@ pub(crate) struct Root {
     pub qname: String,
     /// `version` attribute, trimmed.
     pub version: Option<String>,
-    /// Byte range of the root start tag in the document.
-    pub tag_start: usize,
+    /// Byte offset of the end of the root start tag in the document.
     pub tag_end: usize,
 }
 
@@ -25,7 +24,6 @@ pub(crate) struct Root {
 pub(crate) fn root(xml: &str) -> Result<Root, ParseError> {
     let mut reader = Reader::from_str(xml);
     loop {
-        let before = position(reader.buffer_position());
         match reader.read_event() {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
                 let qname = String::from_utf8_lossy(e.name().as_ref()).into_owned();
@@ -42,17 +40,8 @@ pub(crate) fn root(xml: &str) -> Result<Root, ParseError> {
                     local,
                     qname,
                     version,
-                    tag_start: before,
                     tag_end: position(reader.buffer_position()),
                 });
-            }
-            Ok(Event::DocType(d)) => {
-                if d.trim_ascii_start()
-                    .get(..4)
-                    .is_some_and(|n| n.eq_ignore_ascii_case(b"html"))
-                {
-                    return Err(ParseError::NotAFeed("an HTML page".into()));
-                }
             }
             Ok(Event::Eof) => {
                 return Err(ParseError::NotAFeed(
@@ -81,18 +70,6 @@ fn not_xml(text: &str) -> ParseError {
         ParseError::NotAFeed("an HTML page".into())
     } else {
         ParseError::NotAFeed("plain text, neither XML nor JSON".into())
-    }
-}
-
-/// Byte offset of the first well-formedness error quick-xml finds, if any.
-pub(crate) fn first_error(xml: &str) -> Option<(usize, String)> {
-    let mut reader = Reader::from_str(xml);
-    loop {
-        match reader.read_event() {
-            Ok(Event::Eof) => return None,
-            Ok(_) => {}
-            Err(e) => return Some((position(reader.error_position()), e.to_string())),
-        }
     }
 }
 

@@ -74,6 +74,7 @@ fn realworld_corpus_parses_without_panics() {
                 &ParseOptions {
                     content_type: None,
                     url: Some(&url),
+                    ..Default::default()
                 },
             )
         });

@@ -198,6 +198,7 @@ impl Refresher {
             &ParseOptions {
                 content_type: response.content_type.as_deref(),
                 url: Some(&response.final_url),
+                ..Default::default()
             },
         )
         .map_err(|e| Failure {

@@ -129,6 +129,7 @@ impl Refresher {
             &ParseOptions {
                 content_type: response.content_type.as_deref(),
                 url: Some(&response.final_url),
+                ..Default::default()
             },
         ) {
             Ok(parsed) => Ok(Fetched::Feed(feed_url, Box::new(parsed))),

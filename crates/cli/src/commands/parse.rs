@@ -93,11 +93,13 @@ pub async fn run_many(
 /// ([`NotAFeed`]); a feed that had to be repaired or salvaged (a truncated
 /// download keeps its complete entries) is printed, with a warning on stderr.
 async fn one(source: &str, json: bool, content_type: Option<&str>) -> Result<String> {
+    let mut headers: (Option<String>, Option<String>) = (None, None);
     let (bytes, content_type, url) = if source.contains("://") {
         let url = tributary_fetch::parse_http_url(source)?;
         let fetcher = Fetcher::new(settings::fetch_config()?)?;
         let response = fetcher.fetch(&url, &Validators::default()).await?;
         let body = response.body.unwrap_or_default().to_vec();
+        headers = (response.content_language, response.content_location);
         (body, response.content_type, response.final_url)
     } else {
         let path = std::path::Path::new(source);
@@ -112,6 +114,8 @@ async fn one(source: &str, json: bool, content_type: Option<&str>) -> Result<Str
         &ParseOptions {
             content_type: content_type.as_deref(),
             url: Some(&url),
+            content_language: headers.0.as_deref(),
+            content_location: headers.1.as_deref(),
         },
     );
     let (parsed, report) = match parsed {
