@@ -11,7 +11,7 @@ use crate::depth::{flatten_deep_nesting, MAX_DEPTH};
 use scraper::{Html, Node};
 
 /// Elements whose content is never text a reader should see.
-const HIDDEN: &[&str] = &[
+pub(crate) const HIDDEN: &[&str] = &[
     "script", "style", "noscript", "template", "head", "title", "iframe", "object", "applet",
     "embed", "select", "textarea", "button", "svg", "math",
 ];
@@ -65,7 +65,7 @@ const SPACED: &[&str] = &["td", "th", "img"];
 
 /// How much white space is owed before the next visible character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Gap {
+pub(crate) enum Gap {
     None,
     Space,
     Line,
@@ -73,17 +73,24 @@ enum Gap {
 }
 
 /// Accumulates text, folding white space and collapsing breaks.
-struct TextSink {
-    out: String,
+pub(crate) struct TextSink {
+    pub(crate) out: String,
     gap: Gap,
 }
 
 impl TextSink {
-    fn want(&mut self, gap: Gap) {
+    pub(crate) fn new(capacity: usize) -> Self {
+        TextSink {
+            out: String::with_capacity(capacity),
+            gap: Gap::None,
+        }
+    }
+
+    pub(crate) fn want(&mut self, gap: Gap) {
         self.gap = self.gap.max(gap);
     }
 
-    fn push_text(&mut self, text: &str) {
+    pub(crate) fn push_text(&mut self, text: &str) {
         for c in text.chars() {
             if c.is_whitespace() {
                 self.want(Gap::Space);
@@ -153,7 +160,7 @@ pub fn html_to_text(html: &str) -> String {
     sink.out
 }
 
-fn gap_of(element: &str) -> Gap {
+pub(crate) fn gap_of(element: &str) -> Gap {
     if PARAGRAPH.contains(&element) {
         Gap::Paragraph
     } else if LINE.contains(&element) {
