@@ -91,10 +91,13 @@ impl TextSink {
     }
 
     pub(crate) fn push_text(&mut self, text: &str) {
-        for c in text.chars() {
-            if c.is_whitespace() {
+        // Word by word (not char by char): the words are copied as slices.
+        if text.starts_with(char::is_whitespace) {
+            self.want(Gap::Space);
+        }
+        for (i, word) in text.split_whitespace().enumerate() {
+            if i > 0 {
                 self.want(Gap::Space);
-                continue;
             }
             // Breaks are only owed between visible characters: nothing leads
             // or trails the output.
@@ -107,7 +110,10 @@ impl TextSink {
                 }
             }
             self.gap = Gap::None;
-            self.out.push(c);
+            self.out.push_str(word);
+        }
+        if text.ends_with(char::is_whitespace) {
+            self.want(Gap::Space);
         }
     }
 }
@@ -185,6 +191,25 @@ pub fn fold_whitespace(text: &str) -> String {
     out
 }
 
+/// [`fold_whitespace`] of `text`, stopped once it has more than `max_chars`
+/// characters; `true` when that is the whole folded text (it fits).
+fn fold_prefix(text: &str, max_chars: usize) -> (String, bool) {
+    let mut out = String::new();
+    let mut chars = 0usize;
+    for word in text.split_whitespace() {
+        if chars > 0 {
+            out.push(' ');
+            chars += 1;
+        }
+        out.push_str(word);
+        chars += word.chars().count();
+        if chars > max_chars {
+            return (out, false);
+        }
+    }
+    (out, true)
+}
+
 /// The ellipsis appended to a cut excerpt (one character).
 pub const ELLIPSIS: char = '…';
 
@@ -196,8 +221,10 @@ pub const ELLIPSIS: char = '…';
 /// cut inside the word. Characters are counted, not bytes. `max_chars == 0`
 /// gives an empty string.
 pub fn excerpt(text: &str, max_chars: usize) -> String {
-    let folded = fold_whitespace(text);
-    if folded.chars().count() <= max_chars {
+    // Only the start matters: fold until more than `max_chars` characters
+    // are known (an article's text can be long).
+    let (folded, whole) = fold_prefix(text, max_chars);
+    if whole {
         return folded;
     }
     if max_chars == 0 {
@@ -432,15 +459,55 @@ static READ_MORE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|
     .expect("valid read-more pattern")
 });
 
+/// A cheap necessary condition for [`TRAILER`] to match `text` (trimmed at
+/// the end): it ends with `]` or `)`, or its last line has "appeared".
+fn may_end_with_trailer(text: &str) -> bool {
+    let last_line = text.rsplit('\n').next().unwrap_or(text);
+    text.ends_with([']', ')']) || contains_ascii_ci(last_line, "appeared")
+}
+
+/// A cheap necessary condition for [`READ_MORE`] to match `text`: once the
+/// final separators (white space, `→ » › > … :`, one `.`) are set aside,
+/// nothing after the phrase is one of `. ! ? \n`, so "read" must appear
+/// after the last of them.
+fn may_end_with_read_more(text: &str) -> bool {
+    let body = text.trim_end();
+    let body = body.strip_suffix('.').unwrap_or(body);
+    let body = body.trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '→' | '»' | '›' | '>' | '…' | ':')
+    });
+    let tail = body
+        .rfind(['.', '!', '?', '\n'])
+        .map_or(body, |i| &body[i + 1..]);
+    contains_ascii_ci(tail, "read")
+}
+
+/// ASCII case-insensitive substring search.
+fn contains_ascii_ci(haystack: &str, needle: &str) -> bool {
+    let needle = needle.as_bytes();
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
 /// `text` without a trailing "read more" phrase (see [`TRAILER`]); a text
 /// that is nothing but such a phrase is kept as it is.
 pub fn strip_read_more(text: &str) -> &str {
     let mut rest = text.trim_end();
     // At most a couple of trailers are stacked ("… Read more [...]").
     for _ in 0..3 {
-        let cut = if let Some(m) = TRAILER.find(rest) {
+        let trailer = may_end_with_trailer(rest)
+            .then(|| TRAILER.find(rest))
+            .flatten();
+        let read_more = || {
+            may_end_with_read_more(rest)
+                .then(|| READ_MORE.captures(rest))
+                .flatten()
+        };
+        let cut = if let Some(m) = trailer {
             Some(m.start())
-        } else if let Some(c) = READ_MORE.captures(rest) {
+        } else if let Some(c) = read_more() {
             let whole = c.get(0).map_or(0, |m| m.start());
             let before = rest[..whole].trim_end();
             let at_boundary = c.name("ellipsis").is_some()
@@ -459,7 +526,57 @@ pub fn strip_read_more(text: &str) -> &str {
 
 #[cfg(test)]
 mod read_more_tests {
-    use super::strip_read_more;
+    use super::{may_end_with_read_more, may_end_with_trailer, strip_read_more};
+    use super::{READ_MORE, TRAILER};
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "Read more",
+        "continue reading",
+        "Keep Reading",
+        "read the full story",
+        "...",
+        "…",
+        ".",
+        "!",
+        "?",
+        "\n",
+        " ",
+        "\t",
+        "→",
+        "»",
+        "›",
+        ">",
+        ":",
+        "[…]",
+        "[...]",
+        "(more…)",
+        "The post X",
+        " appeared first on ",
+        "Y",
+        "word",
+        "thread",
+        "]",
+        ")",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// The pre-checks are necessary conditions: whenever a pattern
+        /// matches, its pre-check says it may.
+        #[test]
+        fn prechecks_never_skip_a_match(parts in proptest::collection::vec(proptest::sample::select(PIECES), 0..10)) {
+            let text = parts.concat();
+            let text = text.trim_end();
+            if TRAILER.is_match(text) {
+                prop_assert!(may_end_with_trailer(text), "{:?}", text);
+            }
+            if READ_MORE.is_match(text) {
+                prop_assert!(may_end_with_read_more(text), "{:?}", text);
+            }
+        }
+    }
 
     #[test]
     fn trailers_are_removed() {
