@@ -73,7 +73,7 @@ use html5ever::tokenizer::{
 use url::Url;
 
 use crate::depth::MAX_DEPTH;
-use crate::text::{gap_of, TextSink, HIDDEN};
+use crate::text::{fold_whitespace, gap_of, TextSink, HIDDEN};
 use crate::url::{absolutize, absolutize_http, parse_absolute};
 pub use policy::{
     HTML_ATTRIBUTES, HTML_ELEMENTS, MATHML_ATTRIBUTES, MATHML_ELEMENTS, SVG_ATTRIBUTES,
@@ -169,6 +169,22 @@ pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
 
 /// [`sanitize_html`], with the plain text of the result from the same pass.
 pub fn sanitize(html: &str, base: Option<&Url>) -> Sanitized {
+    if is_plain_text(html) {
+        // Nothing for the tokenizer to do (no markup, no character
+        // reference, no CR or NUL to normalize, no BOM): text as it would
+        // come out of it. Common: RSS descriptions are often plain.
+        let mut out = String::with_capacity(html.len() + 16);
+        escape_text(html.trim(), &mut out);
+        return Sanitized {
+            html: out,
+            text: fold_whitespace(html),
+        };
+    }
+    tokenize_and_filter(html, base)
+}
+
+/// The streaming pass itself.
+fn tokenize_and_filter(html: &str, base: Option<&Url>) -> Sanitized {
     let tokenizer = Tokenizer::new(
         Filter {
             state: RefCell::new(State::new(html.len(), base)),
@@ -191,6 +207,14 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> Sanitized {
     let _ = tokenizer.feed(&input);
     tokenizer.end();
     tokenizer.sink.state.into_inner().finish()
+}
+
+/// No byte the HTML tokenizer would treat specially in text.
+pub(crate) fn is_plain_text(html: &str) -> bool {
+    !html.starts_with('\u{feff}')
+        && !html
+            .bytes()
+            .any(|b| matches!(b, b'<' | b'&' | b'\r' | b'\0'))
 }
 
 /// Which allow-list applies.
@@ -918,6 +942,16 @@ mod tests {
             clean(r#"a<iframe src="https://evil.example/"><b onclick=x>fallback</b></iframe>b"#),
             "a<b>fallback</b>b"
         );
+    }
+
+    proptest::proptest! {
+        /// The shortcut for plain text gives what the tokenizer gives.
+        #[test]
+        fn plain_text_shortcut_is_exact(text in "[^<&\r\0]{0,80}") {
+            proptest::prop_assume!(is_plain_text(&text));
+            let b = base();
+            proptest::prop_assert_eq!(sanitize(&text, Some(&b)), tokenize_and_filter(&text, Some(&b)));
+        }
     }
 
     #[test]

@@ -128,6 +128,15 @@ impl TextSink {
 /// `pre`) folds to one space. The result has no leading or trailing white
 /// space and never more than one blank line in a row.
 pub fn html_to_text(html: &str) -> String {
+    if crate::sanitize::is_plain_text(html) {
+        // No markup and no reference: only the white space to fold.
+        return fold_whitespace(html);
+    }
+    html_to_text_parsed(html)
+}
+
+/// [`html_to_text`] through the HTML parser.
+fn html_to_text_parsed(html: &str) -> String {
     // Parsing is quadratic in nesting depth: bound it first.
     let html = flatten_deep_nesting(html, MAX_DEPTH);
     let doc = Html::parse_fragment(&html);
@@ -423,6 +432,12 @@ mod tests {
         }
 
         #[test]
+        fn plain_text_shortcut_is_exact(text in "[^<&\r\0]{0,80}") {
+            prop_assume!(crate::sanitize::is_plain_text(&text));
+            prop_assert_eq!(html_to_text(&text), html_to_text_parsed(&text));
+        }
+
+        #[test]
         fn html_to_text_never_panics(html in "\\PC{0,200}") {
             let text = html_to_text(&html);
             prop_assert_eq!(text.trim(), text.as_str());
@@ -442,7 +457,7 @@ static TRAILER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| 
     regex::Regex::new(
         r"(?xi)
         (?: \[\s*(?:…|\.\.\.)\s*\] | \(more…?\)
-          | The\s+post\s+.{1,300}?\s+appeared\s+first\s+on\s+.{1,200}?\.? )
+          | The\s+post\s+.{1,300}?\s+appeared\s{1,8}first\s{1,8}on\s{1,8}.{1,200}?\.? )
         \s*$",
     )
     .expect("valid trailer pattern")
@@ -460,10 +475,26 @@ static READ_MORE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|
 });
 
 /// A cheap necessary condition for [`TRAILER`] to match `text` (trimmed at
-/// the end): it ends with `]` or `)`, or its last line has "appeared".
+/// the end): it ends with `]` or `)`, or "appeared" is in its last
+/// [`TRAILER_REACH`] bytes.
 fn may_end_with_trailer(text: &str) -> bool {
-    let last_line = text.rsplit('\n').next().unwrap_or(text);
-    text.ends_with([']', ')']) || contains_ascii_ci(last_line, "appeared")
+    text.ends_with(']')
+        || text.ends_with(')')
+        || contains_ascii_ci(tail_bytes(text, TRAILER_REACH), "appeared")
+}
+
+/// How far from the end "appeared" of a Yoast trailer can start: the
+/// pattern after it is bounded (`\s{1,8}first\s{1,8}on\s{1,8}` and at most
+/// 200 characters of at most 4 bytes, one `.`), with room to spare.
+const TRAILER_REACH: usize = 1024;
+
+/// The last `n` bytes of `text` or a little more (up to a character boundary).
+fn tail_bytes(text: &str, n: usize) -> &str {
+    let mut start = text.len().saturating_sub(n);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    &text[start..]
 }
 
 /// A cheap necessary condition for [`READ_MORE`] to match `text`: once the
@@ -553,6 +584,8 @@ mod read_more_tests {
         "(more…)",
         "The post X",
         " appeared first on ",
+        " appeared\nfirst\ton ",
+        "appeared",
         "Y",
         "word",
         "thread",
@@ -576,6 +609,18 @@ mod read_more_tests {
                 prop_assert!(may_end_with_read_more(text), "{:?}", text);
             }
         }
+    }
+
+    #[test]
+    fn trailer_precheck_reaches_far_enough() {
+        // The longest Yoast tail: 8 spaces thrice and 200 four-byte characters.
+        let text = format!(
+            "Body. The post X appeared{0}first{0}on{0}{1}.",
+            " ".repeat(8),
+            "😀".repeat(200)
+        );
+        assert!(TRAILER.is_match(&text));
+        assert!(may_end_with_trailer(&text));
     }
 
     #[test]
