@@ -319,12 +319,18 @@ class HtmlStr(str):
     __hash__ = str.__hash__
 
 
-def html_or_text(text, sanitized):
-    """The value judged for a content/summary: sanitized HTML, or the plain text."""
+def html_or_text(text, sanitized, normalized=True):
+    """The value judged for a content/summary: sanitized HTML, or the plain text.
+
+    When normalize ran, a missing sanitized value means the sanitizer left
+    nothing (normalize stores `None` for empty HTML): judge "" then, never
+    the unsanitized input."""
     if text is None:
         return None
     if text.get("kind") == "Html":
-        return HtmlStr(sanitized if sanitized is not None else text.get("value"))
+        if sanitized is None:
+            sanitized = "" if normalized else text.get("value")
+        return HtmlStr(sanitized)
     return text.get("value")
 
 
@@ -409,7 +415,7 @@ def to_feedparser(doc):
             e["links"] = elinks
         content = p.get("content")
         if content is not None:
-            value = html_or_text(content, n.get("content_html"))
+            value = html_or_text(content, n.get("content_html"), bool(n))
             e["content"] = [detail(content, ebase, value)]
             if p.get("content_src"):
                 e["content"][0]["src"] = p["content_src"]
@@ -417,7 +423,7 @@ def to_feedparser(doc):
             e["language"] = p["language"]
         summary = p.get("summary")
         if summary is not None:
-            value = html_or_text(summary, n.get("summary_html"))
+            value = html_or_text(summary, n.get("summary_html"), bool(n))
             e["summary"] = value
             e["summary_detail"] = detail(summary, ebase, value)
         elif content is not None:

@@ -2,17 +2,18 @@
 //! corpus (and the farm when `TRIBUTARY_BENCH_FARM` is set), to decide how
 //! `normalize` should sanitize (issue 3, item 7):
 //!
-//! * `tributary`: `sanitize_html` as it is (for reference);
+//! * `tributary`: `sanitize_html` as it is: the streaming allow-list filter
+//!   over html5ever's tokenizer (balanced output, URLs, CSS, plain text);
 //! * `ammonia_builder_per_call`: ammonia's default policy, a new `Builder`
 //!   for every fragment (what building the policy per call costs);
 //! * `ammonia_builder_reused`: the same policy built once and reused;
 //! * `lol_html_allowlist`: a streaming allow-list rewrite with `lol_html`
-//!   using our tag/attribute tables (no tree: it neither re-nests nor closes
-//!   tags, so it is a speed bound, not a drop-in replacement).
+//!   using our element/attribute tables (no stack: it neither closes nor
+//!   drops stray tags, resolves no URL and cleans no CSS, so it is a speed
+//!   bound, not a drop-in replacement).
 //!
 //! Run: `cargo bench -p tributary-bench --bench sanitizers`.
 
-use std::collections::{HashMap, HashSet};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
@@ -25,15 +26,12 @@ use tributary_bench::{
     Fragment,
 };
 use tributary_normalize::sanitize::{
-    sanitize_html, tag_attributes, ALLOWED_TAGS, DROPPED_WITH_CONTENT,
+    sanitize_html, DROPPED_WITH_CONTENT, HTML_ATTRIBUTES, HTML_ELEMENTS,
 };
-
-/// Attributes allowed on every element (as in our policy).
-const GENERIC: &[&str] = &["title", "lang", "dir"];
 
 /// Streaming allow-list sanitizing with lol_html: unknown elements are
 /// unwrapped, dangerous ones dropped with their content, attributes filtered.
-fn lol_sanitize(html: &str, attrs: &HashMap<&'static str, HashSet<&'static str>>) -> String {
+fn lol_sanitize(html: &str) -> String {
     let settings = RewriteStrSettings {
         element_content_handlers: vec![
             element!("*", |el: &mut Element| {
@@ -42,19 +40,15 @@ fn lol_sanitize(html: &str, attrs: &HashMap<&'static str, HashSet<&'static str>>
                     el.remove();
                     return Ok(());
                 }
-                if !ALLOWED_TAGS.contains(&name.as_str()) {
+                if HTML_ELEMENTS.binary_search(&name.as_str()).is_err() {
                     el.remove_and_keep_content();
                     return Ok(());
                 }
-                let allowed = attrs.get(name.as_str());
                 let drop: Vec<String> = el
                     .attributes()
                     .iter()
                     .map(|a| a.name())
-                    .filter(|n| {
-                        !GENERIC.contains(&n.as_str())
-                            && !allowed.is_some_and(|s| s.contains(n.as_str()))
-                    })
+                    .filter(|n| HTML_ATTRIBUTES.binary_search(&n.as_str()).is_err())
                     .collect();
                 for n in drop {
                     el.remove_attribute(&n);
@@ -75,7 +69,6 @@ fn bench_fragments(c: &mut Criterion, set: &str, docs: &[Doc], measurement: Dura
     let parsed: Vec<_> = docs.iter().map(|d| parse_doc(d).ok()).collect();
     let fragments: Vec<Fragment> = html_fragments(docs, &parsed);
     let bytes: u64 = fragments.iter().map(|f| f.html.len() as u64).sum();
-    let attrs = tag_attributes();
     // Output sizes, so a sanitizer that fails (empty output) cannot pass for
     // a fast one: the options must do comparable work.
     let out =
@@ -86,7 +79,7 @@ fn bench_fragments(c: &mut Criterion, set: &str, docs: &[Doc], measurement: Dura
         fragments.len(),
         out(&|f| sanitize_html(&f.html, Some(&f.base))),
         out(&|f| reused.clean(&f.html).to_string()),
-        out(&|f| lol_sanitize(&f.html, &attrs)),
+        out(&|f| lol_sanitize(&f.html)),
     );
 
     let mut g = c.benchmark_group(format!("sanitizers-{set}"));
@@ -118,7 +111,7 @@ fn bench_fragments(c: &mut Criterion, set: &str, docs: &[Doc], measurement: Dura
     g.bench_function("lol_html_allowlist", |b| {
         b.iter(|| {
             for f in &fragments {
-                black_box(lol_sanitize(&f.html, &attrs));
+                black_box(lol_sanitize(&f.html));
             }
         })
     });

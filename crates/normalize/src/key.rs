@@ -104,28 +104,38 @@ impl KeyDeduper {
         content: &str,
         position: usize,
     ) -> String {
-        let mut candidates = Vec::with_capacity(3);
+        // Candidates in order, each built only when the previous one is
+        // taken: nearly every key is free, and the content hash is costly.
+        if !self.seen.contains(&key) {
+            return self.take(key);
+        }
         let mut base = key.clone();
         if let Some(link) = canonical_link.filter(|_| key.starts_with("guid:")) {
             base = format!("{key}|{link}");
-            candidates.push(base.clone());
+            if !self.seen.contains(&base) {
+                return self.take(base);
+            }
         }
         if !key.starts_with("hash:") {
             base = format!("{base}|hash:{}", sha256_hex(&[title, "\n", content]));
-            candidates.push(base.clone());
+            if !self.seen.contains(&base) {
+                return self.take(base);
+            }
         }
-        candidates.push(format!("{base}|#{position}"));
-        let chosen = std::iter::once(key)
-            .chain(candidates)
-            .find(|k| !self.seen.contains(k));
+        let numbered = format!("{base}|#{position}");
+        if !self.seen.contains(&numbered) {
+            return self.take(numbered);
+        }
         // All candidates taken (only possible with crafted guids such as
         // "x|#3"): count up until free, still deterministic.
-        let chosen = chosen.unwrap_or_else(|| {
-            (1..)
-                .map(|n| format!("{base}|#{position}.{n}"))
-                .find(|k| !self.seen.contains(k))
-                .unwrap_or_default()
-        });
+        let chosen = (1..)
+            .map(|n| format!("{base}|#{position}.{n}"))
+            .find(|k| !self.seen.contains(k))
+            .unwrap_or_default();
+        self.take(chosen)
+    }
+
+    fn take(&mut self, chosen: String) -> String {
         self.seen.insert(chosen.clone());
         chosen
     }

@@ -52,7 +52,7 @@ use tributary_model::{Enclosure, FeedMeta, NewEntry};
 use tributary_parse::{ParsedEnclosure, ParsedEntry, ParsedFeed, Person, Text, TextKind};
 
 use crate::key::{content_hash, entry_key, KeyDeduper};
-use crate::sanitize::sanitize_html;
+use crate::sanitize::{sanitize, Sanitized};
 use crate::text::{excerpt, fold_whitespace, html_to_text, plain_to_html, strip_read_more};
 use crate::url::{absolutize, absolutize_http, canonical_url, parse_absolute};
 
@@ -190,37 +190,30 @@ fn normalize_entry(entry: &ParsedEntry, ctx: &EntryContext<'_>) -> NewEntry {
         Some(article) if base == *ctx.feed_url => article,
         _ => base.clone(),
     };
-    let content_html = entry
+    let content = entry
         .content
         .as_ref()
         .and_then(|t| to_safe_html(t, &content_base));
-    let summary_html = entry
+    let summary = entry
         .summary
         .as_ref()
         .and_then(|t| to_safe_html(t, &content_base));
 
-    // Text of the sanitized HTML, so dropped elements (forms, scripts) never
-    // leak into the excerpt.
-    let summary_text = summary_html
-        .as_deref()
-        .map(html_to_text)
-        .unwrap_or_default();
-    let body_text = if summary_text.is_empty() {
-        content_html
-            .as_deref()
-            .map(html_to_text)
-            .unwrap_or_default()
+    // Text of the sanitized HTML (from the sanitizer's own pass), so dropped
+    // elements (forms, scripts) never leak into the excerpt.
+    let body_text = if text_of(&summary).is_empty() {
+        text_of(&content)
     } else {
-        summary_text
+        text_of(&summary)
     };
-    let excerpt_text = excerpt(strip_read_more(&body_text), ctx.opts.excerpt_chars);
+    let excerpt_text = excerpt(strip_read_more(body_text), ctx.opts.excerpt_chars);
 
     let title = entry
         .title
         .as_ref()
         .map(plain_line)
         .filter(|t| !t.is_empty())
-        .or_else(|| Some(excerpt(&body_text, FALLBACK_TITLE_CHARS)).filter(|t| !t.is_empty()))
+        .or_else(|| Some(excerpt(body_text, FALLBACK_TITLE_CHARS)).filter(|t| !t.is_empty()))
         .unwrap_or_else(|| UNTITLED.to_owned());
 
     let author = join_authors(&entry.authors).or_else(|| ctx.feed_author.map(str::to_owned));
@@ -234,6 +227,8 @@ fn normalize_entry(entry: &ParsedEntry, ctx: &EntryContext<'_>) -> NewEntry {
 
     let enclosures = normalize_enclosures(&entry.enclosures, &base);
     let categories = normalize_categories(&entry.categories);
+    let content_html = content.map(|s| s.html);
+    let summary_html = summary.map(|s| s.html);
     let content_hash = content_hash(
         &title,
         url.as_deref(),
@@ -300,13 +295,24 @@ fn plain_text(text: &Text) -> String {
     }
 }
 
-/// Sanitized HTML of a text, `None` when nothing is left.
-fn to_safe_html(text: &Text, base: &::url::Url) -> Option<String> {
-    let html = match text.kind {
-        TextKind::Html => sanitize_html(&text.value, Some(base)),
-        TextKind::Plain => plain_to_html(&text.value),
+/// Sanitized HTML (and its text) of a text, `None` when no HTML is left.
+fn to_safe_html(text: &Text, base: &::url::Url) -> Option<Sanitized> {
+    let sanitized = match text.kind {
+        TextKind::Html => sanitize(&text.value, Some(base)),
+        TextKind::Plain => {
+            let html = plain_to_html(&text.value);
+            Sanitized {
+                html,
+                text: text.value.trim().to_owned(),
+            }
+        }
     };
-    Some(html).filter(|h| !h.trim().is_empty())
+    Some(sanitized).filter(|s| !s.html.trim().is_empty())
+}
+
+/// The plain text of a sanitized value (empty without one).
+fn text_of(sanitized: &Option<Sanitized>) -> &str {
+    sanitized.as_ref().map_or("", |s| s.text.as_str())
 }
 
 /// Author names (or e-mails of nameless authors), de-duplicated, joined.

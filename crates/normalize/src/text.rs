@@ -11,7 +11,7 @@ use crate::depth::{flatten_deep_nesting, MAX_DEPTH};
 use scraper::{Html, Node};
 
 /// Elements whose content is never text a reader should see.
-const HIDDEN: &[&str] = &[
+pub(crate) const HIDDEN: &[&str] = &[
     "script", "style", "noscript", "template", "head", "title", "iframe", "object", "applet",
     "embed", "select", "textarea", "button", "svg", "math",
 ];
@@ -65,7 +65,7 @@ const SPACED: &[&str] = &["td", "th", "img"];
 
 /// How much white space is owed before the next visible character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Gap {
+pub(crate) enum Gap {
     None,
     Space,
     Line,
@@ -73,21 +73,31 @@ enum Gap {
 }
 
 /// Accumulates text, folding white space and collapsing breaks.
-struct TextSink {
-    out: String,
+pub(crate) struct TextSink {
+    pub(crate) out: String,
     gap: Gap,
 }
 
 impl TextSink {
-    fn want(&mut self, gap: Gap) {
+    pub(crate) fn new(capacity: usize) -> Self {
+        TextSink {
+            out: String::with_capacity(capacity),
+            gap: Gap::None,
+        }
+    }
+
+    pub(crate) fn want(&mut self, gap: Gap) {
         self.gap = self.gap.max(gap);
     }
 
-    fn push_text(&mut self, text: &str) {
-        for c in text.chars() {
-            if c.is_whitespace() {
+    pub(crate) fn push_text(&mut self, text: &str) {
+        // Word by word (not char by char): the words are copied as slices.
+        if text.starts_with(char::is_whitespace) {
+            self.want(Gap::Space);
+        }
+        for (i, word) in text.split_whitespace().enumerate() {
+            if i > 0 {
                 self.want(Gap::Space);
-                continue;
             }
             // Breaks are only owed between visible characters: nothing leads
             // or trails the output.
@@ -100,7 +110,10 @@ impl TextSink {
                 }
             }
             self.gap = Gap::None;
-            self.out.push(c);
+            self.out.push_str(word);
+        }
+        if text.ends_with(char::is_whitespace) {
+            self.want(Gap::Space);
         }
     }
 }
@@ -115,6 +128,15 @@ impl TextSink {
 /// `pre`) folds to one space. The result has no leading or trailing white
 /// space and never more than one blank line in a row.
 pub fn html_to_text(html: &str) -> String {
+    if crate::sanitize::is_plain_text(html) {
+        // No markup and no reference: only the white space to fold.
+        return fold_whitespace(html);
+    }
+    html_to_text_parsed(html)
+}
+
+/// [`html_to_text`] through the HTML parser.
+fn html_to_text_parsed(html: &str) -> String {
     // Parsing is quadratic in nesting depth: bound it first.
     let html = flatten_deep_nesting(html, MAX_DEPTH);
     let doc = Html::parse_fragment(&html);
@@ -153,7 +175,7 @@ pub fn html_to_text(html: &str) -> String {
     sink.out
 }
 
-fn gap_of(element: &str) -> Gap {
+pub(crate) fn gap_of(element: &str) -> Gap {
     if PARAGRAPH.contains(&element) {
         Gap::Paragraph
     } else if LINE.contains(&element) {
@@ -178,6 +200,25 @@ pub fn fold_whitespace(text: &str) -> String {
     out
 }
 
+/// [`fold_whitespace`] of `text`, stopped once it has more than `max_chars`
+/// characters; `true` when that is the whole folded text (it fits).
+fn fold_prefix(text: &str, max_chars: usize) -> (String, bool) {
+    let mut out = String::new();
+    let mut chars = 0usize;
+    for word in text.split_whitespace() {
+        if chars > 0 {
+            out.push(' ');
+            chars += 1;
+        }
+        out.push_str(word);
+        chars += word.chars().count();
+        if chars > max_chars {
+            return (out, false);
+        }
+    }
+    (out, true)
+}
+
 /// The ellipsis appended to a cut excerpt (one character).
 pub const ELLIPSIS: char = '…';
 
@@ -189,8 +230,10 @@ pub const ELLIPSIS: char = '…';
 /// cut inside the word. Characters are counted, not bytes. `max_chars == 0`
 /// gives an empty string.
 pub fn excerpt(text: &str, max_chars: usize) -> String {
-    let folded = fold_whitespace(text);
-    if folded.chars().count() <= max_chars {
+    // Only the start matters: fold until more than `max_chars` characters
+    // are known (an article's text can be long).
+    let (folded, whole) = fold_prefix(text, max_chars);
+    if whole {
         return folded;
     }
     if max_chars == 0 {
@@ -389,6 +432,12 @@ mod tests {
         }
 
         #[test]
+        fn plain_text_shortcut_is_exact(text in "[^<&\r\0]{0,80}") {
+            prop_assume!(crate::sanitize::is_plain_text(&text));
+            prop_assert_eq!(html_to_text(&text), html_to_text_parsed(&text));
+        }
+
+        #[test]
         fn html_to_text_never_panics(html in "\\PC{0,200}") {
             let text = html_to_text(&html);
             prop_assert_eq!(text.trim(), text.as_str());
@@ -408,7 +457,7 @@ static TRAILER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| 
     regex::Regex::new(
         r"(?xi)
         (?: \[\s*(?:…|\.\.\.)\s*\] | \(more…?\)
-          | The\s+post\s+.{1,300}?\s+appeared\s+first\s+on\s+.{1,200}?\.? )
+          | The\s+post\s+.{1,300}?\s+appeared\s{1,8}first\s{1,8}on\s{1,8}.{1,200}?\.? )
         \s*$",
     )
     .expect("valid trailer pattern")
@@ -425,15 +474,71 @@ static READ_MORE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|
     .expect("valid read-more pattern")
 });
 
+/// A cheap necessary condition for [`TRAILER`] to match `text` (trimmed at
+/// the end): it ends with `]` or `)`, or "appeared" is in its last
+/// [`TRAILER_REACH`] bytes.
+fn may_end_with_trailer(text: &str) -> bool {
+    text.ends_with(']')
+        || text.ends_with(')')
+        || contains_ascii_ci(tail_bytes(text, TRAILER_REACH), "appeared")
+}
+
+/// How far from the end "appeared" of a Yoast trailer can start: the
+/// pattern after it is bounded (`\s{1,8}first\s{1,8}on\s{1,8}` and at most
+/// 200 characters of at most 4 bytes, one `.`), with room to spare.
+const TRAILER_REACH: usize = 1024;
+
+/// The last `n` bytes of `text` or a little more (up to a character boundary).
+fn tail_bytes(text: &str, n: usize) -> &str {
+    let mut start = text.len().saturating_sub(n);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    &text[start..]
+}
+
+/// A cheap necessary condition for [`READ_MORE`] to match `text`: once the
+/// final separators (white space, `→ » › > … :`, one `.`) are set aside,
+/// nothing after the phrase is one of `. ! ? \n`, so "read" must appear
+/// after the last of them.
+fn may_end_with_read_more(text: &str) -> bool {
+    let body = text.trim_end();
+    let body = body.strip_suffix('.').unwrap_or(body);
+    let body = body.trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '→' | '»' | '›' | '>' | '…' | ':')
+    });
+    let tail = body
+        .rfind(['.', '!', '?', '\n'])
+        .map_or(body, |i| &body[i + 1..]);
+    contains_ascii_ci(tail, "read")
+}
+
+/// ASCII case-insensitive substring search.
+fn contains_ascii_ci(haystack: &str, needle: &str) -> bool {
+    let needle = needle.as_bytes();
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
 /// `text` without a trailing "read more" phrase (see [`TRAILER`]); a text
 /// that is nothing but such a phrase is kept as it is.
 pub fn strip_read_more(text: &str) -> &str {
     let mut rest = text.trim_end();
     // At most a couple of trailers are stacked ("… Read more [...]").
     for _ in 0..3 {
-        let cut = if let Some(m) = TRAILER.find(rest) {
+        let trailer = may_end_with_trailer(rest)
+            .then(|| TRAILER.find(rest))
+            .flatten();
+        let read_more = || {
+            may_end_with_read_more(rest)
+                .then(|| READ_MORE.captures(rest))
+                .flatten()
+        };
+        let cut = if let Some(m) = trailer {
             Some(m.start())
-        } else if let Some(c) = READ_MORE.captures(rest) {
+        } else if let Some(c) = read_more() {
             let whole = c.get(0).map_or(0, |m| m.start());
             let before = rest[..whole].trim_end();
             let at_boundary = c.name("ellipsis").is_some()
@@ -452,7 +557,71 @@ pub fn strip_read_more(text: &str) -> &str {
 
 #[cfg(test)]
 mod read_more_tests {
-    use super::strip_read_more;
+    use super::{may_end_with_read_more, may_end_with_trailer, strip_read_more};
+    use super::{READ_MORE, TRAILER};
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "Read more",
+        "continue reading",
+        "Keep Reading",
+        "read the full story",
+        "...",
+        "…",
+        ".",
+        "!",
+        "?",
+        "\n",
+        " ",
+        "\t",
+        "→",
+        "»",
+        "›",
+        ">",
+        ":",
+        "[…]",
+        "[...]",
+        "(more…)",
+        "The post X",
+        " appeared first on ",
+        " appeared\nfirst\ton ",
+        "appeared",
+        "Y",
+        "word",
+        "thread",
+        "]",
+        ")",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// The pre-checks are necessary conditions: whenever a pattern
+        /// matches, its pre-check says it may.
+        #[test]
+        fn prechecks_never_skip_a_match(parts in proptest::collection::vec(proptest::sample::select(PIECES), 0..10)) {
+            let text = parts.concat();
+            let text = text.trim_end();
+            if TRAILER.is_match(text) {
+                prop_assert!(may_end_with_trailer(text), "{:?}", text);
+            }
+            if READ_MORE.is_match(text) {
+                prop_assert!(may_end_with_read_more(text), "{:?}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn trailer_precheck_reaches_far_enough() {
+        // The longest Yoast tail: 8 spaces thrice and 200 four-byte characters.
+        let text = format!(
+            "Body. The post X appeared{0}first{0}on{0}{1}.",
+            " ".repeat(8),
+            "😀".repeat(200)
+        );
+        assert!(TRAILER.is_match(&text));
+        assert!(may_end_with_trailer(&text));
+    }
 
     #[test]
     fn trailers_are_removed() {

@@ -44,6 +44,15 @@ const FRAGMENTS: &[&str] = &[
     "<!-- <script>alert(1)</script> -->",
     "<![CDATA[<script>alert(1)</script>]]>",
     "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
+    "<svg><animate attributeName=\"href\" values=\"javascript:alert(1)\"/><set attributeName=xlink:href to=javascript:alert(1) />",
+    "<svg><use xlink:href=\"data:image/svg+xml;base64,PHN2Zz4=\"/><circle style=\"fill:red;behavior:url(x)\" r=1 /></svg>",
+    "<svg><foreignObject><img src=x onerror=alert(1)></foreignObject><title><img src=x onerror=alert(1)></title>",
+    "<math href=\"javascript:alert(1)\"><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+    "<span style=\"color:red;width:expression(alert(1))\">",
+    "<span style=\"color: red; font-family: 'A B'\">s</span>",
+    "<p style=\"-moz-binding:url(x.xml#x); color: blue\">",
+    "<td background=\"javascript:alert(1)\" bgcolor=red>",
+    "<span dynsrc=\"javascript:x\" lowsrc=\"javascript:x\" ping=\"javascript:x\" action=\"javascript:x\">",
     "<p>text</p>",
     "<b>bold",
     "</b>",
@@ -82,7 +91,7 @@ fn violations(sanitized: &str) -> Vec<String> {
         let name = el.name();
         if matches!(
             name,
-            "script" | "style" | "object" | "embed" | "form" | "input" | "button" | "svg" | "math"
+            "script" | "style" | "object" | "embed" | "form" | "input" | "button" | "foreignObject"
         ) {
             found.push(format!("element <{name}>"));
         }
@@ -90,13 +99,35 @@ fn violations(sanitized: &str) -> Vec<String> {
             if attr.to_ascii_lowercase().starts_with("on") {
                 found.push(format!("handler {attr}"));
             }
-            if matches!(attr, "style" | "srcdoc" | "formaction" | "action") {
+            if matches!(attr, "srcdoc" | "formaction" | "id" | "class" | "name") {
                 found.push(format!("attribute {attr}"));
+            }
+            if attr == "style" {
+                let css = value.to_ascii_lowercase();
+                for bad in [
+                    "url(",
+                    "expression",
+                    "binding",
+                    "behavior",
+                    "position",
+                    "\\",
+                    "/*",
+                ] {
+                    if css.contains(bad) {
+                        found.push(format!("style {value:?}"));
+                    }
+                }
+            }
+            if attr.eq_ignore_ascii_case("attributename")
+                && value.to_ascii_lowercase().contains("href")
+            {
+                found.push(format!("animated {value:?}"));
             }
             // Every URL left must be absolute with a safe scheme: a relative
             // one would have been resolved, a dangerous one dropped.
             let urls: Vec<&str> = match attr {
-                "href" | "src" | "poster" | "cite" => vec![value],
+                "href" | "src" | "poster" | "cite" | "xlink:href" | "action" | "background"
+                | "dynsrc" | "lowsrc" | "ping" | "longdesc" | "data" => vec![value],
                 "srcset" => value.split(", ").collect(),
                 _ => vec![],
             };

