@@ -14,7 +14,7 @@ use super::entities::{Declared, Decoder};
 use super::ext;
 use super::ns::Ns;
 use super::reader::{Action, Bindings, Captured, Element, Handler};
-use super::text::{self, TextParams};
+use super::text::{self, Place, TextParams};
 
 /// What a captured element's text is for.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,8 +146,6 @@ impl Builder {
             default_type,
             atom: self.atom,
             atom10: self.atom10,
-            base: el.base.cloned(),
-            language: el.lang.map(str::to_string),
         }
     }
 
@@ -419,7 +417,20 @@ impl Builder {
         }
     }
 
-    fn end_text(&mut self, p: Pending, content: &Captured<'_>) {
+    /// Where a text element is, for [`text::build`].
+    pub fn place<'e>(&self, el: &Element<'e>) -> Place<'e> {
+        let record_base = match (&self.entry, el.base) {
+            (Some(e), Some(b)) => e.base_url.as_deref() != Some(b.as_str()),
+            _ => true,
+        };
+        Place {
+            base: el.base,
+            language: el.lang,
+            record_base,
+        }
+    }
+
+    fn end_text(&mut self, p: Pending, el: &Element<'_>, content: &Captured<'_>) {
         let Pending {
             target,
             params,
@@ -427,10 +438,11 @@ impl Builder {
         } = p;
         match target {
             Target::Title | Target::Subtitle | Target::Summary | Target::Content => {
-                let t = text::build(content.raw, content.has_children, params, &mut self.dec);
+                let at = self.place(el);
+                let t = text::build(content.raw, content.has_children, params, at, &mut self.dec);
                 self.set_text(target, t, depth);
             }
-            Target::Ext(t) => ext::end(self, t, content, params, depth),
+            Target::Ext(t) => ext::end(self, t, el, content, params, depth),
             _ => {
                 let value = self.dec.text(content.raw);
                 let value = if content.has_children {
@@ -438,7 +450,7 @@ impl Builder {
                 } else {
                     value.trim().to_string()
                 };
-                self.end_value(target, value, params, depth);
+                self.end_value(target, value, el, depth);
             }
         }
     }
@@ -465,7 +477,7 @@ impl Builder {
                     Target::Summary if Depths::take(&mut d.summary, depth) => e.summary = Some(t),
                     Target::Content if Depths::take(&mut d.content, depth) => e.content = Some(t),
                     Target::Subtitle if Depths::take(&mut d.subtitle, depth) => {
-                        e.subtitle = Some(t)
+                        e.subtitle = Some(Box::new(t))
                     }
                     _ => {}
                 }
@@ -485,14 +497,14 @@ impl Builder {
         }
     }
 
-    fn end_value(&mut self, target: Target, value: String, params: TextParams, depth: usize) {
-        let base = params.base;
+    fn end_value(&mut self, target: Target, value: String, el: &Element<'_>, depth: usize) {
+        let base = el.base;
         match target {
             Target::Link { rel, media_type } => {
                 if value.is_empty() {
                     return;
                 }
-                let href = Self::resolve(base.as_ref(), &value);
+                let href = Self::resolve(base, &value);
                 let rel = rel.unwrap_or_else(|| "alternate".into());
                 if rel == "alternate" {
                     // An RSS <link> (or a text Atom 0.3 link): the last one wins.
@@ -520,7 +532,7 @@ impl Builder {
                 // Only a value that is visibly a relative reference (a path)
                 // is resolved: "Correct Value" or "1234" are not URLs at all.
                 let value = if self.atom && !permalink && looks_like_path(&value) {
-                    Self::resolve(base.as_ref(), &value)
+                    Self::resolve(base, &value)
                 } else {
                     value
                 };
@@ -582,7 +594,7 @@ impl Builder {
             Target::SyFrequency => self.feed.update_frequency = value.parse().ok(),
             Target::NewFeedUrl => {
                 if !value.is_empty() {
-                    self.feed.new_feed_url = Some(Self::resolve(base.as_ref(), &value));
+                    self.feed.new_feed_url = Some(Self::resolve(base, &value));
                 }
             }
             Target::AuthorText | Target::ContributorText => {
@@ -599,7 +611,7 @@ impl Builder {
                     match target {
                         Target::PersonName => p.name = v,
                         Target::PersonEmail => p.email = v,
-                        _ => p.uri = v.map(|u| Self::resolve(base.as_ref(), &u)),
+                        _ => p.uri = v.map(|u| Self::resolve(base, &u)),
                     }
                 }
             }
@@ -612,16 +624,14 @@ impl Builder {
             }
             Target::ImageUrl => {
                 if !value.is_empty() && self.feed.image_url.is_none() {
-                    self.feed.image_url = Some(Self::resolve(base.as_ref(), &value));
+                    self.feed.image_url = Some(Self::resolve(base, &value));
                 }
             }
             Target::Icon => {
-                self.feed.icon_url =
-                    Some(Self::resolve(base.as_ref(), &value)).filter(|v| !v.is_empty())
+                self.feed.icon_url = Some(Self::resolve(base, &value)).filter(|v| !v.is_empty())
             }
             Target::Logo => {
-                self.feed.logo_url =
-                    Some(Self::resolve(base.as_ref(), &value)).filter(|v| !v.is_empty())
+                self.feed.logo_url = Some(Self::resolve(base, &value)).filter(|v| !v.is_empty())
             }
             _ => {}
         }
@@ -698,6 +708,13 @@ impl Builder {
             }
         }
         ext::finish_entry(&mut e);
+        // Vectors start with room for 4; a big feed has many small lists.
+        e.links.shrink_to_fit();
+        e.tags.shrink_to_fit();
+        e.categories.shrink_to_fit();
+        e.authors.shrink_to_fit();
+        e.contributors.shrink_to_fit();
+        e.enclosures.shrink_to_fit();
         if e.image_url.is_none() {
             e.image_url = e.itunes.as_ref().and_then(|i| i.image.clone());
         }
@@ -763,7 +780,7 @@ impl Handler for Builder {
     fn end(&mut self, el: &Element<'_>, content: Captured<'_>) {
         if let Some(p) = self.pending.take() {
             if p.depth == el.depth {
-                self.end_text(p, &content);
+                self.end_text(p, el, &content);
                 return;
             }
             self.pending = Some(p);
