@@ -585,17 +585,11 @@ impl Builder {
                 };
                 *slot = Some(date);
             }
-            Target::Ttl => {
-                if !self.in_entry() {
-                    self.feed.ttl = value.parse().ok();
-                }
-            }
+            Target::Ttl if !self.in_entry() => self.feed.ttl = value.parse().ok(),
             Target::SyPeriod => self.feed.update_period = Some(value).filter(|v| !v.is_empty()),
             Target::SyFrequency => self.feed.update_frequency = value.parse().ok(),
-            Target::NewFeedUrl => {
-                if !value.is_empty() {
-                    self.feed.new_feed_url = Some(Self::resolve(base, &value));
-                }
+            Target::NewFeedUrl if !value.is_empty() => {
+                self.feed.new_feed_url = Some(Self::resolve(base, &value));
             }
             Target::AuthorText | Target::ContributorText => {
                 if value.is_empty() {
@@ -622,10 +616,8 @@ impl Builder {
                     label: None,
                 });
             }
-            Target::ImageUrl => {
-                if !value.is_empty() && self.feed.image_url.is_none() {
-                    self.feed.image_url = Some(Self::resolve(base, &value));
-                }
+            Target::ImageUrl if !value.is_empty() && self.feed.image_url.is_none() => {
+                self.feed.image_url = Some(Self::resolve(base, &value));
             }
             Target::Icon => {
                 self.feed.icon_url = Some(Self::resolve(base, &value)).filter(|v| !v.is_empty())

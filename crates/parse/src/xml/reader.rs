@@ -397,11 +397,11 @@ fn element<'e>(
 
 /// Close the innermost open element: dispatch its end, restore the stacks.
 #[allow(clippy::too_many_arguments)]
-fn close_top<'i, H: Handler>(
+fn close_top<H: Handler>(
     frames: &mut Vec<Frame>,
     capture: &mut Option<usize>,
     skip_depth: &mut Option<usize>,
-    input: &'i str,
+    input: &str,
     end_at: usize,
     bases: &mut Vec<Url>,
     langs: &mut Vec<Option<String>>,
