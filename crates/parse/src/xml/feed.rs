@@ -417,8 +417,12 @@ impl Builder {
         }
     }
 
-    /// Where a text element is, for [`text::build`].
-    pub fn place<'e>(&self, el: &Element<'e>) -> Place<'e> {
+    /// Where a text element is, for [`text::build`]. `body` is an entry's
+    /// content or summary: normalize resolves the relative URLs in those
+    /// against the entry's base (or, without `xml:base`, the article's own
+    /// URL), so the parser only resolves them when the text has a base of
+    /// its own.
+    pub fn place<'e>(&self, el: &Element<'e>, body: bool) -> Place<'e> {
         let record_base = match (&self.entry, el.base) {
             (Some(e), Some(b)) => e.base_url.as_deref() != Some(b.as_str()),
             _ => true,
@@ -427,6 +431,7 @@ impl Builder {
             base: el.base,
             language: el.lang,
             record_base,
+            resolve: record_base || !(body && self.entry.is_some()),
         }
     }
 
@@ -438,7 +443,8 @@ impl Builder {
         } = p;
         match target {
             Target::Title | Target::Subtitle | Target::Summary | Target::Content => {
-                let at = self.place(el);
+                let body = matches!(target, Target::Summary | Target::Content);
+                let at = self.place(el, body);
                 let t = text::build(content.raw, content.has_children, params, at, &mut self.dec);
                 self.set_text(target, t, depth);
             }

@@ -35,6 +35,8 @@ pub(crate) struct Place<'a> {
     pub base: Option<&'a Url>,
     pub language: Option<&'a str>,
     pub record_base: bool,
+    /// Resolve relative URLs in HTML against `base`.
+    pub resolve: bool,
 }
 
 /// feedparser's name for a `type` value.
@@ -96,7 +98,7 @@ pub(crate) fn build(
         TextKind::Plain
     };
     if kind == TextKind::Html {
-        if let Some(base) = at.base {
+        if let Some(base) = at.base.filter(|_| at.resolve) {
             if let std::borrow::Cow::Owned(v) = uris::resolve_in_html(&value, base) {
                 value = v;
             }
@@ -467,6 +469,7 @@ mod tests {
         let at = Place {
             base: base.as_ref(),
             record_base: true,
+            resolve: true,
             ..Default::default()
         };
         let t = build(
