@@ -1,11 +1,12 @@
 //! Bytes (+ content type + URL) → [`ParsedFeed`]. Pure: no network, no database.
 //!
 //! Formats: RSS 0.9x, RSS 1.0 (RDF), RSS 2.0, Atom 0.3/1.0, JSON Feed 1.0/1.1,
-//! with iTunes/podcast extensions. The heavy lifting is done by `feed-rs`;
-//! this crate decodes the bytes to UTF-8 first (BOM, HTTP charset, XML
-//! declaration), repairs what real feeds get wrong (blank lines before
-//! `<?xml`, HTML entities, bare `&`, control characters, invalid UTF-8), and
-//! maps the result into our own types so the parser can be swapped.
+//! with iTunes, Media RSS and Podcasting 2.0 extensions. The bytes are
+//! decoded to UTF-8 (BOM, HTTP charset, XML declaration), then XML goes
+//! through our own single-pass streaming parser on quick-xml (`xml/`,
+//! feedparser's semantics as the reference), which also repairs what real
+//! feeds get wrong (HTML entities, bare `&`, control characters, mismatched
+//! or missing end tags) and reports it.
 //!
 //! Also here because they are pure document → data functions:
 //! [`opml`] (subscription lists) and [`discover`] (feed links in an HTML page).

@@ -203,15 +203,30 @@ fn local_is(name: &[u8], want: &[u8]) -> bool {
     local(name).eq_ignore_ascii_case(want)
 }
 
+const XHTML_NS: &[u8] = b"http://www.w3.org/1999/xhtml";
+
 fn start_tag(e: &BytesStart<'_>, out: &mut String, dec: &mut Decoder) {
     out.push('<');
-    out.push_str(&String::from_utf8_lossy(local(e.name().as_ref())));
+    let name = e.name();
+    let qname = name.as_ref();
+    out.push_str(&String::from_utf8_lossy(local(qname)));
+    let prefix = qname.iter().position(|&b| b == b':').map(|i| &qname[..i]);
     for a in e.html_attributes().with_checks(false).flatten() {
         let key = a.key.as_ref();
-        if key.starts_with(b"xmlns:")
-            || (key == b"xmlns" && &*a.value == b"http://www.w3.org/1999/xhtml")
-        {
+        if key == b"xmlns" && &*a.value == XHTML_NS {
             continue;
+        }
+        if let Some(p) = key.strip_prefix(b"xmlns:") {
+            // The element's own prefix is dropped: its namespace becomes the
+            // default one (unless it is XHTML's, HTML's default anyway).
+            if Some(p) == prefix && &*a.value != XHTML_NS {
+                out.push_str(" xmlns=\"");
+                out.push_str(&String::from_utf8_lossy(&a.value));
+                out.push('"');
+            }
+            if Some(p) == prefix || &*a.value == XHTML_NS {
+                continue;
+            }
         }
         out.push(' ');
         out.push_str(&String::from_utf8_lossy(key));
