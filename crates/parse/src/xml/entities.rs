@@ -105,7 +105,8 @@ fn fix_mojibake(text: Cow<'_, str>, utf8: bool) -> Cow<'_, str> {
         }
     }
     // U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8.
-    let has_c1 = bytes.windows(2).any(|w| w[0] == 0xc2 && w[1] < 0xa0);
+    let has_c1 =
+        memchr::memchr_iter(0xc2, bytes).any(|i| bytes.get(i + 1).is_some_and(|&b| b < 0xa0));
     if has_c1 {
         return Cow::Owned(text.chars().map(cp1252).collect());
     }
@@ -143,7 +144,19 @@ pub(crate) fn text_with<'a>(
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
-    while let Some(pos) = rest.bytes().position(needs_work) {
+    // Control characters are rare: when there are none, look for '&' and
+    // '<' only, with memchr.
+    let controls = raw.bytes().fold(false, |found, b| {
+        found | (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+    });
+    let next = |s: &str| -> Option<usize> {
+        if controls {
+            s.bytes().position(needs_work)
+        } else {
+            memchr::memchr2(b'&', b'<', s.as_bytes())
+        }
+    };
+    while let Some(pos) = next(rest) {
         out.push_str(&rest[..pos]);
         rest = &rest[pos..];
         let consumed = if rest.starts_with('&') {
@@ -175,7 +188,7 @@ fn has_special(bytes: &[u8]) -> bool {
         chunk.iter().fold(false, |found, &b| {
             found | (b == b'&') | (b == b'<') | (b < 0x20)
         })
-    }) && bytes.iter().any(|&b| needs_work(b))
+    }) && (memchr::memchr2(b'&', b'<', bytes).is_some() || bytes.iter().any(|&b| needs_work(b)))
 }
 
 fn needs_work(b: u8) -> bool {
