@@ -252,7 +252,11 @@ impl Builder {
             .unwrap_or_else(|| "alternate".into());
         let length = el.attr("length", r).and_then(|l| l.trim().parse().ok());
         let link = Link {
-            href: Self::resolve(el.base, &href),
+            // An empty reference is the base itself (RFC 3986 §5.2).
+            href: match el.base {
+                Some(b) if href.trim().is_empty() => b.as_str().to_string(),
+                _ => Self::resolve(el.base, &href),
+            },
             rel,
             media_type: el.attr("type", r).map(|s| s.trim().to_string()),
             title: el.attr("title", r),
