@@ -98,7 +98,7 @@ fn fix_mojibake(text: Cow<'_, str>, utf8: bool) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     // Every character is below U+0100 exactly when no UTF-8 lead byte is 0xC4 or more.
     let latin1_only = bytes.iter().fold(true, |all, &b| all & (b < 0xc4));
-    if utf8 && latin1_only {
+    if utf8 && latin1_only && could_be_utf8(&text) {
         let reencoded: Vec<u8> = text.chars().map(|c| u32::from(c) as u8).collect();
         if let Ok(s) = String::from_utf8(reencoded) {
             return Cow::Owned(s);
@@ -111,6 +111,32 @@ fn fix_mojibake(text: Cow<'_, str>, utf8: bool) -> Cow<'_, str> {
         return Cow::Owned(text.chars().map(cp1252).collect());
     }
     text
+}
+
+/// Whether the code points of `text` (all below U+0100) would form valid
+/// UTF-8 sequences, checked without allocating.
+fn could_be_utf8(text: &str) -> bool {
+    let mut pending = 0u32;
+    let mut any = false;
+    for c in text.chars() {
+        let n = u32::from(c);
+        if pending > 0 {
+            if !(0x80..=0xbf).contains(&n) {
+                return false;
+            }
+            pending -= 1;
+            continue;
+        }
+        pending = match n {
+            0..=0x7f => 0,
+            0xc2..=0xdf => 1,
+            0xe0..=0xef => 2,
+            0xf0..=0xf4 => 3,
+            _ => return false,
+        };
+        any |= pending > 0;
+    }
+    pending == 0 && any
 }
 
 fn cp1252(c: char) -> char {

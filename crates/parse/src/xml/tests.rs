@@ -369,3 +369,19 @@ fn precedence_later_wins_unless_deeper() {
         Some("2003-12-31T10:14:55+00:00")
     );
 }
+
+#[test]
+fn attribute_scanner_accepts_html_forms() {
+    let attrs: Vec<(&[u8], &[u8])> =
+        super::reader::raw_attrs(b" a=\"1\" b='2 3' c=4 d e = \"5\" /").collect();
+    let want: Vec<(&[u8], &[u8])> = vec![
+        (b"a", b"1"),
+        (b"b", b"2 3"),
+        (b"c", b"4"),
+        (b"d", b""),
+        (b"e", b"5"),
+    ];
+    assert_eq!(attrs, want);
+    // Unterminated quotes and stray '=' do not panic.
+    let _: Vec<_> = super::reader::raw_attrs(b" a=\"x b== ='").collect();
+}

@@ -211,27 +211,26 @@ fn start_tag(e: &BytesStart<'_>, out: &mut String, dec: &mut Decoder) {
     let qname = name.as_ref();
     out.push_str(&String::from_utf8_lossy(local(qname)));
     let prefix = qname.iter().position(|&b| b == b':').map(|i| &qname[..i]);
-    for a in e.html_attributes().with_checks(false).flatten() {
-        let key = a.key.as_ref();
-        if key == b"xmlns" && &*a.value == XHTML_NS {
+    for (key, raw_value) in super::reader::raw_attrs(e.attributes_raw()) {
+        if key == b"xmlns" && raw_value == XHTML_NS {
             continue;
         }
         if let Some(p) = key.strip_prefix(b"xmlns:") {
             // The element's own prefix is dropped: its namespace becomes the
             // default one (unless it is XHTML's, HTML's default anyway).
-            if Some(p) == prefix && &*a.value != XHTML_NS {
+            if Some(p) == prefix && raw_value != XHTML_NS {
                 out.push_str(" xmlns=\"");
-                out.push_str(&String::from_utf8_lossy(&a.value));
+                out.push_str(&String::from_utf8_lossy(raw_value));
                 out.push('"');
             }
-            if Some(p) == prefix || &*a.value == XHTML_NS {
+            if Some(p) == prefix || raw_value == XHTML_NS {
                 continue;
             }
         }
         out.push(' ');
         out.push_str(&String::from_utf8_lossy(key));
         out.push_str("=\"");
-        let value = entities::attr(&a.value, &mut dec.repaired);
+        let value = entities::attr(raw_value, &mut dec.repaired);
         for c in value.chars() {
             match c {
                 '&' => out.push_str("&amp;"),
