@@ -328,6 +328,12 @@ class HtmlStr(str):
         value = re.sub(r"<([A-Za-z][^\s>/]*)([^<>]*?)\s*/>",
                        lambda m: "<%s%s>" % (m.group(1), m.group(2)) + ("" if m.group(1).lower() in VOID else "</%s>" % m.group(1)),
                        value)
+        # A character reference to a letter or digit is that letter or digit.
+        def char_ref(m):
+            n = int(m.group(1)[1:], 16) if m.group(1)[:1] in "xX" else int(m.group(1))
+            c = chr(n) if n < 0x110000 else ""
+            return c if c.isascii() and c.isalnum() else m.group(0)
+        value = re.sub(r"&#([xX][0-9a-fA-F]+|[0-9]+);", char_ref, value)
         # Attribute order carries no meaning: compare each start tag's
         # attributes sorted.
         return re.sub(START_TAG, sort_attrs, value)
