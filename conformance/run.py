@@ -297,6 +297,24 @@ def put_podcast(d, p):
             d["podcast_" + key] = p[key]
 
 
+ATTR = re.compile(r"""\s+([^\s=>]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
+START_TAG = re.compile(r"""<([A-Za-z][^\s>/]*)((?:\s+[^\s=>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)*)\s*>""")
+
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+
+
+def sort_attrs(m):
+    """A start tag with its attributes sorted and double-quoted (attribute
+    order and quote style carry no meaning)."""
+    def quoted(v):
+        if v.startswith("'") and v.endswith("'") and '"' not in v:
+            return '"%s"' % v[1:-1]
+        return v
+    attrs = ATTR.findall(m.group(2))
+    return "<" + m.group(1) + "".join((" %s=%s" % (k, quoted(v))) if v else (" " + k) for k, v in sorted(attrs)) + ">"
+
+
 class HtmlStr(str):
     """Sanitized HTML compared modulo serialization choices that do not change
     the document: `<br />` vs `<br>` (void elements), and the
@@ -305,7 +323,20 @@ class HtmlStr(str):
     @staticmethod
     def canon(value):
         value = value.replace(' rel="noopener noreferrer"', "")
-        return re.sub(r"\s*/>", ">", value)
+        # A self-closed element is the element with nothing inside (void
+        # HTML elements have no end tag at all).
+        value = re.sub(r"<([A-Za-z][^\s>/]*)([^<>]*?)\s*/>",
+                       lambda m: "<%s%s>" % (m.group(1), m.group(2)) + ("" if m.group(1).lower() in VOID else "</%s>" % m.group(1)),
+                       value)
+        # A character reference to a letter or digit is that letter or digit.
+        def char_ref(m):
+            n = int(m.group(1)[1:], 16) if m.group(1)[:1] in "xX" else int(m.group(1))
+            c = chr(n) if n < 0x110000 else ""
+            return c if c.isascii() and c.isalnum() else m.group(0)
+        value = re.sub(r"&#([xX][0-9a-fA-F]+|[0-9]+);", char_ref, value)
+        # Attribute order carries no meaning: compare each start tag's
+        # attributes sorted.
+        return re.sub(START_TAG, sort_attrs, value)
 
     def __eq__(self, other):
         if isinstance(other, str):

@@ -1,11 +1,12 @@
 //! Bytes (+ content type + URL) → [`ParsedFeed`]. Pure: no network, no database.
 //!
 //! Formats: RSS 0.9x, RSS 1.0 (RDF), RSS 2.0, Atom 0.3/1.0, JSON Feed 1.0/1.1,
-//! with iTunes/podcast extensions. The heavy lifting is done by `feed-rs`;
-//! this crate decodes the bytes to UTF-8 first (BOM, HTTP charset, XML
-//! declaration), repairs what real feeds get wrong (blank lines before
-//! `<?xml`, HTML entities, bare `&`, control characters, invalid UTF-8), and
-//! maps the result into our own types so the parser can be swapped.
+//! with iTunes, Media RSS and Podcasting 2.0 extensions. The bytes are
+//! decoded to UTF-8 (BOM, HTTP charset, XML declaration), then XML goes
+//! through our own single-pass streaming parser on quick-xml (`xml/`,
+//! feedparser's semantics as the reference), which also repairs what real
+//! feeds get wrong (HTML entities, bare `&`, control characters, mismatched
+//! or missing end tags) and reports it.
 //!
 //! Also here because they are pure document → data functions:
 //! [`opml`] (subscription lists) and [`discover`] (feed links in an HTML page).
@@ -48,11 +49,12 @@ pub enum TextKind {
 pub struct Text {
     pub value: String,
     pub kind: TextKind,
-    /// The media type the document gave or implied (`text/plain`,
-    /// `text/html`, `application/xhtml+xml`, or another MIME type for
-    /// Atom content); `None` when the format says nothing beyond `kind`.
+    /// The media type the document gave or implied when it is not simply
+    /// what `kind` says (`application/xhtml+xml`, or another MIME type of
+    /// Atom content); `None` for `text/plain` / `text/html`.
     pub media_type: Option<String>,
-    /// Base URL in effect for this text (`xml:base` chain over the document URL).
+    /// Base URL in effect for this text (`xml:base` chain over the document
+    /// URL); in an entry, `None` when it is the entry's `base_url`.
     pub base: Option<String>,
     /// Language in effect for this text (`xml:lang` chain over `Content-Language`).
     pub language: Option<String>,
@@ -270,9 +272,9 @@ pub struct ParsedFeed {
     /// `sy:updatePeriod` / `sy:updateFrequency`.
     pub update_period: Option<String>,
     pub update_frequency: Option<u32>,
-    pub itunes: Option<Itunes>,
-    pub media: Option<Media>,
-    pub podcast: Option<Podcast>,
+    pub itunes: Option<Box<Itunes>>,
+    pub media: Option<Box<Media>>,
+    pub podcast: Option<Box<Podcast>>,
 }
 
 /// One entry/item of a parsed feed.
@@ -301,17 +303,17 @@ pub struct ParsedEntry {
     /// Categories with scheme and label (`categories` keeps the names).
     pub tags: Vec<Category>,
     pub contributors: Vec<Person>,
-    /// `itunes:subtitle` / Atom 0.3 `subtitle` of an entry.
-    pub subtitle: Option<Text>,
+    /// `itunes:subtitle` / Atom 0.3 `subtitle` of an entry (boxed: rare).
+    pub subtitle: Option<Box<Text>>,
     /// Whether `link` came from an RSS permalink `guid`.
     pub link_from_guid: bool,
     /// The entry's `language` / `dc:language`, else the `xml:lang` in effect at it.
     pub language: Option<String>,
     /// Atom `content src` (out-of-line content), resolved.
     pub content_src: Option<String>,
-    pub itunes: Option<Itunes>,
-    pub media: Option<Media>,
-    pub podcast: Option<Podcast>,
+    pub itunes: Option<Box<Itunes>>,
+    pub media: Option<Box<Media>>,
+    pub podcast: Option<Box<Podcast>>,
 }
 
 /// Why a document could not be parsed. Messages name what was wrong.

@@ -98,18 +98,45 @@ fn fix_mojibake(text: Cow<'_, str>, utf8: bool) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     // Every character is below U+0100 exactly when no UTF-8 lead byte is 0xC4 or more.
     let latin1_only = bytes.iter().fold(true, |all, &b| all & (b < 0xc4));
-    if utf8 && latin1_only {
+    if utf8 && latin1_only && could_be_utf8(&text) {
         let reencoded: Vec<u8> = text.chars().map(|c| u32::from(c) as u8).collect();
         if let Ok(s) = String::from_utf8(reencoded) {
             return Cow::Owned(s);
         }
     }
     // U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8.
-    let has_c1 = bytes.windows(2).any(|w| w[0] == 0xc2 && w[1] < 0xa0);
+    let has_c1 =
+        memchr::memchr_iter(0xc2, bytes).any(|i| bytes.get(i + 1).is_some_and(|&b| b < 0xa0));
     if has_c1 {
         return Cow::Owned(text.chars().map(cp1252).collect());
     }
     text
+}
+
+/// Whether the code points of `text` (all below U+0100) would form valid
+/// UTF-8 sequences, checked without allocating.
+fn could_be_utf8(text: &str) -> bool {
+    let mut pending = 0u32;
+    let mut any = false;
+    for c in text.chars() {
+        let n = u32::from(c);
+        if pending > 0 {
+            if !(0x80..=0xbf).contains(&n) {
+                return false;
+            }
+            pending -= 1;
+            continue;
+        }
+        pending = match n {
+            0..=0x7f => 0,
+            0xc2..=0xdf => 1,
+            0xe0..=0xef => 2,
+            0xf0..=0xf4 => 3,
+            _ => return false,
+        };
+        any |= pending > 0;
+    }
+    pending == 0 && any
 }
 
 fn cp1252(c: char) -> char {
@@ -143,7 +170,19 @@ pub(crate) fn text_with<'a>(
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
-    while let Some(pos) = rest.bytes().position(needs_work) {
+    // Control characters are rare: when there are none, look for '&' and
+    // '<' only, with memchr.
+    let controls = raw.bytes().fold(false, |found, b| {
+        found | (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+    });
+    let next = |s: &str| -> Option<usize> {
+        if controls {
+            s.bytes().position(needs_work)
+        } else {
+            memchr::memchr2(b'&', b'<', s.as_bytes())
+        }
+    };
+    while let Some(pos) = next(rest) {
         out.push_str(&rest[..pos]);
         rest = &rest[pos..];
         let consumed = if rest.starts_with('&') {
@@ -175,7 +214,7 @@ fn has_special(bytes: &[u8]) -> bool {
         chunk.iter().fold(false, |found, &b| {
             found | (b == b'&') | (b == b'<') | (b < 0x20)
         })
-    }) && bytes.iter().any(|&b| needs_work(b))
+    }) && (memchr::memchr2(b'&', b'<', bytes).is_some() || bytes.iter().any(|&b| needs_work(b)))
 }
 
 fn needs_work(b: u8) -> bool {

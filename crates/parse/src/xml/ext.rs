@@ -65,22 +65,22 @@ pub(crate) struct ExtState {
 
 fn itunes_of(b: &mut Builder) -> &mut Itunes {
     match b.entry.as_mut() {
-        Some(e) => e.itunes.get_or_insert_with(Itunes::default),
-        None => b.feed.itunes.get_or_insert_with(Itunes::default),
+        Some(e) => e.itunes.get_or_insert_with(Box::default),
+        None => b.feed.itunes.get_or_insert_with(Box::default),
     }
 }
 
 fn media_of(b: &mut Builder) -> &mut Media {
     match b.entry.as_mut() {
-        Some(e) => e.media.get_or_insert_with(Media::default),
-        None => b.feed.media.get_or_insert_with(Media::default),
+        Some(e) => e.media.get_or_insert_with(Box::default),
+        None => b.feed.media.get_or_insert_with(Box::default),
     }
 }
 
 fn podcast_of(b: &mut Builder) -> &mut Podcast {
     match b.entry.as_mut() {
-        Some(e) => e.podcast.get_or_insert_with(Podcast::default),
-        None => b.feed.podcast.get_or_insert_with(Podcast::default),
+        Some(e) => e.podcast.get_or_insert_with(Box::default),
+        None => b.feed.podcast.get_or_insert_with(Box::default),
     }
 }
 
@@ -303,6 +303,7 @@ fn start_podcast(b: &mut Builder, el: &Element<'_>) -> Action {
 pub(crate) fn end(
     b: &mut Builder,
     t: ExtTarget,
+    el: &Element<'_>,
     content: &Captured<'_>,
     params: TextParams,
     depth: usize,
@@ -339,7 +340,8 @@ pub(crate) fn end(
         ExtTarget::ItunesEpisode => itunes_of(b).episode = Some(value).filter(|v| !v.is_empty()),
         ExtTarget::ItunesSeason => itunes_of(b).season = Some(value).filter(|v| !v.is_empty()),
         ExtTarget::MediaTitle | ExtTarget::MediaDescription => {
-            let text = text::build(content.raw, content.has_children, params, &mut b.dec);
+            let at = b.place(el, t == ExtTarget::MediaDescription);
+            let text = text::build(content.raw, content.has_children, params, at, &mut b.dec);
             let m = media_of(b);
             let slot = if t == ExtTarget::MediaTitle {
                 &mut m.title

@@ -14,7 +14,7 @@ use super::entities::{Declared, Decoder};
 use super::ext;
 use super::ns::Ns;
 use super::reader::{Action, Bindings, Captured, Element, Handler};
-use super::text::{self, TextParams};
+use super::text::{self, Place, TextParams};
 
 /// What a captured element's text is for.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,8 +146,6 @@ impl Builder {
             default_type,
             atom: self.atom,
             atom10: self.atom10,
-            base: el.base.cloned(),
-            language: el.lang.map(str::to_string),
         }
     }
 
@@ -254,7 +252,11 @@ impl Builder {
             .unwrap_or_else(|| "alternate".into());
         let length = el.attr("length", r).and_then(|l| l.trim().parse().ok());
         let link = Link {
-            href: Self::resolve(el.base, &href),
+            // An empty reference is the base itself (RFC 3986 §5.2).
+            href: match el.base {
+                Some(b) if href.trim().is_empty() => b.as_str().to_string(),
+                _ => Self::resolve(el.base, &href),
+            },
             rel,
             media_type: el.attr("type", r).map(|s| s.trim().to_string()),
             title: el.attr("title", r),
@@ -419,7 +421,25 @@ impl Builder {
         }
     }
 
-    fn end_text(&mut self, p: Pending, content: &Captured<'_>) {
+    /// Where a text element is, for [`text::build`]. `body` is an entry's
+    /// content or summary: normalize resolves the relative URLs in those
+    /// against the entry's base (or, without `xml:base`, the article's own
+    /// URL), so the parser only resolves them when the text has a base of
+    /// its own.
+    pub fn place<'e>(&self, el: &Element<'e>, body: bool) -> Place<'e> {
+        let record_base = match (&self.entry, el.base) {
+            (Some(e), Some(b)) => e.base_url.as_deref() != Some(b.as_str()),
+            _ => true,
+        };
+        Place {
+            base: el.base,
+            language: el.lang,
+            record_base,
+            resolve: record_base || !(body && self.entry.is_some()),
+        }
+    }
+
+    fn end_text(&mut self, p: Pending, el: &Element<'_>, content: &Captured<'_>) {
         let Pending {
             target,
             params,
@@ -427,10 +447,12 @@ impl Builder {
         } = p;
         match target {
             Target::Title | Target::Subtitle | Target::Summary | Target::Content => {
-                let t = text::build(content.raw, content.has_children, params, &mut self.dec);
+                let body = matches!(target, Target::Summary | Target::Content);
+                let at = self.place(el, body);
+                let t = text::build(content.raw, content.has_children, params, at, &mut self.dec);
                 self.set_text(target, t, depth);
             }
-            Target::Ext(t) => ext::end(self, t, content, params, depth),
+            Target::Ext(t) => ext::end(self, t, el, content, params, depth),
             _ => {
                 let value = self.dec.text(content.raw);
                 let value = if content.has_children {
@@ -438,7 +460,7 @@ impl Builder {
                 } else {
                     value.trim().to_string()
                 };
-                self.end_value(target, value, params, depth);
+                self.end_value(target, value, el, depth);
             }
         }
     }
@@ -465,7 +487,7 @@ impl Builder {
                     Target::Summary if Depths::take(&mut d.summary, depth) => e.summary = Some(t),
                     Target::Content if Depths::take(&mut d.content, depth) => e.content = Some(t),
                     Target::Subtitle if Depths::take(&mut d.subtitle, depth) => {
-                        e.subtitle = Some(t)
+                        e.subtitle = Some(Box::new(t))
                     }
                     _ => {}
                 }
@@ -485,14 +507,14 @@ impl Builder {
         }
     }
 
-    fn end_value(&mut self, target: Target, value: String, params: TextParams, depth: usize) {
-        let base = params.base;
+    fn end_value(&mut self, target: Target, value: String, el: &Element<'_>, depth: usize) {
+        let base = el.base;
         match target {
             Target::Link { rel, media_type } => {
                 if value.is_empty() {
                     return;
                 }
-                let href = Self::resolve(base.as_ref(), &value);
+                let href = Self::resolve(base, &value);
                 let rel = rel.unwrap_or_else(|| "alternate".into());
                 if rel == "alternate" {
                     // An RSS <link> (or a text Atom 0.3 link): the last one wins.
@@ -520,7 +542,7 @@ impl Builder {
                 // Only a value that is visibly a relative reference (a path)
                 // is resolved: "Correct Value" or "1234" are not URLs at all.
                 let value = if self.atom && !permalink && looks_like_path(&value) {
-                    Self::resolve(base.as_ref(), &value)
+                    Self::resolve(base, &value)
                 } else {
                     value
                 };
@@ -573,17 +595,11 @@ impl Builder {
                 };
                 *slot = Some(date);
             }
-            Target::Ttl => {
-                if !self.in_entry() {
-                    self.feed.ttl = value.parse().ok();
-                }
-            }
+            Target::Ttl if !self.in_entry() => self.feed.ttl = value.parse().ok(),
             Target::SyPeriod => self.feed.update_period = Some(value).filter(|v| !v.is_empty()),
             Target::SyFrequency => self.feed.update_frequency = value.parse().ok(),
-            Target::NewFeedUrl => {
-                if !value.is_empty() {
-                    self.feed.new_feed_url = Some(Self::resolve(base.as_ref(), &value));
-                }
+            Target::NewFeedUrl if !value.is_empty() => {
+                self.feed.new_feed_url = Some(Self::resolve(base, &value));
             }
             Target::AuthorText | Target::ContributorText => {
                 if value.is_empty() {
@@ -599,7 +615,7 @@ impl Builder {
                     match target {
                         Target::PersonName => p.name = v,
                         Target::PersonEmail => p.email = v,
-                        _ => p.uri = v.map(|u| Self::resolve(base.as_ref(), &u)),
+                        _ => p.uri = v.map(|u| Self::resolve(base, &u)),
                     }
                 }
             }
@@ -610,18 +626,14 @@ impl Builder {
                     label: None,
                 });
             }
-            Target::ImageUrl => {
-                if !value.is_empty() && self.feed.image_url.is_none() {
-                    self.feed.image_url = Some(Self::resolve(base.as_ref(), &value));
-                }
+            Target::ImageUrl if !value.is_empty() && self.feed.image_url.is_none() => {
+                self.feed.image_url = Some(Self::resolve(base, &value));
             }
             Target::Icon => {
-                self.feed.icon_url =
-                    Some(Self::resolve(base.as_ref(), &value)).filter(|v| !v.is_empty())
+                self.feed.icon_url = Some(Self::resolve(base, &value)).filter(|v| !v.is_empty())
             }
             Target::Logo => {
-                self.feed.logo_url =
-                    Some(Self::resolve(base.as_ref(), &value)).filter(|v| !v.is_empty())
+                self.feed.logo_url = Some(Self::resolve(base, &value)).filter(|v| !v.is_empty())
             }
             _ => {}
         }
@@ -698,6 +710,13 @@ impl Builder {
             }
         }
         ext::finish_entry(&mut e);
+        // Vectors start with room for 4; a big feed has many small lists.
+        e.links.shrink_to_fit();
+        e.tags.shrink_to_fit();
+        e.categories.shrink_to_fit();
+        e.authors.shrink_to_fit();
+        e.contributors.shrink_to_fit();
+        e.enclosures.shrink_to_fit();
         if e.image_url.is_none() {
             e.image_url = e.itunes.as_ref().and_then(|i| i.image.clone());
         }
@@ -763,7 +782,7 @@ impl Handler for Builder {
     fn end(&mut self, el: &Element<'_>, content: Captured<'_>) {
         if let Some(p) = self.pending.take() {
             if p.depth == el.depth {
-                self.end_text(p, &content);
+                self.end_text(p, el, &content);
                 return;
             }
             self.pending = Some(p);

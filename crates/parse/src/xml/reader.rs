@@ -45,26 +45,68 @@ impl Element<'_> {
     /// The value of the unprefixed attribute `name` (ASCII case-insensitive), decoded.
     pub fn attr(&self, name: &str, repaired: &mut bool) -> Option<String> {
         let start = self.start?;
-        for a in start.html_attributes().with_checks(false).flatten() {
-            let key = a.key.as_ref();
-            if key.eq_ignore_ascii_case(name.as_bytes()) {
-                return Some(entities::attr(&a.value, repaired).into_owned());
-            }
-        }
-        None
+        raw_attrs(start.attributes_raw())
+            .find(|(key, _)| key.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, value)| entities::attr(value, repaired).into_owned())
     }
 
     /// The `rdf:about` attribute (any prefix), decoded.
     pub fn attr_rdf_about(&self, repaired: &mut bool) -> Option<String> {
         let start = self.start?;
-        for a in start.html_attributes().with_checks(false).flatten() {
-            let key = a.key.as_ref();
-            if key.len() > 6 && key.ends_with(b":about") {
-                return Some(entities::attr(&a.value, repaired).into_owned());
-            }
-        }
-        None
+        raw_attrs(start.attributes_raw())
+            .find(|(key, _)| key.len() > 6 && key.ends_with(b":about"))
+            .map(|(_, value)| entities::attr(value, repaired).into_owned())
     }
+}
+
+/// The attributes of a start tag's raw attribute text, as (name, raw
+/// value) slices: a light, allocation-free scanner that accepts what HTML
+/// does (single, double or no quotes; a name without a value has an empty one).
+pub(crate) fn raw_attrs(raw: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let ws = |b: u8| b.is_ascii_whitespace();
+        while i < raw.len() && (ws(raw[i]) || raw[i] == b'/') {
+            i += 1;
+        }
+        if i >= raw.len() {
+            return None;
+        }
+        let name_start = i;
+        while i < raw.len() && !ws(raw[i]) && raw[i] != b'=' {
+            i += 1;
+        }
+        let name = &raw[name_start..i];
+        while i < raw.len() && ws(raw[i]) {
+            i += 1;
+        }
+        if i >= raw.len() || raw[i] != b'=' {
+            return Some((name, &raw[..0]));
+        }
+        i += 1;
+        while i < raw.len() && ws(raw[i]) {
+            i += 1;
+        }
+        let value = match raw.get(i) {
+            Some(&q @ (b'"' | b'\'')) => {
+                let start = i + 1;
+                let end = raw[start..]
+                    .iter()
+                    .position(|&b| b == q)
+                    .map_or(raw.len(), |p| start + p);
+                i = (end + 1).min(raw.len());
+                &raw[start..end]
+            }
+            _ => {
+                let start = i;
+                while i < raw.len() && !ws(raw[i]) {
+                    i += 1;
+                }
+                &raw[start..i]
+            }
+        };
+        Some((name, value))
+    })
 }
 
 /// The captured content of an element.
@@ -315,22 +357,20 @@ fn open(
     }
     // Most elements have no attribute that changes the context: skip the
     // attribute parse unless the tag mentions one.
-    let raw_attrs = e.attributes_raw();
-    let interesting = raw_attrs.windows(4).any(|w| {
+    let raw_attr_text = e.attributes_raw();
+    let interesting = raw_attr_text.windows(4).any(|w| {
         w.eq_ignore_ascii_case(b"xmln")
             || w.eq_ignore_ascii_case(b"base")
             || w.eq_ignore_ascii_case(b"lang")
     });
-    let mut attrs = e.html_attributes();
-    let attrs = attrs.with_checks(false).flatten();
-    for a in attrs.take(if interesting { usize::MAX } else { 0 }) {
-        let key = a.key.as_ref();
+    let attrs = raw_attrs(raw_attr_text);
+    for (key, raw_value) in attrs.take(if interesting { usize::MAX } else { 0 }) {
         if key == b"xmlns" || key.starts_with(b"xmlns:") {
             let p = key.get(6..).unwrap_or_default();
-            let uri = entities::attr(&a.value, repaired);
+            let uri = entities::attr(raw_value, repaired);
             bindings.stack.push((p.into(), ns::from_uri(&uri)));
         } else if key.eq_ignore_ascii_case(b"xml:base") || key.eq_ignore_ascii_case(b"base") {
-            let value = entities::attr(&a.value, repaired);
+            let value = entities::attr(raw_value, repaired);
             let value = value.trim();
             let joined = match bases.last() {
                 Some(parent) => parent.join(value).ok(),
@@ -340,7 +380,7 @@ fn open(
                 bases.push(u);
             }
         } else if key.eq_ignore_ascii_case(b"xml:lang") || key.eq_ignore_ascii_case(b"lang") {
-            let value = entities::attr(&a.value, repaired);
+            let value = entities::attr(raw_value, repaired);
             let value = value.trim();
             langs.push((!value.is_empty()).then(|| value.replace('_', "-")));
         }
@@ -397,11 +437,11 @@ fn element<'e>(
 
 /// Close the innermost open element: dispatch its end, restore the stacks.
 #[allow(clippy::too_many_arguments)]
-fn close_top<'i, H: Handler>(
+fn close_top<H: Handler>(
     frames: &mut Vec<Frame>,
     capture: &mut Option<usize>,
     skip_depth: &mut Option<usize>,
-    input: &'i str,
+    input: &str,
     end_at: usize,
     bases: &mut Vec<Url>,
     langs: &mut Vec<Option<String>>,

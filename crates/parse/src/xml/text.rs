@@ -26,8 +26,17 @@ pub(crate) struct TextParams {
     pub atom: bool,
     /// Atom 1.0 (whose `type="xhtml"` wraps the content in a `div`).
     pub atom10: bool,
-    pub base: Option<Url>,
-    pub language: Option<String>,
+}
+
+/// Where a text element is: the base and language in effect at it, and
+/// whether to record the base in the text (not when it is the entry's).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Place<'a> {
+    pub base: Option<&'a Url>,
+    pub language: Option<&'a str>,
+    pub record_base: bool,
+    /// Resolve relative URLs in HTML against `base`.
+    pub resolve: bool,
 }
 
 /// feedparser's name for a `type` value.
@@ -45,7 +54,13 @@ pub(crate) fn media_type(type_attr: Option<&str>, default: &'static str) -> Stri
 }
 
 /// Build the text of an element from its raw content.
-pub(crate) fn build(raw: &str, has_children: bool, p: TextParams, dec: &mut Decoder) -> Text {
+pub(crate) fn build(
+    raw: &str,
+    has_children: bool,
+    p: TextParams,
+    at: Place<'_>,
+    dec: &mut Decoder,
+) -> Text {
     let mut mime = media_type(p.type_attr.as_deref(), p.default_type);
     let mode = p.mode.as_deref().map(str::trim).unwrap_or("");
     let is_base64 = mode.eq_ignore_ascii_case("base64")
@@ -83,18 +98,25 @@ pub(crate) fn build(raw: &str, has_children: bool, p: TextParams, dec: &mut Deco
         TextKind::Plain
     };
     if kind == TextKind::Html {
-        if let Some(base) = &p.base {
+        if let Some(base) = at.base.filter(|_| at.resolve) {
             if let std::borrow::Cow::Owned(v) = uris::resolve_in_html(&value, base) {
                 value = v;
             }
         }
     }
+    let media_type = match (kind, mime.as_str()) {
+        (TextKind::Plain, "text/plain") | (TextKind::Html, "text/html") => None,
+        _ => Some(mime),
+    };
     Text {
         value,
         kind,
-        media_type: Some(mime),
-        base: p.base.map(String::from),
-        language: p.language,
+        media_type,
+        base: at
+            .base
+            .filter(|_| at.record_base)
+            .map(|b| b.as_str().to_string()),
+        language: at.language.map(str::to_string),
     }
 }
 
@@ -181,20 +203,34 @@ fn local_is(name: &[u8], want: &[u8]) -> bool {
     local(name).eq_ignore_ascii_case(want)
 }
 
+const XHTML_NS: &[u8] = b"http://www.w3.org/1999/xhtml";
+
 fn start_tag(e: &BytesStart<'_>, out: &mut String, dec: &mut Decoder) {
     out.push('<');
-    out.push_str(&String::from_utf8_lossy(local(e.name().as_ref())));
-    for a in e.html_attributes().with_checks(false).flatten() {
-        let key = a.key.as_ref();
-        if key.starts_with(b"xmlns:")
-            || (key == b"xmlns" && &*a.value == b"http://www.w3.org/1999/xhtml")
-        {
+    let name = e.name();
+    let qname = name.as_ref();
+    out.push_str(&String::from_utf8_lossy(local(qname)));
+    let prefix = qname.iter().position(|&b| b == b':').map(|i| &qname[..i]);
+    for (key, raw_value) in super::reader::raw_attrs(e.attributes_raw()) {
+        if key == b"xmlns" && raw_value == XHTML_NS {
             continue;
+        }
+        if let Some(p) = key.strip_prefix(b"xmlns:") {
+            // The element's own prefix is dropped: its namespace becomes the
+            // default one (unless it is XHTML's, HTML's default anyway).
+            if Some(p) == prefix && raw_value != XHTML_NS {
+                out.push_str(" xmlns=\"");
+                out.push_str(&String::from_utf8_lossy(raw_value));
+                out.push('"');
+            }
+            if Some(p) == prefix || raw_value == XHTML_NS {
+                continue;
+            }
         }
         out.push(' ');
         out.push_str(&String::from_utf8_lossy(key));
         out.push_str("=\"");
-        let value = entities::attr(&a.value, &mut dec.repaired);
+        let value = entities::attr(raw_value, &mut dec.repaired);
         for c in value.chars() {
             match c {
                 '&' => out.push_str("&amp;"),
@@ -409,6 +445,7 @@ mod tests {
             r#"<div xmlns="http://www.w3.org/1999/xhtml">a <b>b</b></div>"#,
             true,
             p10(Some("xhtml")),
+            Place::default(),
             &mut r,
         );
         assert_eq!(t.value, "a <b>b</b>");
@@ -417,6 +454,7 @@ mod tests {
             r#"<h:div xmlns:h="http://www.w3.org/1999/xhtml">a <h:b>b</h:b></h:div>"#,
             true,
             p10(Some("xhtml")),
+            Place::default(),
             &mut r,
         );
         assert_eq!(t.value, "a <b>b</b>");
@@ -425,6 +463,7 @@ mod tests {
             r#"<div><b title='"x"'>&#38;</b></div>"#,
             true,
             p(Some("application/xhtml+xml"), "text/plain", true),
+            Place::default(),
             &mut r,
         );
         assert_eq!(t.value, r#"<div><b title="&quot;x&quot;">&amp;</b></div>"#);
@@ -439,12 +478,19 @@ mod tests {
     #[test]
     fn html_relative_uris_resolved_against_the_text_base() {
         let mut r = Decoder::default();
-        let mut params = p(Some("html"), "text/plain", true);
-        params.base = Url::parse("http://example.com/a/").ok();
+        let params = p(Some("html"), "text/plain", true);
+        let base = Url::parse("http://example.com/a/").ok();
+        let at = Place {
+            base: base.as_ref(),
+            record_base: true,
+            resolve: true,
+            ..Default::default()
+        };
         let t = build(
             "&lt;a href=\"b.html\"&gt;x&lt;/a&gt;",
             false,
             params,
+            at,
             &mut r,
         );
         assert_eq!(t.value, r#"<a href="http://example.com/a/b.html">x</a>"#);
@@ -458,6 +504,7 @@ mod tests {
             "&lt;b&gt;x&lt;/b&gt;",
             false,
             p(Some("html"), "text/plain", true),
+            Place::default(),
             &mut r,
         );
         assert_eq!((t.value.as_str(), t.kind), ("<b>x</b>", TextKind::Html));
@@ -465,6 +512,7 @@ mod tests {
             "&lt;b&gt;x&lt;/b&gt;",
             false,
             p(None, "text/plain", true),
+            Place::default(),
             &mut r,
         );
         assert_eq!(t.kind, TextKind::Plain);
@@ -473,10 +521,17 @@ mod tests {
             "&lt;b&gt;x&lt;/b&gt;",
             false,
             p(None, "text/plain", false),
+            Place::default(),
             &mut r,
         );
         assert_eq!(t.kind, TextKind::Html);
-        let t = build("AT&amp;T <3", false, p(None, "text/plain", false), &mut r);
+        let t = build(
+            "AT&amp;T <3",
+            false,
+            p(None, "text/plain", false),
+            Place::default(),
+            &mut r,
+        );
         assert_eq!(t.kind, TextKind::Plain);
     }
 
@@ -485,13 +540,14 @@ mod tests {
         let mut r = Decoder::default();
         let mut params = p(Some("text/html"), "text/plain", true);
         params.mode = Some("base64".into());
-        let t = build("PGI+aGk8L2I+", false, params, &mut r);
+        let t = build("PGI+aGk8L2I+", false, params, Place::default(), &mut r);
         assert_eq!(t.value, "<b>hi</b>");
         // Atom content of a non-text, non-XML type is base64 without saying so.
         let t = build(
             "aGk=",
             false,
             p(Some("application/octet-stream"), "text/plain", true),
+            Place::default(),
             &mut r,
         );
         assert_eq!(t.value, "hi");
