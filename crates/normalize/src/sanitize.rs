@@ -114,15 +114,16 @@ const IFRAME_ATTRIBUTES: &[&str] = &[
 
 /// Elements written without an end tag (HTML void elements, and `command`,
 /// which feedparser writes as one).
-const VOID: &[&str] = &[
+pub const VOID: &[&str] = &[
     "area", "br", "col", "command", "hr", "img", "source", "track", "wbr",
 ];
 
 /// Attributes holding a link the reader follows: any of [`SAFE_SCHEMES`].
-const LINK_ATTRIBUTES: &[&str] = &["action", "cite", "href", "longdesc", "usemap", "xlink:href"];
+pub const LINK_ATTRIBUTES: &[&str] =
+    &["action", "cite", "href", "longdesc", "usemap", "xlink:href"];
 
 /// Attributes holding a URL the browser fetches by itself: http(s) only.
-const FETCHED_ATTRIBUTES: &[&str] = &[
+pub const FETCHED_ATTRIBUTES: &[&str] = &[
     "altimg",
     "background",
     "data",

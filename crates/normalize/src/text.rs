@@ -11,13 +11,13 @@ use crate::depth::{flatten_deep_nesting, MAX_DEPTH};
 use scraper::{Html, Node};
 
 /// Elements whose content is never text a reader should see.
-pub(crate) const HIDDEN: &[&str] = &[
+pub const HIDDEN: &[&str] = &[
     "script", "style", "noscript", "template", "head", "title", "iframe", "object", "applet",
     "embed", "select", "textarea", "button", "svg", "math",
 ];
 
 /// Elements that start and end a paragraph (blank line around them).
-const PARAGRAPH: &[&str] = &[
+pub const PARAGRAPH: &[&str] = &[
     "p",
     "h1",
     "h2",
@@ -45,7 +45,7 @@ const PARAGRAPH: &[&str] = &[
 ];
 
 /// Elements that start and end a line.
-const LINE: &[&str] = &[
+pub const LINE: &[&str] = &[
     "br",
     "div",
     "li",
@@ -61,7 +61,7 @@ const LINE: &[&str] = &[
 ];
 
 /// Elements separated from their neighbours by a space (table cells).
-const SPACED: &[&str] = &["td", "th", "img"];
+pub const SPACED: &[&str] = &["td", "th", "img"];
 
 /// How much white space is owed before the next visible character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
