@@ -583,6 +583,8 @@ impl<'b> State<'b> {
             "rel" if element == "a" || element == "area" => None,
             "controls" if element == "video" || element == "audio" => None,
             "xmlns" | "xmlns:xlink" | "sandbox" => None,
+            // List numbering types are case-sensitive (`A` vs `a`, `I` vs `i`).
+            "type" if matches!(element, "ol" | "li") => Some(Cow::Borrowed(value)),
             "rel" | "type" => Some(Cow::Owned(value.to_ascii_lowercase())),
             "srcset" => rewrite_srcset(value, self.base).map(Cow::Owned),
             "attributeName" => {
@@ -875,6 +877,7 @@ mod tests {
             "<table><thead><tr><th scope=\"col\">h</th></tr></thead><tbody><tr><td colspan=\"2\">c</td></tr></tbody></table>",
             "<figure><img alt=\"A\" src=\"https://example.com/a.png\" width=\"10\"><figcaption>cap</figcaption></figure>",
             "<details open=\"\"><summary>more</summary>hidden</details>",
+            "<ol type=\"I\"><li type=\"a\">x</li></ol>",
             "<abbr title=\"HyperText\">HTML</abbr>",
             "<p dir=\"ltr\" lang=\"fr\">bonjour</p>",
         ];
