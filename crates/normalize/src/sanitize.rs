@@ -21,11 +21,11 @@
 //! * Attributes: feedparser's acceptable attributes (per vocabulary: HTML,
 //!   SVG, MathML); never an event handler (`on*`), `srcdoc`, `formaction`.
 //! * `style`: only allow-listed CSS properties and values, never `url(`,
-//!   `expression(`, escapes or comments (see [`css`](self::css)).
+//!   `expression(`, escapes or comments (see [`css`]).
 //! * URLs (`href`, `src`, `cite`, `xlink:href`, `poster`, `background` …):
 //!   relative ones are resolved against `base` (and dropped when there is no
 //!   base: they would point into the reader's own site). Links may use
-//!   [`SAFE_SCHEMES`]; what the browser fetches by itself (`src`, `srcset`,
+//!   [`SAFE_SCHEMES`](crate::url::SAFE_SCHEMES); what the browser fetches by itself (`src`, `srcset`,
 //!   `poster`, `background` …) only http(s). **`data:` URLs are refused
 //!   everywhere**, images included (no SVG-in-data or HTML-in-data edge cases).
 //! * Links (`a`, `area`) get `rel="noopener noreferrer"`; `video` and `audio`
@@ -43,7 +43,8 @@
 //!   unwrapped); the whole pass is linear in the input.
 //!
 //! Deliberate differences from feedparser, because the HTML is shown inside
-//! the reader's own page (listed in `conformance/not_applicable.tsv`):
+//! the reader's own page (those its test suite exercises are listed, with
+//! the reason, in `conformance/not_applicable.tsv`):
 //!
 //! * no `id` or `name` (DOM clobbering of the page's scripts) and no `class`
 //!   (the page's CSS would style, show or hide strangers' content);
@@ -53,7 +54,12 @@
 //! * no `dialog` (an open dialog is drawn over the page);
 //! * no `foreignObject` inside SVG (it switches back to HTML parsing inside
 //!   foreign content, the root of most mutation-XSS tricks);
-//! * no `data:` URLs; media always get `controls`.
+//! * no `data:` URLs; comments are dropped, not kept.
+//!
+//! Also unlike feedparser, `video` and `audio` always get `controls` (a
+//! usability choice, not a safety one: without autoplay a player without
+//! controls could not be started); the four feedparser cases that expect
+//! bare media fail on purpose and are not hidden.
 //!
 //! Output is stable: sanitizing sanitized HTML gives it back unchanged.
 //! Attributes are written in name order, values double-quoted with `&`,
@@ -118,7 +124,7 @@ pub const VOID: &[&str] = &[
     "area", "br", "col", "command", "hr", "img", "source", "track", "wbr",
 ];
 
-/// Attributes holding a link the reader follows: any of [`SAFE_SCHEMES`].
+/// Attributes holding a link the reader follows: any of [`SAFE_SCHEMES`](crate::url::SAFE_SCHEMES).
 pub const LINK_ATTRIBUTES: &[&str] =
     &["action", "cite", "href", "longdesc", "usemap", "xlink:href"];
 
