@@ -603,7 +603,7 @@ fn contains_ascii_ci(haystack: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
-/// `text` without a trailing "read more" phrase (see [`TRAILER`]); a text
+/// `text` without a trailing "read more" phrase (see `TRAILER` in the source); a text
 /// that is nothing but such a phrase is kept as it is.
 pub fn strip_read_more(text: &str) -> &str {
     let mut rest = text.trim_end();
