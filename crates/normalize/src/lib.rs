@@ -1,7 +1,8 @@
 //! Parsed feed → canonical entries. Pure functions only: no I/O, no clock
 //! (the fetch time is passed in), no global configuration.
 //!
-//! * [`sanitize`]: HTML through `ammonia` with our allow-list, URLs made absolute.
+//! * [`sanitize`](mod@sanitize): HTML through a streaming allow-list filter (html5ever's
+//!   tokenizer, no tree), URLs made absolute, plain text in the same pass.
 //! * [`url`]: absolute URLs and the canonical form used for duplicate detection.
 //! * [`text`]: plain text from HTML and the excerpt cut at a word boundary.
 //! * [`key`]: the deterministic identity of an entry within its feed.

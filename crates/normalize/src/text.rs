@@ -11,13 +11,13 @@ use crate::depth::{flatten_deep_nesting, MAX_DEPTH};
 use scraper::{Html, Node};
 
 /// Elements whose content is never text a reader should see.
-pub(crate) const HIDDEN: &[&str] = &[
+pub const HIDDEN: &[&str] = &[
     "script", "style", "noscript", "template", "head", "title", "iframe", "object", "applet",
     "embed", "select", "textarea", "button", "svg", "math",
 ];
 
 /// Elements that start and end a paragraph (blank line around them).
-const PARAGRAPH: &[&str] = &[
+pub const PARAGRAPH: &[&str] = &[
     "p",
     "h1",
     "h2",
@@ -45,7 +45,7 @@ const PARAGRAPH: &[&str] = &[
 ];
 
 /// Elements that start and end a line.
-const LINE: &[&str] = &[
+pub const LINE: &[&str] = &[
     "br",
     "div",
     "li",
@@ -61,7 +61,7 @@ const LINE: &[&str] = &[
 ];
 
 /// Elements separated from their neighbours by a space (table cells).
-const SPACED: &[&str] = &["td", "th", "img"];
+pub const SPACED: &[&str] = &["td", "th", "img"];
 
 /// How much white space is owed before the next visible character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,30 +91,63 @@ impl TextSink {
     }
 
     pub(crate) fn push_text(&mut self, text: &str) {
-        // Word by word (not char by char): the words are copied as slices.
-        if text.starts_with(char::is_whitespace) {
-            self.want(Gap::Space);
-        }
-        for (i, word) in text.split_whitespace().enumerate() {
-            if i > 0 {
+        // Splits on `char::is_whitespace` like `split_whitespace`, decoding
+        // only non-ASCII characters, and copies words separated by single
+        // spaces as one run (the common case) instead of word by word.
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let (white, width) = char_at(text, i);
+            if white {
                 self.want(Gap::Space);
+                i += width;
+                continue;
             }
-            // Breaks are only owed between visible characters: nothing leads
-            // or trails the output.
-            if !self.out.is_empty() {
-                match self.gap {
-                    Gap::None => {}
-                    Gap::Space => self.out.push(' '),
-                    Gap::Line => self.out.push('\n'),
-                    Gap::Paragraph => self.out.push_str("\n\n"),
+            let start = i;
+            i += width;
+            while i < bytes.len() {
+                let (white, width) = char_at(text, i);
+                if !white {
+                    i += width;
+                } else if bytes[i] == b' ' && i + 1 < bytes.len() && !char_at(text, i + 1).0 {
+                    // One space between two words stays inside the run.
+                    i += 1;
+                } else {
+                    break;
                 }
             }
-            self.gap = Gap::None;
-            self.out.push_str(word);
+            self.push_word(&text[start..i]);
         }
-        if text.ends_with(char::is_whitespace) {
-            self.want(Gap::Space);
+    }
+
+    /// A run of visible characters.
+    fn push_word(&mut self, word: &str) {
+        // Breaks are only owed between visible characters: nothing leads
+        // or trails the output.
+        if !self.out.is_empty() {
+            match self.gap {
+                Gap::None => {}
+                Gap::Space => self.out.push(' '),
+                Gap::Line => self.out.push('\n'),
+                Gap::Paragraph => self.out.push_str("\n\n"),
+            }
         }
+        self.gap = Gap::None;
+        self.out.push_str(word);
+    }
+}
+
+/// Whether the character at byte `i` (a character boundary) of `text` is
+/// white space (`char::is_whitespace`), and its width in bytes.
+fn char_at(text: &str, i: usize) -> (bool, usize) {
+    let b = text.as_bytes()[i];
+    if b < 0x80 {
+        (matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r'), 1)
+    } else {
+        text[i..]
+            .chars()
+            .next()
+            .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8()))
     }
 }
 
@@ -152,7 +185,7 @@ fn html_to_text_parsed(html: &str) -> String {
             Edge::Open(node) => match node.value() {
                 Node::Element(el) => {
                     let name = el.name();
-                    if hidden_depth > 0 || HIDDEN.contains(&name) {
+                    if hidden_depth > 0 || is_hidden(name) {
                         hidden_depth += 1;
                     } else {
                         sink.want(gap_of(name));
@@ -176,15 +209,38 @@ fn html_to_text_parsed(html: &str) -> String {
 }
 
 pub(crate) fn gap_of(element: &str) -> Gap {
-    if PARAGRAPH.contains(&element) {
-        Gap::Paragraph
-    } else if LINE.contains(&element) {
-        Gap::Line
-    } else if SPACED.contains(&element) {
-        Gap::Space
-    } else {
-        Gap::None
+    // A `match` (not a scan of the lists): this runs for every element.
+    match element {
+        "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "blockquote" | "pre" | "ul" | "ol"
+        | "dl" | "table" | "figure" | "hr" | "section" | "article" | "header" | "footer"
+        | "aside" | "nav" | "main" | "details" | "address" => Gap::Paragraph,
+        "br" | "div" | "li" | "tr" | "dt" | "dd" | "figcaption" | "summary" | "caption"
+        | "picture" | "video" | "audio" => Gap::Line,
+        "td" | "th" | "img" => Gap::Space,
+        _ => Gap::None,
     }
+}
+
+/// Whether `element` is on [`HIDDEN`] (a `match`, for speed).
+pub(crate) fn is_hidden(element: &str) -> bool {
+    matches!(
+        element,
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "head"
+            | "title"
+            | "iframe"
+            | "object"
+            | "applet"
+            | "embed"
+            | "select"
+            | "textarea"
+            | "button"
+            | "svg"
+            | "math"
+    )
 }
 
 /// Every run of white space (newlines included) folded to one space, and the
@@ -296,6 +352,24 @@ pub fn plain_to_html(text: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn element_tables_agree_with_their_matches() {
+        for e in PARAGRAPH {
+            assert_eq!(gap_of(e), Gap::Paragraph, "{e}");
+        }
+        for e in LINE {
+            assert_eq!(gap_of(e), Gap::Line, "{e}");
+        }
+        for e in SPACED {
+            assert_eq!(gap_of(e), Gap::Space, "{e}");
+        }
+        for e in HIDDEN {
+            assert!(is_hidden(e), "{e}");
+        }
+        assert_eq!(gap_of("span"), Gap::None);
+        assert!(!is_hidden("p"));
+    }
 
     #[test]
     fn html_to_text_table() {
@@ -438,6 +512,13 @@ mod tests {
         }
 
         #[test]
+        fn words_split_like_split_whitespace(text in "[ -~\t\n\x0B\x0C\r\u{a0}\u{2003}\u{3000}é日]{0,60}") {
+            let mut sink = TextSink::new(0);
+            sink.push_text(&text);
+            prop_assert_eq!(sink.out, fold_whitespace(&text));
+        }
+
+        #[test]
         fn html_to_text_never_panics(html in "\\PC{0,200}") {
             let text = html_to_text(&html);
             prop_assert_eq!(text.trim(), text.as_str());
@@ -522,7 +603,7 @@ fn contains_ascii_ci(haystack: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
-/// `text` without a trailing "read more" phrase (see [`TRAILER`]); a text
+/// `text` without a trailing "read more" phrase (see `TRAILER` in the source); a text
 /// that is nothing but such a phrase is kept as it is.
 pub fn strip_read_more(text: &str) -> &str {
     let mut rest = text.trim_end();

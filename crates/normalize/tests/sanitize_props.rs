@@ -148,8 +148,55 @@ fn violations(sanitized: &str) -> Vec<String> {
     found
 }
 
+/// Whether sanitized HTML is balanced: every end tag closes the innermost
+/// open element and nothing is left open. Our serialization is regular (no
+/// raw `<` or `>` in text or attribute values), so a scan over `<…>` reads
+/// it exactly.
+fn is_balanced(html: &str) -> Result<(), String> {
+    const VOID: &[&str] = &[
+        "area", "br", "col", "command", "hr", "img", "source", "track", "wbr",
+    ];
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        let Some(gt) = rest[lt..].find('>') else {
+            return Err(format!("unterminated tag in {html:?}"));
+        };
+        let tag = &rest[lt + 1..lt + gt];
+        rest = &rest[lt + gt + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            match stack.pop() {
+                Some(open) if open == name => {}
+                other => return Err(format!("</{name}> closes {other:?} in {html:?}")),
+            }
+        } else {
+            let name = tag.split([' ', '/']).next().unwrap_or_default().to_owned();
+            if !(VOID.contains(&name.as_str()) || tag.ends_with('/')) {
+                stack.push(name);
+            }
+        }
+    }
+    if stack.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("left open {stack:?} in {html:?}"))
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn sanitized_output_is_balanced(html in adversarial_html()) {
+        let out = sanitize_html(&html, Some(&base()));
+        prop_assert!(is_balanced(&out).is_ok(), "{:?}", is_balanced(&out));
+    }
+
+    #[test]
+    fn arbitrary_text_gives_balanced_output(html in "[<>/a-z =\"'!-]{0,200}") {
+        let out = sanitize_html(&html, Some(&base()));
+        prop_assert!(is_balanced(&out).is_ok(), "{:?}", is_balanced(&out));
+    }
 
     #[test]
     fn sanitized_output_is_safe(html in adversarial_html()) {
@@ -212,5 +259,23 @@ proptest! {
         if let Some(once) = canonical_url(&raw) {
             prop_assert_eq!(canonical_url(&once), Some(once.clone()));
         }
+    }
+}
+
+#[test]
+fn balance_checker_catches_imbalance() {
+    for bad in ["<b>", "</b>", "<b><i></b></i>", "<p><b></p>"] {
+        assert!(is_balanced(bad).is_err(), "{bad}");
+    }
+    assert!(is_balanced(r#"<p a="x">t<br><img src="y"><svg><circle /></svg></p>"#).is_ok());
+    // Mis-nested, unclosed and stray tags all come out balanced.
+    for html in [
+        "<b><i>x</b>y</i>",
+        "<p>a<p>b",
+        "</div>x<div>",
+        "<table><tr><td>1<td>2",
+    ] {
+        let out = sanitize_html(html, Some(&base()));
+        assert!(is_balanced(&out).is_ok(), "{html} -> {out}");
     }
 }
