@@ -29,6 +29,20 @@ compared after sanitizing):
   (`_tributary.normalized.content_html` / `summary_html`), since that is
   what Tributary stores and serves; plain-text ones: the parsed text.
 
+Sanitized HTML is compared modulo serialization choices that do not change
+the document (see `HtmlStr`): void-element and self-closing syntax, attribute
+order and quote style, the `rel` our sanitizer adds to links, and character
+references to letters or digits.
+
+The parser's model is mapped key by key (`to_feedparser`): text constructs
+with their own type, base and language (`*_detail`), every link with its rel,
+tags with scheme and label, contributors, iTunes (`itunes_block`,
+`itunes_explicit`, `itunes_duration`, `image`), Media RSS (`media_content`,
+`media_thumbnail`, `media_credit`, `media_player`, `media_rating`,
+`media_restriction`, `media_license`), Podcasting 2.0 (`podcast_*`), the
+version, and, as feedparser's dictionary does, `updated` answering with
+`published` when a feed or entry has no update date.
+
 Cases that test feedparser-only keys are listed in conformance/not_applicable.tsv.
 """
 

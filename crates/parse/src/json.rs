@@ -1,6 +1,6 @@
 //! JSON Feed 1.0 and 1.1 (<https://www.jsonfeed.org/version/1.1/>).
 //!
-//! Read directly with serde_json rather than through feed-rs, whose model
+//! Read directly with serde_json rather than through a feed library, whose model
 //! cannot tell `home_page_url` from `feed_url`, `content_html` from
 //! `content_text`, or keep `duration_in_seconds`. Fields of the wrong JSON
 //! type are ignored rather than failing the feed.

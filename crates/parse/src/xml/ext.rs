@@ -340,7 +340,8 @@ pub(crate) fn end(
         ExtTarget::ItunesEpisode => itunes_of(b).episode = Some(value).filter(|v| !v.is_empty()),
         ExtTarget::ItunesSeason => itunes_of(b).season = Some(value).filter(|v| !v.is_empty()),
         ExtTarget::MediaTitle | ExtTarget::MediaDescription => {
-            let at = b.place(el, t == ExtTarget::MediaDescription);
+            let mut at = b.place(el, t == ExtTarget::MediaDescription);
+            at.bindings = Some(content.bindings);
             let text = text::build(content.raw, content.has_children, params, at, &mut b.dec);
             let m = media_of(b);
             let slot = if t == ExtTarget::MediaTitle {

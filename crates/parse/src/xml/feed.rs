@@ -436,6 +436,7 @@ impl Builder {
             language: el.lang,
             record_base,
             resolve: record_base || !(body && self.entry.is_some()),
+            bindings: None,
         }
     }
 
@@ -448,7 +449,8 @@ impl Builder {
         match target {
             Target::Title | Target::Subtitle | Target::Summary | Target::Content => {
                 let body = matches!(target, Target::Summary | Target::Content);
-                let at = self.place(el, body);
+                let mut at = self.place(el, body);
+                at.bindings = Some(content.bindings);
                 let t = text::build(content.raw, content.has_children, params, at, &mut self.dec);
                 self.set_text(target, t, depth);
             }

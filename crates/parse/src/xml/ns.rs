@@ -19,6 +19,8 @@ pub(crate) enum Ns {
     Podcast,
     Sy,
     Xhtml,
+    Svg,
+    MathMl,
     Xml,
     /// Anything else.
     Other,
@@ -53,10 +55,21 @@ pub(crate) fn from_uri(uri: &str) -> Ns {
         }
         "http://purl.org/rss/1.0/modules/syndication/" => Ns::Sy,
         "http://www.w3.org/1999/xhtml" => Ns::Xhtml,
+        "http://www.w3.org/2000/svg" => Ns::Svg,
+        "http://www.w3.org/1998/math/mathml" => Ns::MathMl,
         "http://www.w3.org/xml/1998/namespace" => Ns::Xml,
         _ if u.contains("backend.userland.com/rss") => Ns::Core,
         "http://blogs.law.harvard.edu/tech/rss" => Ns::Core,
         _ => Ns::Other,
+    }
+}
+
+/// The URI of a namespace that inline markup may need declared.
+pub(crate) fn foreign_uri(ns: Ns) -> Option<&'static str> {
+    match ns {
+        Ns::Svg => Some("http://www.w3.org/2000/svg"),
+        Ns::MathMl => Some("http://www.w3.org/1998/Math/MathML"),
+        _ => None,
     }
 }
 

@@ -115,6 +115,9 @@ pub(crate) struct Captured<'a> {
     pub raw: &'a str,
     /// Whether it contained child elements.
     pub has_children: bool,
+    /// The namespace bindings in scope at the element (for prefixes its
+    /// content uses but does not declare).
+    pub bindings: &'a Bindings,
 }
 
 pub(crate) trait Handler {
@@ -127,7 +130,7 @@ pub(crate) trait Handler {
 }
 
 /// Namespace bindings in scope.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(crate) struct Bindings {
     /// (prefix, namespace), innermost last; the default namespace has an empty prefix.
     stack: Vec<(Box<[u8]>, Ns)>,
@@ -464,6 +467,7 @@ fn close_top<H: Handler>(
                 input.get(frame.content_start..end_at).unwrap_or_default()
             },
             has_children: frame.has_children,
+            bindings,
         };
         let el = Element {
             ns: frame.ns,

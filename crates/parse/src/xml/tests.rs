@@ -385,3 +385,16 @@ fn attribute_scanner_accepts_html_forms() {
     // Unterminated quotes and stray '=' do not panic.
     let _: Vec<_> = super::reader::raw_attrs(b" a=\"x b== ='").collect();
 }
+
+#[test]
+fn inline_svg_with_an_outer_prefix_declares_its_namespace() {
+    let doc = r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry xmlns:svg="http://www.w3.org/2000/svg">
+      <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><svg:svg width="3"><svg:circle r="1"/></svg:svg></div></content>
+      </entry></feed>"#;
+    let feed = parse(doc);
+    let content = feed.entries[0].content.as_ref().expect("content");
+    assert_eq!(
+        content.value,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="3"><circle r="1" /></svg>"#
+    );
+}

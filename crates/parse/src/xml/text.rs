@@ -11,6 +11,8 @@ use url::Url;
 use crate::{Text, TextKind};
 
 use super::entities::{self, Decoder};
+use super::ns;
+use super::reader::Bindings;
 use super::uris;
 
 /// How one text element is to be read.
@@ -37,6 +39,8 @@ pub(crate) struct Place<'a> {
     pub record_base: bool,
     /// Resolve relative URLs in HTML against `base`.
     pub resolve: bool,
+    /// Namespace bindings in scope (for inline markup using outer prefixes).
+    pub bindings: Option<&'a Bindings>,
 }
 
 /// feedparser's name for a `type` value.
@@ -75,7 +79,7 @@ pub(crate) fn build(
             mime = "text/html".into();
         }
         let strip_div = p.atom10 && mime == "application/xhtml+xml";
-        serialize_inline(raw, strip_div, dec).unwrap_or_else(|| raw.trim().to_string())
+        serialize_inline(raw, strip_div, at.bindings, dec).unwrap_or_else(|| raw.trim().to_string())
     } else if is_base64 {
         let text = dec.text(raw);
         match base64(text.trim()) {
@@ -124,7 +128,15 @@ pub(crate) fn build(
 /// description) re-serialized as HTML: element prefixes dropped, attribute
 /// values double-quoted and escaped, text escaped, comments dropped; with
 /// `strip_div`, a single wrapping `div` removed (Atom 1.0).
-fn serialize_inline(raw: &str, strip_div: bool, dec: &mut Decoder) -> Option<String> {
+fn serialize_inline(
+    raw: &str,
+    strip_div: bool,
+    outer: Option<&Bindings>,
+    dec: &mut Decoder,
+) -> Option<String> {
+    // Foreign (SVG, MathML) namespace of each open element whose prefix was
+    // declared outside the fragment, so the outermost one declares it.
+    let mut foreign: Vec<Option<&'static str>> = Vec::new();
     let mut reader = Reader::from_str(raw);
     reader.config_mut().check_end_names = false;
     let mut out = String::with_capacity(raw.len() + 16);
@@ -140,7 +152,14 @@ fn serialize_inline(raw: &str, strip_div: bool, dec: &mut Decoder) -> Option<Str
                     top += 1;
                     first_is_div = top == 1 && local_is(e.name().as_ref(), b"div");
                 }
-                start_tag(&e, &mut out, dec);
+                let ns = outer_ns(&e, outer);
+                start_tag(
+                    &e,
+                    &mut out,
+                    dec,
+                    ns.filter(|n| foreign.last() != Some(&Some(n))),
+                );
+                foreign.push(ns);
                 out.push('>');
                 if depth == 0 && first_is_div && top == 1 {
                     div_inner = Some((out.len(), 0));
@@ -151,10 +170,17 @@ fn serialize_inline(raw: &str, strip_div: bool, dec: &mut Decoder) -> Option<Str
                 if depth == 0 {
                     top += 1;
                 }
-                start_tag(&e, &mut out, dec);
+                let ns = outer_ns(&e, outer);
+                start_tag(
+                    &e,
+                    &mut out,
+                    dec,
+                    ns.filter(|n| foreign.last() != Some(&Some(n))),
+                );
                 out.push_str(" />");
             }
             Event::End(e) => {
+                foreign.pop();
                 depth = depth.saturating_sub(1);
                 if depth == 0 && top == 1 {
                     if let Some((s, _)) = div_inner {
@@ -205,11 +231,29 @@ fn local_is(name: &[u8], want: &[u8]) -> bool {
 
 const XHTML_NS: &[u8] = b"http://www.w3.org/1999/xhtml";
 
-fn start_tag(e: &BytesStart<'_>, out: &mut String, dec: &mut Decoder) {
+/// The SVG/MathML namespace of an element whose prefix is bound outside the fragment.
+fn outer_ns(e: &BytesStart<'_>, outer: Option<&Bindings>) -> Option<&'static str> {
+    let name = e.name();
+    let qname = name.as_ref();
+    let prefix = &qname[..qname.iter().position(|&b| b == b':')?];
+    let declared_here = super::reader::raw_attrs(e.attributes_raw())
+        .any(|(k, _)| k.strip_prefix(b"xmlns:") == Some(prefix));
+    if declared_here {
+        return None;
+    }
+    ns::foreign_uri(outer?.resolve(prefix))
+}
+
+fn start_tag(e: &BytesStart<'_>, out: &mut String, dec: &mut Decoder, declare: Option<&str>) {
     out.push('<');
     let name = e.name();
     let qname = name.as_ref();
     out.push_str(&String::from_utf8_lossy(local(qname)));
+    if let Some(uri) = declare {
+        out.push_str(" xmlns=\"");
+        out.push_str(uri);
+        out.push('"');
+    }
     let prefix = qname.iter().position(|&b| b == b':').map(|i| &qname[..i]);
     for (key, raw_value) in super::reader::raw_attrs(e.attributes_raw()) {
         if key == b"xmlns" && raw_value == XHTML_NS {
