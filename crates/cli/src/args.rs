@@ -59,10 +59,14 @@ pub enum Command {
     Fetch(FetchArgs),
     /// Print the river of entries as a digest.
     Digest(DigestArgs),
-    /// Parse one feed file or URL and print it, normalized (nothing is stored).
+    /// Parse feed files or URLs and print them, normalized (nothing is stored).
+    ///
+    /// With several sources and --json, each feed is printed as one JSON
+    /// line, and a source that fails prints a line with `_tributary.error`.
     Parse {
-        /// A file path, or an http(s) URL.
-        source: String,
+        /// File paths or http(s) URLs.
+        #[arg(required = true, num_args = 1..)]
+        sources: Vec<String>,
         /// Print the feed as JSON Feed 1.1.
         #[arg(long)]
         json: bool,

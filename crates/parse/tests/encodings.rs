@@ -22,7 +22,7 @@ fn read(bytes: &[u8], content_type: Option<&str>) -> (ParsedFeed, ParseReport) {
         bytes,
         &ParseOptions {
             content_type,
-            url: None,
+            ..Default::default()
         },
     )
     .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(bytes)))

@@ -198,7 +198,8 @@ impl Refresher {
             &ParseOptions {
                 content_type: response.content_type.as_deref(),
                 url: Some(&response.final_url),
-                ..Default::default()
+                content_language: response.content_language.as_deref(),
+                content_location: response.content_location.as_deref(),
             },
         )
         .map_err(|e| Failure {

@@ -129,7 +129,8 @@ impl Refresher {
             &ParseOptions {
                 content_type: response.content_type.as_deref(),
                 url: Some(&response.final_url),
-                ..Default::default()
+                content_language: response.content_language.as_deref(),
+                content_location: response.content_location.as_deref(),
             },
         ) {
             Ok(parsed) => Ok(Fetched::Feed(feed_url, Box::new(parsed))),

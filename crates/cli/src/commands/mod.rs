@@ -19,8 +19,8 @@ use crate::settings;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     // `parse` touches no database.
-    if let Command::Parse { source, json } = &cli.command {
-        return parse::run(source, *json).await;
+    if let Command::Parse { sources, json } = &cli.command {
+        return parse::run_many(sources, *json, None).await;
     }
     let url = settings::database_url(cli.database.as_deref())?;
     let store = Store::open(&url)

@@ -27,12 +27,8 @@ use url::Url;
 use super::write_output;
 use crate::settings;
 
-/// One source, printed for people or as pretty JSON.
-pub async fn run(source: &str, json: bool) -> Result<ExitCode> {
-    run_many(&[source.to_string()], json, None).await
-}
-
-/// Several sources. `content_type` stands in for the HTTP header of local
+/// One source, printed for people or as pretty JSON; several sources, one
+/// after the other (with `json`, one JSON line each). `content_type` stands in for the HTTP header of local
 /// files (to test how a served document would be read); fetched URLs use
 /// their server's.
 pub async fn run_many(
