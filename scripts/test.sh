@@ -22,10 +22,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
 
-if ! python3 -c 'import feedparser, sys; sys.exit(feedparser.__version__ != "6.0.14")' 2>/dev/null; then
-    say "installing Python feedparser 6.0.14"
-    python3 -m pip install --quiet --disable-pip-version-check feedparser==6.0.14 \
-        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages feedparser==6.0.14
+# feedparser: the reference parser; html5lib: the conformance harness compares
+# sanitized HTML by the DOM a browser builds from it.
+if ! python3 -c 'import feedparser, html5lib, sys; sys.exit(feedparser.__version__ != "6.0.14" or html5lib.__version__ != "1.1")' 2>/dev/null; then
+    say "installing Python feedparser 6.0.14 and html5lib 1.1"
+    python3 -m pip install --quiet --disable-pip-version-check feedparser==6.0.14 html5lib==1.1 \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages feedparser==6.0.14 html5lib==1.1
 fi
 
 say "cargo fmt --check"
