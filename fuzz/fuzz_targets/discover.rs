@@ -42,7 +42,10 @@ fuzz_target!(|data: &[u8]| {
             link.url
         );
         if let Some(title) = &link.title {
-            assert!(!title.is_empty() && title.trim() == title, "title {title:?}");
+            assert!(
+                !title.is_empty() && title.trim() == title,
+                "title {title:?}"
+            );
         }
         assert!(
             !(link.mime_type == "application/json" && link.url.path().contains("/wp-json/")),

@@ -15,8 +15,17 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for feed in &feeds {
-        assert!(trimmed_non_empty(&feed.xml_url), "xmlUrl {:?}", feed.xml_url);
-        for s in feed.html_url.iter().chain(&feed.title).chain(&feed.category) {
+        assert!(
+            trimmed_non_empty(&feed.xml_url),
+            "xmlUrl {:?}",
+            feed.xml_url
+        );
+        for s in feed
+            .html_url
+            .iter()
+            .chain(&feed.title)
+            .chain(&feed.category)
+        {
             assert!(trimmed_non_empty(s), "{s:?} in {feed:?}");
         }
     }
