@@ -60,7 +60,7 @@ pub fn violations(sanitized: &str) -> Vec<String> {
         let name = el.name();
         if matches!(
             name,
-            "script" | "style" | "object" | "embed" | "form" | "input" | "button" | "svg" | "math"
+            "script" | "style" | "object" | "embed" | "form" | "input" | "button" | "foreignObject"
         ) {
             found.push(format!("element <{name}>"));
         }
@@ -68,11 +68,26 @@ pub fn violations(sanitized: &str) -> Vec<String> {
             if attr.to_ascii_lowercase().starts_with("on") {
                 found.push(format!("handler {attr}"));
             }
-            if matches!(attr, "style" | "srcdoc" | "formaction" | "action") {
+            if matches!(attr, "srcdoc" | "formaction" | "id" | "class" | "name") {
                 found.push(format!("attribute {attr}"));
             }
+            if attr == "style" {
+                // Allowed, but only with clean CSS (see `sanitize::css`).
+                let css = value.to_ascii_lowercase();
+                for bad in ["url(", "expression", "binding", "behavior", "position", "\\", "/*"] {
+                    if css.contains(bad) {
+                        found.push(format!("style {value:?}"));
+                    }
+                }
+            }
+            if attr.eq_ignore_ascii_case("attributename")
+                && value.to_ascii_lowercase().contains("href")
+            {
+                found.push(format!("animated {value:?}"));
+            }
             let urls: Vec<&str> = match attr {
-                "href" | "src" | "poster" | "cite" => vec![value],
+                "href" | "src" | "poster" | "cite" | "xlink:href" | "action" | "background"
+                | "dynsrc" | "lowsrc" | "ping" | "longdesc" | "data" => vec![value],
                 "srcset" => value.split(", ").collect(),
                 _ => vec![],
             };
@@ -126,6 +141,7 @@ pub fn check_parse_normalize(bytes: &[u8], content_type: Option<&str>) -> Option
     let opts = ParseOptions {
         content_type,
         url: Some(&url),
+        ..ParseOptions::default()
     };
     let parsed = parse(bytes, &opts).ok()?;
     let now = fetched_at();
