@@ -23,6 +23,7 @@ fn read(bytes: &[u8], content_type: Option<&str>) -> (ParsedFeed, ParseReport) {
         &ParseOptions {
             content_type,
             url: None,
+            ..ParseOptions::default()
         },
     )
     .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(bytes)))
