@@ -91,7 +91,9 @@ pub fn violations(sanitized: &str) -> Vec<String> {
                 "srcset" => value.split(", ").collect(),
                 _ => vec![],
             };
-            for url in urls {
+            // An empty value is kept on purpose (`href=""`: no scheme, no
+            // target; see `clean_attribute` in the sanitizer).
+            for url in urls.into_iter().filter(|u| !u.is_empty()) {
                 let scheme = url.split(':').next().unwrap_or_default();
                 if !SAFE_SCHEMES.contains(&scheme) {
                     found.push(format!("unsafe URL {url:?} in {name}@{attr}"));
