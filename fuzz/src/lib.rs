@@ -73,11 +73,20 @@ pub fn violations(sanitized: &str) -> Vec<String> {
             }
             if attr == "style" {
                 // Allowed, but only with clean CSS (see `sanitize::css`).
+                // Nothing that fetches or runs (anywhere in the value), and
+                // none of the properties that escape the box (by name).
                 let css = value.to_ascii_lowercase();
-                for bad in ["url(", "expression", "binding", "behavior", "position", "\\", "/*"] {
-                    if css.contains(bad) {
-                        found.push(format!("style {value:?}"));
-                    }
+                let fetch_or_run = ["url(", "expression(", "\\", "/*", "@"]
+                    .iter()
+                    .any(|bad| css.contains(bad));
+                let bad_property = css.split(';').any(|decl| {
+                    let property = decl.split(':').next().unwrap_or_default().trim();
+                    property.contains("binding")
+                        || property.contains("behavior")
+                        || matches!(property, "position" | "z-index" | "content")
+                });
+                if fetch_or_run || bad_property {
+                    found.push(format!("style {value:?}"));
                 }
             }
             if attr.eq_ignore_ascii_case("attributename")
