@@ -66,7 +66,7 @@ pub fn violations(sanitized: &str) -> Vec<String> {
         let name = el.name();
         if matches!(
             name,
-            "script" | "style" | "object" | "embed" | "form" | "input" | "button" | "svg" | "math"
+            "script" | "style" | "object" | "embed" | "form" | "input" | "button" | "foreignObject"
         ) {
             found.push(format!("element <{name}>"));
         }
@@ -74,15 +74,41 @@ pub fn violations(sanitized: &str) -> Vec<String> {
             if attr.to_ascii_lowercase().starts_with("on") {
                 found.push(format!("handler {attr}"));
             }
-            if matches!(attr, "style" | "srcdoc" | "formaction" | "action") {
+            if matches!(attr, "srcdoc" | "formaction" | "id" | "class" | "name") {
                 found.push(format!("attribute {attr}"));
             }
+            if attr == "style" {
+                // Allowed, but only with clean CSS (see `sanitize::css`).
+                // Nothing that fetches or runs (anywhere in the value), and
+                // none of the properties that escape the box (by name).
+                let css = value.to_ascii_lowercase();
+                let fetch_or_run = ["url(", "expression(", "\\", "/*", "@"]
+                    .iter()
+                    .any(|bad| css.contains(bad));
+                let bad_property = css.split(';').any(|decl| {
+                    let property = decl.split(':').next().unwrap_or_default().trim();
+                    property.contains("binding")
+                        || property.contains("behavior")
+                        || matches!(property, "position" | "z-index" | "content")
+                });
+                if fetch_or_run || bad_property {
+                    found.push(format!("style {value:?}"));
+                }
+            }
+            if attr.eq_ignore_ascii_case("attributename")
+                && value.to_ascii_lowercase().contains("href")
+            {
+                found.push(format!("animated {value:?}"));
+            }
             let urls: Vec<&str> = match attr {
-                "href" | "src" | "poster" | "cite" => vec![value],
+                "href" | "src" | "poster" | "cite" | "xlink:href" | "action" | "background"
+                | "dynsrc" | "lowsrc" | "ping" | "longdesc" | "data" => vec![value],
                 "srcset" => value.split(", ").collect(),
                 _ => vec![],
             };
-            for url in urls {
+            // An empty value is kept on purpose (`href=""`: no scheme, no
+            // target; see `clean_attribute` in the sanitizer).
+            for url in urls.into_iter().filter(|u| !u.is_empty()) {
                 let scheme = url.split(':').next().unwrap_or_default();
                 if !SAFE_SCHEMES.contains(&scheme) {
                     found.push(format!("unsafe URL {url:?} in {name}@{attr}"));
@@ -164,6 +190,7 @@ pub fn check_parse_normalize(bytes: &[u8], content_type: Option<&str>) -> Option
     let opts = ParseOptions {
         content_type,
         url: Some(&url),
+        ..ParseOptions::default()
     };
     let parsed = parse(bytes, &opts).ok()?;
     let now = fetched_at();
