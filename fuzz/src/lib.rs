@@ -50,12 +50,7 @@ pub fn fetched_at() -> DateTime<Utc> {
 pub fn violations(sanitized: &str) -> Vec<String> {
     let mut found = Vec::new();
     let lower = sanitized.to_ascii_lowercase();
-    let raw_checked = if mask_pending() {
-        without_iframe_text(&lower)
-    } else {
-        lower
-    };
-    if raw_checked.contains("<script") {
+    if lower.contains("<script") {
         found.push("raw <script".to_owned());
     }
     let doc = Html::parse_fragment(sanitized);
@@ -131,38 +126,6 @@ pub fn violations(sanitized: &str) -> Vec<String> {
         }
     }
     found
-}
-
-/// Whether known findings whose fix is pending are masked, so that a long
-/// run can get past them: set `TRIBUTARY_FUZZ_MASK_PENDING=1`. Off by
-/// default. Masked today: raw text kept inside an allowed `<iframe>`
-/// (`sanitize_keeps_raw_markup_inside_allowed_iframe`, see docs/FUZZING.md).
-pub fn mask_pending() -> bool {
-    static MASK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *MASK.get_or_init(|| std::env::var_os("TRIBUTARY_FUZZ_MASK_PENDING").is_some_and(|v| v == "1"))
-}
-
-/// `html` (lower-cased) without what lies between an `<iframe …>` start tag
-/// and the next `</iframe`: the raw-text content of frames.
-fn without_iframe_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(start) = rest.find("<iframe") {
-        let Some(gt) = rest[start..].find('>') else {
-            break;
-        };
-        let open_end = start + gt + 1;
-        out.push_str(&rest[..open_end]);
-        match rest[open_end..].find("</iframe") {
-            Some(close) => rest = &rest[open_end + close..],
-            None => {
-                rest = "";
-                break;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Panics (a fuzz finding) when sanitized HTML breaks the policy.
