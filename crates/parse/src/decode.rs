@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 use memchr::{memchr, memmem};
 
+use crate::xml::entities::{html_entity, is_xml_char};
 use crate::{ParsedFeed, Person, Text};
 
 /// Decode `bytes` to a UTF-8 string and make the document self-consistent:
@@ -664,20 +665,6 @@ fn classify_reference(s: &str) -> (usize, Option<Fix>) {
         Some(value) => (consumed, Some(Fix::Numeric(value))),
         None => (1, Some(Fix::Escape)),
     }
-}
-
-/// The characters of an HTML5 named entity (without `&` and `;`).
-fn html_entity(name: &str) -> Option<&'static str> {
-    let table = &html_escape::NAMED_ENTITIES;
-    table
-        .binary_search_by(|(entity, _)| (*entity).cmp(name.as_bytes()))
-        .ok()
-        .map(|i| table[i].1)
-}
-
-/// Whether XML 1.0 allows `c` in a document (§2.2 Char).
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
 }
 
 #[cfg(test)]

@@ -433,7 +433,10 @@ pub fn parse_with_report(
             ))
         }
     };
-    decode::fix_feed_text(&mut feed, &report.encoding);
+    if feed.format == FeedFormat::JsonFeed {
+        // The XML reader repairs these per text as it decodes (`xml::entities`).
+        decode::fix_feed_text(&mut feed, &report.encoding);
+    }
     Ok((feed, report))
 }
 

@@ -316,7 +316,7 @@ pub(crate) fn html_entity(name: &str) -> Option<&'static str> {
 }
 
 /// Whether XML 1.0 allows `c` in a document (§2.2 Char).
-fn is_xml_char(c: char) -> bool {
+pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
 }
 

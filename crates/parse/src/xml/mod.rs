@@ -9,7 +9,7 @@
 //! - [`entities`]: character data decoding with the repairs real feeds need;
 //! - [`ns`]: namespace URIs (and their common misspellings).
 
-mod entities;
+pub(crate) mod entities;
 mod ext;
 mod feed;
 mod ns;
