@@ -116,6 +116,23 @@ pub struct FeedMeta {
     pub ttl_minutes: Option<u32>,
 }
 
+/// What a feed tells about when to fetch it, kept on the feed between fetches (stored as JSON).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleHints {
+    /// RSS `<ttl>`, or `sy:updatePeriod`/`sy:updateFrequency` turned into minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_minutes: Option<u32>,
+    /// RSS `<skipHours>`: hours (0-23, GMT) not to fetch in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip_hours: Vec<u8>,
+    /// RSS `<skipDays>`: days (0 = Monday .. 6 = Sunday) not to fetch on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip_days: Vec<u8>,
+    /// Observed typical gap between posts, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_interval_secs: Option<u64>,
+}
+
 /// A canonical entry, ready to be stored. Produced by `normalize`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewEntry {
@@ -177,6 +194,21 @@ pub struct Feed {
     pub last_modified: Option<String>,
     pub last_fetched_at: Option<DateTime<Utc>>,
     pub next_fetch_at: Option<DateTime<Utc>>,
+    /// Why `next_fetch_at` is when it is ("posts ~daily", "backoff after 3 errors").
+    pub next_fetch_reason: Option<String>,
+    /// Start of the current run of consecutive failures; `None` while healthy.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Last fetch that got the feed (a parsed 200 or a 304).
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// When a 410 Gone disabled the feed.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// A remark on the last successful fetch that is not an error (a feed
+    /// too large to keep whole, a move signal that was not followed).
+    pub status_note: Option<String>,
+    /// What the feed said about its schedule, kept for fetches without a body (304).
+    pub schedule_hints: ScheduleHints,
+    /// SHA-256 (hex) of the last body parsed and stored.
+    pub body_hash: Option<String>,
 }
 
 impl Feed {
@@ -197,6 +229,13 @@ impl Feed {
             last_modified: None,
             last_fetched_at: None,
             next_fetch_at: None,
+            next_fetch_reason: None,
+            failing_since: None,
+            last_success_at: None,
+            disabled_at: None,
+            status_note: None,
+            schedule_hints: ScheduleHints::default(),
+            body_hash: None,
         }
     }
 }

@@ -39,7 +39,8 @@ use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use tracing::instrument;
 use tributary_model::{
-    Entry, EntryId, Feed, FeedId, FeedMeta, NewEntry, RiverItem, Subscription, UserId,
+    Entry, EntryId, Feed, FeedId, FeedMeta, NewEntry, RiverItem, ScheduleHints, Subscription,
+    UserId,
 };
 
 pub use error::{StoreError, StoreResult};
@@ -84,6 +85,14 @@ pub struct FetchSuccess {
     pub fetched_at: DateTime<Utc>,
     /// When the feed is due again.
     pub next_fetch_at: DateTime<Utc>,
+    /// Why it is due then ("posts ~daily").
+    pub next_fetch_reason: String,
+    /// What the feed said about its schedule (kept for later 304s).
+    pub schedule_hints: ScheduleHints,
+    /// A remark that is not an error ("kept the first 312 entries"); `None` clears it.
+    pub status_note: Option<String>,
+    /// SHA-256 (hex) of the body, to recognise it unchanged next time.
+    pub body_hash: Option<String>,
     /// Permanent move: the feed's URL becomes this one and the old URL goes to `previous_urls`.
     pub moved_to: Option<String>,
     /// The response's `ETag`, replacing the stored one (`None` clears it).
@@ -103,12 +112,33 @@ pub struct FetchFailure {
     pub fetched_at: DateTime<Utc>,
     /// When to try again (ignored by `Due` while the feed is disabled).
     pub next_fetch_at: DateTime<Utc>,
+    /// Why then ("backoff after 3 errors").
+    pub next_fetch_reason: String,
     /// Stable code (`http_not_found`).
     pub code: String,
     /// Plain-words reason.
     pub message: String,
     /// Disable the feed (410 Gone).
     pub disable: bool,
+    /// Mark the feed `error` (it has failed long enough, or never worked);
+    /// otherwise it stays `ok` while it backs off, with the error visible.
+    pub mark_error: bool,
+}
+
+/// A fetch that got no new body: 304 Not Modified, or a 200 whose body is
+/// byte for byte the one stored last time.
+#[derive(Debug, Clone)]
+pub struct FetchUnchanged {
+    /// When the response arrived.
+    pub fetched_at: DateTime<Utc>,
+    /// When the feed is due again.
+    pub next_fetch_at: DateTime<Utc>,
+    /// Why it is due then.
+    pub next_fetch_reason: String,
+    /// Validators to send next time (`None` clears).
+    pub etag: Option<String>,
+    /// See `etag`.
+    pub last_modified: Option<String>,
 }
 
 /// What storing a fetch did to the entries (each incoming entry counts once).
@@ -254,19 +284,20 @@ impl Store {
         sqlite::entries::record_success(&self.writer, feed, outcome).await
     }
 
-    /// Store a 304 Not Modified: the feed is healthy again and rescheduled.
+    /// Store a fetch without a new body (304, or the same body again): the
+    /// feed is healthy again, its validators replaced, and rescheduled.
     #[instrument(skip_all, fields(feed.id = %feed))]
     pub async fn record_not_modified(
         &self,
         feed: FeedId,
-        fetched_at: DateTime<Utc>,
-        next_fetch_at: DateTime<Utc>,
+        outcome: &FetchUnchanged,
     ) -> StoreResult<()> {
-        sqlite::feeds::record_not_modified(&self.writer, feed, fetched_at, next_fetch_at).await
+        sqlite::feeds::record_not_modified(&self.writer, feed, outcome).await
     }
 
-    /// Store a failed fetch: error, code, one more consecutive failure,
-    /// status `error` (or `disabled`). Entries are untouched.
+    /// Store a failed fetch: error, code, one more consecutive failure (the
+    /// run's start kept in `failing_since`), status `disabled` (410),
+    /// `error` (when `mark_error`) or still `ok`. Entries are untouched.
     #[instrument(skip_all, fields(feed.id = %feed, code = %failure.code))]
     pub async fn record_failure(&self, feed: FeedId, failure: &FetchFailure) -> StoreResult<()> {
         sqlite::feeds::record_failure(&self.writer, feed, failure).await

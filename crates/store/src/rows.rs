@@ -27,7 +27,10 @@ macro_rules! feed_columns {
          f.last_error AS feed_last_error, f.last_error_code AS feed_last_error_code, \
          f.error_count AS feed_error_count, f.etag AS feed_etag, \
          f.last_modified AS feed_last_modified, f.last_fetched_at AS feed_last_fetched_at, \
-         f.next_fetch_at AS feed_next_fetch_at"
+         f.next_fetch_at AS feed_next_fetch_at, f.next_fetch_reason AS feed_next_fetch_reason, \
+         f.failing_since AS feed_failing_since, f.last_success_at AS feed_last_success_at, \
+         f.disabled_at AS feed_disabled_at, f.status_note AS feed_status_note, \
+         f.schedule_hints AS feed_schedule_hints, f.body_hash AS feed_body_hash"
     };
 }
 pub(crate) use feed_columns;
@@ -92,6 +95,13 @@ fn decode_feed(row: &SqliteRow) -> Result<Feed, sqlx::Error> {
         last_modified: row.try_get("feed_last_modified")?,
         last_fetched_at: opt_time_col(row, "feed_last_fetched_at")?,
         next_fetch_at: opt_time_col(row, "feed_next_fetch_at")?,
+        next_fetch_reason: row.try_get("feed_next_fetch_reason")?,
+        failing_since: opt_time_col(row, "feed_failing_since")?,
+        last_success_at: opt_time_col(row, "feed_last_success_at")?,
+        disabled_at: opt_time_col(row, "feed_disabled_at")?,
+        status_note: row.try_get("feed_status_note")?,
+        schedule_hints: json_col(row, "feed_schedule_hints")?,
+        body_hash: row.try_get("feed_body_hash")?,
     })
 }
 

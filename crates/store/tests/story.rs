@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tributary_model::{Enclosure, FeedId, FeedMeta, FeedStatus, NewEntry, UserId};
 use tributary_store::{
-    FeedSelector, FetchFailure, FetchSuccess, NewSubscription, RiverQuery, Store, StoreError,
+    FeedSelector, FetchFailure, FetchSuccess, FetchUnchanged, NewSubscription, RiverQuery, Store, StoreError,
     UpsertReport,
 };
 
@@ -60,6 +60,10 @@ fn success(fetched_at: DateTime<Utc>, entries: Vec<NewEntry>) -> FetchSuccess {
     FetchSuccess {
         fetched_at,
         next_fetch_at: fetched_at + Duration::hours(1),
+        next_fetch_reason: "default 1 h".to_owned(),
+        schedule_hints: Default::default(),
+        status_note: None,
+        body_hash: None,
         moved_to: None,
         etag: None,
         last_modified: None,
@@ -72,9 +76,21 @@ fn failure(at: DateTime<Utc>, code: &str, disable: bool) -> FetchFailure {
     FetchFailure {
         fetched_at: at,
         next_fetch_at: at + Duration::hours(2),
+        next_fetch_reason: "backoff".to_owned(),
         code: code.to_owned(),
         message: format!("the server said {code}"),
         disable,
+        mark_error: false,
+    }
+}
+
+fn unchanged(at: DateTime<Utc>, next: DateTime<Utc>) -> FetchUnchanged {
+    FetchUnchanged {
+        fetched_at: at,
+        next_fetch_at: next,
+        next_fetch_reason: "posts ~daily".to_owned(),
+        etag: Some("\"v2\"".to_owned()),
+        last_modified: None,
     }
 }
 
@@ -401,12 +417,27 @@ async fn full_story() {
         .record_failure(d, &failure(t(2, 1), "http_not_found", false))
         .await
         .unwrap();
+    // Failing, but not for long enough: still `ok`, the error visible.
+    let feed_d = store.feed_by_id(d).await.unwrap().unwrap();
+    assert_eq!(feed_d.status, FeedStatus::Ok);
+    assert_eq!(feed_d.last_error_code.as_deref(), Some("http_not_found"));
+    assert_eq!(feed_d.failing_since, Some(t(2, 1)));
+    assert_eq!(feed_d.next_fetch_reason.as_deref(), Some("backoff"));
     store
-        .record_failure(d, &failure(t(2, 3), "http_not_found", false))
+        .record_failure(
+            d,
+            &FetchFailure {
+                mark_error: true,
+                ..failure(t(2, 3), "http_not_found", false)
+            },
+        )
         .await
         .unwrap();
     let feed_d = store.feed_by_id(d).await.unwrap().unwrap();
     assert_eq!(feed_d.status, FeedStatus::Error);
+    // The run of failures started with the first one.
+    assert_eq!(feed_d.failing_since, Some(t(2, 1)));
+    assert_eq!(feed_d.disabled_at, None);
     assert_eq!(feed_d.last_error_code.as_deref(), Some("http_not_found"));
     assert_eq!(
         feed_d.last_error.as_deref(),
@@ -430,6 +461,7 @@ async fn full_story() {
         (feed_e.status, feed_e.error_count),
         (FeedStatus::Disabled, 1)
     );
+    assert_eq!(feed_e.disabled_at, Some(t(2, 1)));
     let far = t(20, 0);
     assert!(!urls(&store, FeedSelector::Due(far))
         .await
@@ -444,16 +476,20 @@ async fn full_story() {
 
     // 304 clears the error.
     store
-        .record_not_modified(d, t(2, 6), t(2, 8))
+        .record_not_modified(d, &unchanged(t(2, 6), t(2, 8)))
         .await
         .unwrap();
     let feed_d = store.feed_by_id(d).await.unwrap().unwrap();
     assert_eq!(feed_d.status, FeedStatus::Ok);
     assert_eq!((feed_d.last_error, feed_d.last_error_code), (None, None));
     assert_eq!(feed_d.error_count, 0);
+    assert_eq!(feed_d.failing_since, None);
+    assert_eq!(feed_d.last_success_at, Some(t(2, 6)));
     assert_eq!(feed_d.next_fetch_at, Some(t(2, 8)));
+    assert_eq!(feed_d.next_fetch_reason.as_deref(), Some("posts ~daily"));
+    assert_eq!(feed_d.etag.as_deref(), Some("\"v2\""));
     assert!(matches!(
-        store.record_not_modified(FeedId(9999), now, now).await,
+        store.record_not_modified(FeedId(9999), &unchanged(now, now)).await,
         Err(StoreError::NotFound(_))
     ));
 
@@ -809,4 +845,66 @@ async fn concurrent_writers_all_succeed() {
         assert_eq!(task.await.unwrap().unwrap(), report(200, 0, 0, 0));
     }
     assert_eq!(store.entry_count().await.unwrap(), 64 * 200);
+}
+
+#[tokio::test]
+async fn fetch_state_round_trips_and_a_success_ends_a_failure_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("sqlite://{}/s.db", dir.path().display()))
+        .await
+        .unwrap();
+    let me = store.default_user().await.unwrap();
+    let url = "https://state.example/feed.xml";
+    store
+        .subscribe(
+            me,
+            &[NewSubscription {
+                url: url.into(),
+                ..Default::default()
+            }],
+        )
+        .await
+        .unwrap();
+    let id = store.feeds_to_fetch(&FeedSelector::All).await.unwrap()[0].id;
+    store
+        .record_failure(
+            id,
+            &FetchFailure {
+                mark_error: true,
+                ..failure(t(1, 0), "http_server_error", false)
+            },
+        )
+        .await
+        .unwrap();
+    let hints = tributary_model::ScheduleHints {
+        ttl_minutes: Some(90),
+        skip_hours: vec![0, 1, 23],
+        skip_days: vec![6],
+        post_interval_secs: Some(86_400),
+    };
+    let ok = FetchSuccess {
+        schedule_hints: hints.clone(),
+        status_note: Some("kept the first 3 entries".to_owned()),
+        body_hash: Some("abc123".to_owned()),
+        next_fetch_reason: "posts ~daily".to_owned(),
+        ..success(t(1, 2), Vec::new())
+    };
+    store.record_success(id, &ok).await.unwrap();
+    let feed = store.feed_by_id(id).await.unwrap().unwrap();
+    assert_eq!(feed.status, FeedStatus::Ok);
+    assert_eq!(feed.failing_since, None);
+    assert_eq!(feed.error_count, 0);
+    assert_eq!(feed.last_success_at, Some(t(1, 2)));
+    assert_eq!(feed.schedule_hints, hints);
+    assert_eq!(feed.status_note.as_deref(), Some("kept the first 3 entries"));
+    assert_eq!(feed.body_hash.as_deref(), Some("abc123"));
+    assert_eq!(feed.next_fetch_reason.as_deref(), Some("posts ~daily"));
+    // The next success without a note clears it.
+    store
+        .record_success(id, &success(t(1, 4), Vec::new()))
+        .await
+        .unwrap();
+    let feed = store.feed_by_id(id).await.unwrap().unwrap();
+    assert_eq!(feed.status_note, None);
+    assert_eq!(feed.schedule_hints, Default::default());
 }

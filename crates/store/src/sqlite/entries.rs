@@ -49,7 +49,9 @@ pub(crate) async fn record_success(
                 description = COALESCE(?, description), language = COALESCE(?, language), \
                 image_url = COALESCE(?, image_url), etag = ?, last_modified = ?, \
                 status = 'ok', last_error = NULL, last_error_code = NULL, error_count = 0, \
-                last_fetched_at = ?, next_fetch_at = ? \
+                failing_since = NULL, disabled_at = NULL, \
+                last_fetched_at = ?, last_success_at = ?, next_fetch_at = ?, \
+                next_fetch_reason = ?, schedule_hints = ?, status_note = ?, body_hash = ? \
           WHERE id = ?",
     )
     .bind(&meta.title)
@@ -60,7 +62,13 @@ pub(crate) async fn record_success(
     .bind(&outcome.etag)
     .bind(&outcome.last_modified)
     .bind(time::to_db(outcome.fetched_at))
+    .bind(time::to_db(outcome.fetched_at))
     .bind(time::to_db(outcome.next_fetch_at))
+    .bind(&outcome.next_fetch_reason)
+    // Plain data: serializing it cannot fail; `{}` would only forget hints.
+    .bind(serde_json::to_string(&outcome.schedule_hints).unwrap_or_else(|_| "{}".to_owned()))
+    .bind(&outcome.status_note)
+    .bind(&outcome.body_hash)
     .bind(feed.0)
     .execute(&mut *tx)
     .await?;

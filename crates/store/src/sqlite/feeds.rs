@@ -7,7 +7,7 @@ use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 use tributary_model::{Feed, FeedId};
 
 use crate::rows::{feed_columns, FeedRow};
-use crate::{time, FeedSelector, FetchFailure, StoreError, StoreResult};
+use crate::{time, FeedSelector, FetchFailure, FetchUnchanged, StoreError, StoreResult};
 
 /// The feed whose current URL, or else one of whose previous URLs, is `url`.
 pub(crate) async fn find_id<'e>(
@@ -88,16 +88,21 @@ pub(crate) async fn to_fetch(pool: &SqlitePool, selector: &FeedSelector) -> Stor
 pub(crate) async fn record_not_modified(
     pool: &SqlitePool,
     feed: FeedId,
-    fetched_at: DateTime<Utc>,
-    next_fetch_at: DateTime<Utc>,
+    outcome: &FetchUnchanged,
 ) -> StoreResult<()> {
+    let fetched_at = time::to_db(outcome.fetched_at);
     let done = sqlx::query(
-        "UPDATE feeds SET last_fetched_at = ?, next_fetch_at = ?, status = 'ok', \
-                error_count = 0, last_error = NULL, last_error_code = NULL \
-          WHERE id = ?",
+        "UPDATE feeds SET last_fetched_at = ?1, last_success_at = ?1, next_fetch_at = ?2, \
+                next_fetch_reason = ?3, etag = ?4, last_modified = ?5, status = 'ok', \
+                error_count = 0, failing_since = NULL, disabled_at = NULL, \
+                last_error = NULL, last_error_code = NULL \
+          WHERE id = ?6",
     )
-    .bind(time::to_db(fetched_at))
-    .bind(time::to_db(next_fetch_at))
+    .bind(&fetched_at)
+    .bind(time::to_db(outcome.next_fetch_at))
+    .bind(&outcome.next_fetch_reason)
+    .bind(&outcome.etag)
+    .bind(&outcome.last_modified)
     .bind(feed.0)
     .execute(pool)
     .await?;
@@ -109,16 +114,26 @@ pub(crate) async fn record_failure(
     feed: FeedId,
     failure: &FetchFailure,
 ) -> StoreResult<()> {
-    let status = if failure.disable { "disabled" } else { "error" };
+    let status = if failure.disable {
+        "disabled"
+    } else if failure.mark_error {
+        "error"
+    } else {
+        "ok"
+    };
+    let fetched_at = time::to_db(failure.fetched_at);
     let done = sqlx::query(
-        "UPDATE feeds SET last_error = ?, last_error_code = ?, error_count = error_count + 1, \
-                last_fetched_at = ?, next_fetch_at = ?, status = ? \
-          WHERE id = ?",
+        "UPDATE feeds SET last_error = ?1, last_error_code = ?2, error_count = error_count + 1, \
+                last_fetched_at = ?3, failing_since = COALESCE(failing_since, ?3), \
+                next_fetch_at = ?4, next_fetch_reason = ?5, status = ?6, \
+                disabled_at = CASE WHEN ?6 = 'disabled' THEN COALESCE(disabled_at, ?3) END \
+          WHERE id = ?7",
     )
     .bind(&failure.message)
     .bind(&failure.code)
-    .bind(time::to_db(failure.fetched_at))
+    .bind(&fetched_at)
     .bind(time::to_db(failure.next_fetch_at))
+    .bind(&failure.next_fetch_reason)
     .bind(status)
     .bind(feed.0)
     .execute(pool)
