@@ -129,11 +129,17 @@ fn import_fetch_digest_feeds_export_and_reissued_guids() {
         "last_error",
         "last_fetched_at",
         "next_fetch_at",
+        "next_fetch_reason",
+        "last_success_at",
+        "failing_since",
+        "status_note",
     ] {
         assert!(moved.get(key).is_some(), "feeds --json lacks {key}");
     }
     assert_eq!(moved["site_url"], "https://packetmill.example/");
     assert!(moved["last_fetched_at"].is_string() && moved["next_fetch_at"].is_string());
+    assert!(moved["next_fetch_reason"].is_string(), "{moved}");
+    assert_eq!(moved["last_success_at"], moved["last_fetched_at"]);
     let temp = feed_by_url(&feeds, &farm.url("/hugo-temp.xml"));
     assert_eq!(
         temp["previous_urls"],
@@ -145,6 +151,14 @@ fn import_fetch_digest_feeds_export_and_reissued_guids() {
     assert_eq!(gone["status"], "disabled");
     assert!(
         gone["last_error"].as_str().unwrap().contains("410"),
+        "{gone}"
+    );
+    assert!(gone["disabled_at"].is_string(), "{gone}");
+    assert!(
+        gone["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("disabled on "),
         "{gone}"
     );
     let missing = feed_by_url(&feeds, &farm.url("/missing.xml"));

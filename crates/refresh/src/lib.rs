@@ -19,10 +19,10 @@ use futures::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 use tracing::{debug, info, instrument, warn};
 use tributary_fetch::{FetchError, Fetcher, Validators};
-use tributary_model::Feed;
+use tributary_model::{Feed, ScheduleHints};
 use tributary_normalize::Options as NormalizeOptions;
 use tributary_parse::{ParseError, ParseOptions};
-use tributary_store::{FetchFailure, FetchSuccess, Store, StoreError};
+use tributary_store::{FetchFailure, FetchSuccess, FetchUnchanged, Store, StoreError};
 use url::Url;
 
 pub use schedule::SchedulePolicy;
@@ -62,6 +62,9 @@ pub struct RefreshConfig {
     pub per_host: usize,
     pub schedule: SchedulePolicy,
     pub normalize: NormalizeOptions,
+    /// Continuous failure after which a feed that used to work is marked
+    /// `error` (until then it stays `ok`, backing off, its error visible).
+    pub error_after: std::time::Duration,
 }
 
 impl Default for RefreshConfig {
@@ -71,6 +74,7 @@ impl Default for RefreshConfig {
             per_host: 4,
             schedule: SchedulePolicy::default(),
             normalize: NormalizeOptions::default(),
+            error_after: std::time::Duration::from_secs(3 * 24 * 60 * 60),
         }
     }
 }
@@ -80,7 +84,7 @@ impl Default for RefreshConfig {
 pub enum FeedOutcome {
     /// A body was fetched, parsed and stored.
     Fetched { new: usize, updated: usize },
-    /// 304 Not Modified.
+    /// 304 Not Modified, or a 200 with the same body as last time.
     NotModified,
     /// The fetch, the parse or the store failed; the feed records why.
     Failed { code: String, message: String },
@@ -142,31 +146,58 @@ impl Refresher {
     #[instrument(skip_all, fields(feed.id = %feed.id, feed.url = %feed.url))]
     pub async fn refresh_feed(&self, feed: &Feed) -> FeedOutcome {
         let now = Utc::now();
-        let outcome = self.try_refresh(feed, now).await;
-        match outcome {
+        match self.try_refresh(feed, now).await {
             Ok(outcome) => outcome,
-            Err(failure) => {
-                let error_count = feed.error_count + 1;
-                let next =
-                    self.config
-                        .schedule
-                        .next_after_failure(now, error_count, failure.retry_after);
-                let record = FetchFailure {
-                    fetched_at: now,
-                    next_fetch_at: next,
-                    code: failure.code.clone(),
-                    message: failure.message.clone(),
-                    disable: failure.disable,
-                };
-                warn!(code = %failure.code, error = %failure.message, "feed failed");
-                if let Err(e) = self.store.record_failure(feed.id, &record).await {
-                    return store_failed(e);
-                }
-                FeedOutcome::Failed {
-                    code: failure.code,
-                    message: failure.message,
-                }
-            }
+            Err(failure) => self.record_failure(feed, now, failure).await,
+        }
+    }
+
+    /// Record a failed attempt: back off, keep the feed `ok` while the run of
+    /// failures is younger than `error_after` (it had worked before), else
+    /// mark it `error`; 410 disables it.
+    async fn record_failure(
+        &self,
+        feed: &Feed,
+        now: DateTime<Utc>,
+        failure: Failure,
+    ) -> FeedOutcome {
+        let error_count = feed.error_count + 1;
+        let (next, reason) = self.next_after_failure(feed, now, error_count, failure.retry_after);
+        let since = feed.failing_since.unwrap_or(now);
+        let failing_for = (now - since).to_std().unwrap_or_default();
+        let mark_error = feed.last_success_at.is_none() || failing_for >= self.config.error_after;
+        let message = if failure.disable {
+            format!(
+                "{}; it was disabled on {}",
+                failure.message,
+                now.format("%Y-%m-%d")
+            )
+        } else if feed.failing_since.is_some() {
+            format!(
+                "{}; failing since {} ({} attempts)",
+                failure.message,
+                since.format("%Y-%m-%d %H:%M UTC"),
+                error_count
+            )
+        } else {
+            failure.message.clone()
+        };
+        let record = FetchFailure {
+            fetched_at: now,
+            next_fetch_at: next,
+            next_fetch_reason: reason,
+            code: failure.code.clone(),
+            message: message.clone(),
+            disable: failure.disable,
+            mark_error,
+        };
+        warn!(code = %failure.code, error = %message, "feed failed");
+        if let Err(e) = self.store.record_failure(feed.id, &record).await {
+            return store_failed(e);
+        }
+        FeedOutcome::Failed {
+            code: failure.code,
+            message,
         }
     }
 
@@ -181,18 +212,136 @@ impl Refresher {
             .fetch(&url, &validators)
             .await
             .map_err(Failure::from_fetch)?;
-        let next = self
-            .config
-            .schedule
-            .next_after_success(now, None, &response.cache);
-        let Some(body) = response.body.as_ref() else {
-            debug!("not modified");
+        let body_hash = response.body.as_deref().map(sha256_hex);
+        let moved = response
+            .moved_to
+            .as_ref()
+            .is_some_and(|m| m.as_str() != feed.url);
+        // A 304, or a 200 with the very body parsed last time (servers that
+        // send no validators): nothing to parse or store.
+        let unchanged = response.body.is_none()
+            || (!moved && body_hash.is_some() && body_hash == feed.body_hash);
+        if unchanged {
+            debug!(not_modified = response.body.is_none(), "unchanged");
+            let (next, reason) =
+                self.next_after_success(feed, now, &feed.schedule_hints, &response.cache);
             self.store
-                .record_not_modified(feed.id, now, next)
+                .record_not_modified(
+                    feed.id,
+                    &FetchUnchanged {
+                        fetched_at: now,
+                        next_fetch_at: next,
+                        next_fetch_reason: reason,
+                        etag: response.validators.etag.clone(),
+                        last_modified: response.validators.last_modified.clone(),
+                    },
+                )
                 .await
                 .map_err(Failure::from_store)?;
             return Ok(FeedOutcome::NotModified);
+        }
+
+        let mut doc = self.read_document(&response, now)?;
+        let mut moved_to = response.moved_to.clone();
+        let mut validators = response.validators.clone();
+        let mut cache = response.cache.clone();
+        let mut body_hash = body_hash;
+        let mut notes: Vec<String> = doc.note.take().into_iter().collect();
+
+        // The explicit in-feed move signal: followed only when the new
+        // address answers with a feed, and then the new document is stored.
+        if let Some(target) = self.move_target(feed, &response.final_url, &doc) {
+            match self.fetch_document(&target, now).await {
+                Ok((new_response, new_doc)) => {
+                    info!(to = %target, "itunes:new-feed-url answered with a feed; moving");
+                    // The address named, or where it moved for good (not where a
+                    // temporary redirect happened to point).
+                    moved_to = Some(new_response.moved_to.clone().unwrap_or(target.clone()));
+                    validators = new_response.validators.clone();
+                    cache = new_response.cache.clone();
+                    body_hash = new_response.body.as_deref().map(sha256_hex);
+                    notes = new_doc.note.iter().cloned().collect();
+                    doc = new_doc;
+                }
+                Err(failure) => {
+                    warn!(to = %target, error = %failure.message, "itunes:new-feed-url not followed");
+                    notes.push(format!(
+                        "the feed says it moved to {target} (itunes:new-feed-url), but that \
+                         address did not answer with a feed ({}); staying here",
+                        failure.message
+                    ));
+                }
+            }
+        }
+
+        let hints = self.schedule_hints(&doc, &feed.schedule_hints);
+        let (next, reason) = self.next_after_success(feed, now, &hints, &cache);
+        let moved_to = moved_to.map(|u| u.to_string()).filter(|m| *m != feed.url);
+        if let Some(to) = &moved_to {
+            info!(to = %to, "feed moved permanently");
+        }
+        let success = FetchSuccess {
+            fetched_at: now,
+            next_fetch_at: next,
+            next_fetch_reason: reason,
+            schedule_hints: hints,
+            status_note: (!notes.is_empty()).then(|| notes.join("; ")),
+            body_hash,
+            moved_to,
+            etag: validators.etag,
+            last_modified: validators.last_modified,
+            meta: doc.normalized.meta,
+            entries: doc.normalized.entries,
         };
+        let report = self
+            .store
+            .record_success(feed.id, &success)
+            .await
+            .map_err(Failure::from_store)?;
+        debug!(new = report.new, updated = report.updated, "stored");
+        Ok(FeedOutcome::Fetched {
+            new: report.new,
+            updated: report.updated,
+        })
+    }
+
+    /// Where `itunes:new-feed-url` says the feed went, when that is a new
+    /// http(s) address: not the current one, not the one that just answered,
+    /// and not one the feed has already left (no ping-pong between two feeds
+    /// that name each other).
+    fn move_target(&self, feed: &Feed, answered: &Url, doc: &Document) -> Option<Url> {
+        let raw = doc.normalized.meta.new_feed_url.as_deref()?;
+        let target = tributary_fetch::parse_http_url(raw).ok()?;
+        let same = |u: &str| u == target.as_str();
+        if same(&feed.url) || same(answered.as_str()) || feed.previous_urls.iter().any(|p| same(p))
+        {
+            return None;
+        }
+        Some(target)
+    }
+
+    /// Fetch `url` without validators and read it as a feed document.
+    async fn fetch_document(
+        &self,
+        url: &Url,
+        now: DateTime<Utc>,
+    ) -> Result<(tributary_fetch::Response, Document), Failure> {
+        let response = self
+            .fetcher
+            .fetch(url, &Validators::default())
+            .await
+            .map_err(Failure::from_fetch)?;
+        let doc = self.read_document(&response, now)?;
+        Ok((response, doc))
+    }
+
+    /// Parse and normalize a response's body.
+    fn read_document(
+        &self,
+        response: &tributary_fetch::Response,
+        now: DateTime<Utc>,
+    ) -> Result<Document, Failure> {
+        let body = response.body.as_deref().unwrap_or_default();
         let parsed = tributary_parse::parse(
             body,
             &ParseOptions {
@@ -214,38 +363,49 @@ impl Refresher {
             now,
             &self.config.normalize,
         );
-        let next = self.config.schedule.next_after_success(
-            now,
-            normalized.meta.ttl_minutes,
-            &response.cache,
-        );
-        let moved_to = response
-            .moved_to
-            .as_ref()
-            .map(Url::to_string)
-            .filter(|m| *m != feed.url);
-        if let Some(to) = &moved_to {
-            info!(to = %to, "feed moved permanently");
-        }
-        let success = FetchSuccess {
-            fetched_at: now,
-            next_fetch_at: next,
-            moved_to,
-            etag: response.validators.etag.clone(),
-            last_modified: response.validators.last_modified.clone(),
-            meta: normalized.meta,
-            entries: normalized.entries,
-        };
-        let report = self
-            .store
-            .record_success(feed.id, &success)
-            .await
-            .map_err(Failure::from_store)?;
-        debug!(new = report.new, updated = report.updated, "stored");
-        Ok(FeedOutcome::Fetched {
-            new: report.new,
-            updated: report.updated,
+        Ok(Document {
+            normalized,
+            note: None,
         })
+    }
+
+    /// Schedule hints of a fresh document, keeping earlier observations
+    /// where the document has none.
+    fn schedule_hints(&self, doc: &Document, previous: &ScheduleHints) -> ScheduleHints {
+        let meta = &doc.normalized.meta;
+        ScheduleHints {
+            ttl_minutes: meta.ttl_minutes,
+            post_interval_secs: previous.post_interval_secs,
+            ..ScheduleHints::default()
+        }
+    }
+
+    fn next_after_success(
+        &self,
+        _feed: &Feed,
+        now: DateTime<Utc>,
+        hints: &ScheduleHints,
+        cache: &tributary_fetch::CacheHints,
+    ) -> (DateTime<Utc>, String) {
+        let at = self
+            .config
+            .schedule
+            .next_after_success(now, hints.ttl_minutes, cache);
+        (at, "default interval".to_owned())
+    }
+
+    fn next_after_failure(
+        &self,
+        _feed: &Feed,
+        now: DateTime<Utc>,
+        error_count: i64,
+        retry_after: Option<std::time::Duration>,
+    ) -> (DateTime<Utc>, String) {
+        let at = self
+            .config
+            .schedule
+            .next_after_failure(now, error_count, retry_after);
+        (at, format!("backoff after {error_count} errors"))
     }
 
     /// Refresh many feeds concurrently (global and per-host limits), calling
@@ -285,6 +445,18 @@ impl Refresher {
         }
         summary
     }
+}
+
+/// A fetched document, parsed and normalized, with a remark for the feed's status.
+struct Document {
+    normalized: tributary_normalize::NormalizedFeed,
+    note: Option<String>,
+}
+
+/// SHA-256 of a body, hex.
+fn sha256_hex(body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(body))
 }
 
 /// A per-feed failure on its way to the store.

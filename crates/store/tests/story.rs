@@ -6,8 +6,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tributary_model::{Enclosure, FeedId, FeedMeta, FeedStatus, NewEntry, UserId};
 use tributary_store::{
-    FeedSelector, FetchFailure, FetchSuccess, FetchUnchanged, NewSubscription, RiverQuery, Store, StoreError,
-    UpsertReport,
+    FeedSelector, FetchFailure, FetchSuccess, FetchUnchanged, NewSubscription, RiverQuery, Store,
+    StoreError, UpsertReport,
 };
 
 const A: &str = "https://a.example/feed.xml";
@@ -489,7 +489,9 @@ async fn full_story() {
     assert_eq!(feed_d.next_fetch_reason.as_deref(), Some("posts ~daily"));
     assert_eq!(feed_d.etag.as_deref(), Some("\"v2\""));
     assert!(matches!(
-        store.record_not_modified(FeedId(9999), &unchanged(now, now)).await,
+        store
+            .record_not_modified(FeedId(9999), &unchanged(now, now))
+            .await,
         Err(StoreError::NotFound(_))
     ));
 
@@ -896,7 +898,10 @@ async fn fetch_state_round_trips_and_a_success_ends_a_failure_run() {
     assert_eq!(feed.error_count, 0);
     assert_eq!(feed.last_success_at, Some(t(1, 2)));
     assert_eq!(feed.schedule_hints, hints);
-    assert_eq!(feed.status_note.as_deref(), Some("kept the first 3 entries"));
+    assert_eq!(
+        feed.status_note.as_deref(),
+        Some("kept the first 3 entries")
+    );
     assert_eq!(feed.body_hash.as_deref(), Some("abc123"));
     assert_eq!(feed.next_fetch_reason.as_deref(), Some("posts ~daily"));
     // The next success without a note clears it.

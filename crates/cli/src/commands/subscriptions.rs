@@ -97,8 +97,13 @@ struct FeedJson<'a> {
     last_error: Option<&'a str>,
     last_error_code: Option<&'a str>,
     error_count: i64,
+    failing_since: Option<DateTime<Utc>>,
+    disabled_at: Option<DateTime<Utc>>,
     last_fetched_at: Option<DateTime<Utc>>,
+    last_success_at: Option<DateTime<Utc>>,
     next_fetch_at: Option<DateTime<Utc>>,
+    next_fetch_reason: Option<&'a str>,
+    status_note: Option<&'a str>,
     entry_count: i64,
 }
 
@@ -115,8 +120,13 @@ impl<'a> From<&'a Subscription> for FeedJson<'a> {
             last_error: s.feed.last_error.as_deref(),
             last_error_code: s.feed.last_error_code.as_deref(),
             error_count: s.feed.error_count,
+            failing_since: s.feed.failing_since,
+            disabled_at: s.feed.disabled_at,
             last_fetched_at: s.feed.last_fetched_at,
+            last_success_at: s.feed.last_success_at,
             next_fetch_at: s.feed.next_fetch_at,
+            next_fetch_reason: s.feed.next_fetch_reason.as_deref(),
+            status_note: s.feed.status_note.as_deref(),
             entry_count: s.entry_count,
         }
     }
@@ -152,7 +162,25 @@ pub async fn feeds(store: &Store, user: UserId, json: bool) -> Result<ExitCode> 
                 .unwrap_or_default(),
         ));
         if let Some(err) = &s.feed.last_error {
-            text.push_str(&format!("      last error: {err}\n"));
+            let code = s.feed.last_error_code.as_deref().unwrap_or("error");
+            text.push_str(&format!("      last error ({code}): {err}\n"));
+        }
+        if let Some(note) = &s.feed.status_note {
+            text.push_str(&format!("      note: {note}\n"));
+        }
+        if s.feed.status != FeedStatus::Disabled {
+            if let Some(next) = s.feed.next_fetch_at {
+                let reason = s
+                    .feed
+                    .next_fetch_reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default();
+                text.push_str(&format!(
+                    "      next check {}{reason}\n",
+                    next.format("%Y-%m-%d %H:%M UTC")
+                ));
+            }
         }
     }
     text.push_str(&format!("{} feeds\n", subs.len()));

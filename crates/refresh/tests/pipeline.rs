@@ -1,0 +1,413 @@
+//! The whole refresh of one feed (fetch → parse → normalize → store) against
+//! a loopback server whose answers each test changes between fetches, with a
+//! real SQLite file: what a failure, a move or an unchanged body does to the
+//! stored feed.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::response::Response;
+use axum::Router;
+use chrono::Utc;
+use tributary_fetch::{FetchConfig, Fetcher};
+use tributary_model::{Feed, FeedStatus};
+use tributary_refresh::{FeedOutcome, RefreshConfig, Refresher};
+use tributary_store::{FeedSelector, NewSubscription, RiverQuery, Store};
+
+/// Status, headers and body of an answer.
+type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// What the server answers per path. Paths not set answer 404.
+#[derive(Clone, Default)]
+struct Script {
+    routes: Arc<Mutex<HashMap<String, Answer>>>,
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl Script {
+    fn set(&self, path: &str, status: u16, headers: &[(&str, &str)], body: impl Into<Vec<u8>>) {
+        let headers = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.routes
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), (status, headers, body.into()));
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+}
+
+async fn answer(State(script): State<Script>, req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    *script.hits.lock().unwrap().entry(path.clone()).or_default() += 1;
+    let route = script.routes.lock().unwrap().get(&path).cloned();
+    let (status, headers, body) = route.unwrap_or((404, Vec::new(), b"no such feed".to_vec()));
+    let mut builder = Response::builder().status(status);
+    for (k, v) in headers {
+        builder = builder.header(k, v);
+    }
+    builder.body(body.into()).unwrap()
+}
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    addr: SocketAddr,
+    script: Script,
+    store: Store,
+    refresher: Refresher,
+}
+
+impl Harness {
+    async fn new(config: RefreshConfig) -> Harness {
+        let script = Script::default();
+        let app = Router::new().fallback(answer).with_state(script.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}/t.db", dir.path().display()))
+            .await
+            .unwrap();
+        let fetcher = Fetcher::new(FetchConfig {
+            allow_private_networks: true,
+            total_timeout: Duration::from_secs(10),
+            ..FetchConfig::default()
+        })
+        .unwrap();
+        let refresher = Refresher::new(store.clone(), fetcher, config);
+        Harness {
+            _dir: dir,
+            addr,
+            script,
+            store,
+            refresher,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    async fn subscribe(&self, path: &str) -> Feed {
+        let me = self.store.default_user().await.unwrap();
+        self.store
+            .subscribe(
+                me,
+                &[NewSubscription {
+                    url: self.url(path),
+                    ..Default::default()
+                }],
+            )
+            .await
+            .unwrap();
+        self.feed(&self.url(path)).await
+    }
+
+    async fn feed(&self, url: &str) -> Feed {
+        let feeds = self
+            .store
+            .feeds_to_fetch(&FeedSelector::Urls(vec![url.to_owned()]))
+            .await
+            .unwrap();
+        feeds.into_iter().next().expect("feed is stored")
+    }
+
+    /// Refresh the feed as stored now (what the scheduler would hand over).
+    async fn refresh(&self, feed: &Feed) -> (FeedOutcome, Feed) {
+        let current = self.store.feed_by_id(feed.id).await.unwrap().unwrap();
+        let outcome = self.refresher.refresh_feed(&current).await;
+        let after = self.store.feed_by_id(feed.id).await.unwrap().unwrap();
+        (outcome, after)
+    }
+
+    async fn titles(&self) -> Vec<String> {
+        let me = self.store.default_user().await.unwrap();
+        let mut titles: Vec<String> = self
+            .store
+            .river(me, &RiverQuery::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| i.entry.title)
+            .collect();
+        titles.sort();
+        titles
+    }
+}
+
+fn rss(extra_channel: &str, items: &[(&str, &str)]) -> String {
+    let items: String = items
+        .iter()
+        .map(|(guid, title)| {
+            format!(
+                "<item><guid isPermaLink=\"false\">{guid}</guid><title>{title}</title>\
+                 <link>https://blog.example/{guid}</link>\
+                 <pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate><description>Text of {title}.</description></item>"
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\" xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\" \
+         xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel><title>Blog</title>\
+         <link>https://blog.example/</link>{extra_channel}{items}</channel></rss>"
+    )
+}
+
+const XML: (&str, &str) = ("content-type", "application/rss+xml");
+
+#[tokio::test]
+async fn gone_disables_the_feed_and_says_when() {
+    let h = Harness::new(RefreshConfig::default()).await;
+    h.script
+        .set("/f.xml", 200, &[XML], rss("", &[("1", "One")]));
+    let feed = h.subscribe("/f.xml").await;
+    h.refresh(&feed).await;
+    h.script.set("/f.xml", 410, &[], "gone");
+    let (outcome, after) = h.refresh(&feed).await;
+    assert!(matches!(outcome, FeedOutcome::Failed { ref code, .. } if code == "http_gone"));
+    assert_eq!(after.status, FeedStatus::Disabled);
+    let today = Utc::now().format("%Y-%m-%d").to_string();
+    let message = after.last_error.unwrap();
+    assert!(message.contains("410"), "{message}");
+    assert!(
+        message.contains(&format!("disabled on {today}")),
+        "{message}"
+    );
+    assert!(after.disabled_at.is_some());
+    // A disabled feed is no longer due, however late it gets.
+    let due = h
+        .store
+        .feeds_to_fetch(&FeedSelector::Due(Utc::now() + chrono::Duration::days(30)))
+        .await
+        .unwrap();
+    assert!(due.iter().all(|f| f.id != feed.id));
+    // Its entries stay.
+    assert_eq!(h.titles().await, vec!["One"]);
+}
+
+#[tokio::test]
+async fn a_working_feed_stays_ok_while_failing_until_error_after() {
+    let h = Harness::new(RefreshConfig {
+        error_after: Duration::from_millis(1500),
+        ..RefreshConfig::default()
+    })
+    .await;
+    h.script
+        .set("/f.xml", 200, &[XML], rss("", &[("1", "One")]));
+    let feed = h.subscribe("/f.xml").await;
+    h.refresh(&feed).await;
+
+    h.script.set("/f.xml", 503, &[], "down");
+    let (_, first) = h.refresh(&feed).await;
+    assert_eq!(
+        first.status,
+        FeedStatus::Ok,
+        "one failure is not an error yet"
+    );
+    assert_eq!(first.last_error_code.as_deref(), Some("http_server_error"));
+    assert_eq!(first.error_count, 1);
+    let since = first.failing_since.expect("failing_since set");
+    let wait1 = first.next_fetch_at.unwrap() - first.last_fetched_at.unwrap();
+    assert!(first
+        .next_fetch_reason
+        .as_deref()
+        .is_some_and(|r| r.contains("1 error")));
+
+    let (_, second) = h.refresh(&feed).await;
+    assert_eq!(second.status, FeedStatus::Ok);
+    let wait2 = second.next_fetch_at.unwrap() - second.last_fetched_at.unwrap();
+    assert!(
+        wait2 >= wait1 * 2 - chrono::Duration::seconds(1),
+        "{wait1} then {wait2}"
+    );
+    assert!(second
+        .last_error
+        .as_deref()
+        .is_some_and(|m| m.contains("failing since")));
+
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let (_, third) = h.refresh(&feed).await;
+    assert_eq!(
+        third.status,
+        FeedStatus::Error,
+        "failing longer than error_after"
+    );
+    assert_eq!(third.failing_since, Some(since), "the run keeps its start");
+    assert_eq!(third.error_count, 3);
+
+    // One success ends the run.
+    h.script.set(
+        "/f.xml",
+        200,
+        &[XML],
+        rss("", &[("1", "One"), ("2", "Two")]),
+    );
+    let (outcome, healed) = h.refresh(&feed).await;
+    assert_eq!(outcome, FeedOutcome::Fetched { new: 1, updated: 0 });
+    assert_eq!(healed.status, FeedStatus::Ok);
+    assert_eq!((healed.failing_since, healed.error_count), (None, 0));
+    assert_eq!(healed.last_error, None);
+}
+
+#[tokio::test]
+async fn a_feed_that_never_worked_is_an_error_at_once() {
+    let h = Harness::new(RefreshConfig::default()).await;
+    let feed = h.subscribe("/missing.xml").await;
+    let (outcome, after) = h.refresh(&feed).await;
+    assert!(matches!(outcome, FeedOutcome::Failed { ref code, .. } if code == "http_not_found"));
+    assert_eq!(after.status, FeedStatus::Error);
+}
+
+#[tokio::test]
+async fn retry_after_sets_the_next_attempt() {
+    let h = Harness::new(RefreshConfig::default()).await;
+    h.script
+        .set("/f.xml", 200, &[XML], rss("", &[("1", "One")]));
+    let feed = h.subscribe("/f.xml").await;
+    h.refresh(&feed).await;
+    h.script
+        .set("/f.xml", 429, &[("retry-after", "7200")], "slow down");
+    let (_, after) = h.refresh(&feed).await;
+    let wait = after.next_fetch_at.unwrap() - after.last_fetched_at.unwrap();
+    assert!(
+        wait >= chrono::Duration::seconds(7200),
+        "Retry-After 7200 s, next attempt after {wait}"
+    );
+    assert_eq!(
+        after.last_error_code.as_deref(),
+        Some("http_too_many_requests")
+    );
+}
+
+#[tokio::test]
+async fn the_same_body_again_is_not_parsed_or_stored_again() {
+    let h = Harness::new(RefreshConfig::default()).await;
+    // No validators: the server always answers 200 with the full body.
+    let body = rss("", &[("1", "One"), ("2", "Two")]);
+    h.script.set("/f.xml", 200, &[XML], body.clone());
+    let feed = h.subscribe("/f.xml").await;
+    let (first, stored) = h.refresh(&feed).await;
+    assert_eq!(first, FeedOutcome::Fetched { new: 2, updated: 0 });
+    assert!(stored.body_hash.is_some());
+    let (second, _) = h.refresh(&feed).await;
+    assert_eq!(second, FeedOutcome::NotModified);
+    assert_eq!(h.script.hits("/f.xml"), 2);
+    // A changed body is parsed and stored.
+    h.script.set(
+        "/f.xml",
+        200,
+        &[XML],
+        rss("", &[("1", "One"), ("2", "Two"), ("3", "Three")]),
+    );
+    let (third, _) = h.refresh(&feed).await;
+    assert_eq!(third, FeedOutcome::Fetched { new: 1, updated: 0 });
+}
+
+#[tokio::test]
+async fn itunes_new_feed_url_moves_the_feed_without_duplicates() {
+    let h = Harness::new(RefreshConfig::default()).await;
+    let new_url = h.url("/new/feed.xml");
+    let signal = format!("<itunes:new-feed-url>{new_url}</itunes:new-feed-url>");
+    h.script.set(
+        "/old.xml",
+        200,
+        &[XML],
+        rss("", &[("1", "One"), ("2", "Two")]),
+    );
+    let feed = h.subscribe("/old.xml").await;
+    h.refresh(&feed).await;
+    assert_eq!(h.titles().await, vec!["One", "Two"]);
+
+    // The old feed announces the move; the new address serves the same
+    // episodes and one more.
+    h.script.set(
+        "/old.xml",
+        200,
+        &[XML],
+        rss(&signal, &[("1", "One"), ("2", "Two")]),
+    );
+    h.script.set(
+        "/new/feed.xml",
+        200,
+        &[XML],
+        rss("", &[("1", "One"), ("2", "Two"), ("3", "Three")]),
+    );
+    let (outcome, moved) = h.refresh(&feed).await;
+    assert_eq!(outcome, FeedOutcome::Fetched { new: 1, updated: 0 });
+    assert_eq!(moved.url, new_url);
+    assert_eq!(moved.previous_urls, vec![h.url("/old.xml")]);
+    assert_eq!(h.titles().await, vec!["One", "Three", "Two"]);
+
+    // From now on only the new address is asked.
+    let old_hits = h.script.hits("/old.xml");
+    h.refresh(&feed).await;
+    assert_eq!(h.script.hits("/old.xml"), old_hits);
+    assert_eq!(h.script.hits("/new/feed.xml"), 2);
+}
+
+#[tokio::test]
+async fn a_new_feed_url_that_is_not_a_feed_is_not_followed() {
+    let h = Harness::new(RefreshConfig::default()).await;
+    let new_url = h.url("/broken.xml");
+    let signal = format!("<itunes:new-feed-url>{new_url}</itunes:new-feed-url>");
+    h.script
+        .set("/old.xml", 200, &[XML], rss(&signal, &[("1", "One")]));
+    h.script.set(
+        "/broken.xml",
+        200,
+        &[("content-type", "text/html")],
+        "<html><body>Parked domain</body></html>",
+    );
+    let feed = h.subscribe("/old.xml").await;
+    let (outcome, after) = h.refresh(&feed).await;
+    assert_eq!(outcome, FeedOutcome::Fetched { new: 1, updated: 0 });
+    assert_eq!(after.url, h.url("/old.xml"));
+    assert!(after.previous_urls.is_empty());
+    let note = after.status_note.expect("the refused move is noted");
+    assert!(note.contains(&new_url), "{note}");
+    assert_eq!(h.script.hits("/broken.xml"), 1);
+}
+
+#[tokio::test]
+async fn rel_self_pointing_elsewhere_is_not_a_move() {
+    let h = Harness::new(RefreshConfig::default()).await;
+    let elsewhere = h.url("/other.xml");
+    let self_link = format!("<atom:link rel=\"self\" href=\"{elsewhere}\"/>");
+    h.script
+        .set("/f.xml", 200, &[XML], rss(&self_link, &[("1", "One")]));
+    h.script
+        .set("/other.xml", 200, &[XML], rss("", &[("9", "Nine")]));
+    let feed = h.subscribe("/f.xml").await;
+    let (_, after) = h.refresh(&feed).await;
+    assert_eq!(after.url, h.url("/f.xml"));
+    assert_eq!(h.script.hits("/other.xml"), 0);
+    assert_eq!(h.titles().await, vec!["One"]);
+}
+
+#[tokio::test]
+async fn permanent_redirects_move_the_feed_temporary_ones_do_not() {
+    let h = Harness::new(RefreshConfig::default()).await;
+    let final_url = h.url("/2026/feed.xml");
+    h.script.set("/a.xml", 301, &[("location", "/b.xml")], "");
+    h.script
+        .set("/b.xml", 308, &[("location", "/2026/feed.xml")], "");
+    h.script
+        .set("/2026/feed.xml", 200, &[XML], rss("", &[("1", "One")]));
+    h.script
+        .set("/t.xml", 302, &[("location", "/2026/feed.xml")], "");
+    let moved = h.subscribe("/a.xml").await;
+    let temp = h.subscribe("/t.xml").await;
+    let (_, after) = h.refresh(&moved).await;
+    assert_eq!(after.url, final_url);
+    assert_eq!(after.previous_urls, vec![h.url("/a.xml")]);
+    let (_, after) = h.refresh(&temp).await;
+    assert_eq!(after.url, h.url("/t.xml"));
+    assert!(after.previous_urls.is_empty());
+}
