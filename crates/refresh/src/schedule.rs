@@ -113,7 +113,7 @@ impl SchedulePolicy {
     ///   that dropped its `<ttl>` no longer has one); skip values out of range
     ///   are dropped, the lists sorted and de-duplicated;
     /// * `post_interval_secs`: the median gap between the newest
-    ///   [`RATE_WINDOW`] distinct dates (to the second) not after `now`, or
+    ///   21 distinct dates (to the second) not after `now`, or
     ///   the time since the newest post when that is longer (a feed that went
     ///   quiet is checked less often); fewer than three such dates keep
     ///   `previous.post_interval_secs`.
