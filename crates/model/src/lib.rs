@@ -114,9 +114,20 @@ pub struct FeedMeta {
     pub new_feed_url: Option<String>,
     /// RSS `<ttl>` in minutes, or `sy:updatePeriod`/`sy:updateFrequency` turned into minutes.
     pub ttl_minutes: Option<u32>,
+    /// RSS `<skipHours>`: hours of the day (0-23, GMT) in which the feed asks
+    /// not to be fetched. Sorted, no duplicates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip_hours: Vec<u8>,
+    /// RSS `<skipDays>`: days (0 = Monday .. 6 = Sunday, GMT) in which the
+    /// feed asks not to be fetched. Sorted, no duplicates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip_days: Vec<u8>,
 }
 
 /// What a feed tells about when to fetch it, kept on the feed between fetches (stored as JSON).
+///
+/// Every field is optional in JSON: an empty object (or one written by an
+/// older version) reads as the default, and empty fields are not written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScheduleHints {
     /// RSS `<ttl>`, or `sy:updatePeriod`/`sy:updateFrequency` turned into minutes.
@@ -125,7 +136,7 @@ pub struct ScheduleHints {
     /// RSS `<skipHours>`: hours (0-23, GMT) not to fetch in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skip_hours: Vec<u8>,
-    /// RSS `<skipDays>`: days (0 = Monday .. 6 = Sunday) not to fetch on.
+    /// RSS `<skipDays>`: days (0 = Monday .. 6 = Sunday) not to fetch in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skip_days: Vec<u8>,
     /// Observed typical gap between posts, in seconds.
@@ -299,4 +310,46 @@ pub struct RiverItem {
     pub source: Source,
     pub read: bool,
     pub starred: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_hints_read_old_and_empty_json_and_write_only_what_is_set() {
+        let empty: ScheduleHints = serde_json::from_str("{}").expect("empty object");
+        assert_eq!(empty, ScheduleHints::default());
+        // Written by an older version that only knew the ttl (and an unknown field).
+        let old: ScheduleHints =
+            serde_json::from_str(r#"{"ttl_minutes":60,"something_else":1}"#).expect("old JSON");
+        assert_eq!(old.ttl_minutes, Some(60));
+        assert!(old.skip_hours.is_empty() && old.post_interval_secs.is_none());
+        assert_eq!(
+            serde_json::to_string(&ScheduleHints::default()).expect("serializes"),
+            "{}"
+        );
+        let full = ScheduleHints {
+            ttl_minutes: Some(30),
+            skip_hours: vec![0, 1, 23],
+            skip_days: vec![5, 6],
+            post_interval_secs: Some(86_400),
+        };
+        let json = serde_json::to_string(&full).expect("serializes");
+        assert_eq!(
+            serde_json::from_str::<ScheduleHints>(&json).expect("round trip"),
+            full
+        );
+    }
+
+    #[test]
+    fn feed_meta_without_skip_fields_still_reads() {
+        let meta: FeedMeta = serde_json::from_str(
+            r#"{"title":"T","site_url":null,"description":null,"language":null,
+                "image_url":null,"new_feed_url":null,"ttl_minutes":null}"#,
+        )
+        .expect("old FeedMeta JSON");
+        assert_eq!(meta.title.as_deref(), Some("T"));
+        assert!(meta.skip_hours.is_empty() && meta.skip_days.is_empty());
+    }
 }

@@ -157,7 +157,18 @@ fn normalize_meta(parsed: &ParsedFeed, feed_url: &::url::Url) -> FeedMeta {
             .as_deref()
             .and_then(|u| absolutize_http(u, base)),
         ttl_minutes: parsed.ttl_minutes,
+        skip_hours: clean_list(&parsed.skip_hours, 24),
+        skip_days: clean_list(&parsed.skip_days, 7),
     }
+}
+
+/// `values` below `limit`, sorted, without duplicates (the parser already
+/// gives them so; a hand-built `ParsedFeed` may not).
+fn clean_list(values: &[u8], limit: u8) -> Vec<u8> {
+    let mut out: Vec<u8> = values.iter().copied().filter(|v| *v < limit).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// What every entry of one feed shares.

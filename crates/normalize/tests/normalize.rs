@@ -98,6 +98,19 @@ fn meta_is_plain_and_absolute() {
 }
 
 #[test]
+fn meta_carries_skip_hours_and_days() {
+    let mut parsed = feed(vec![]);
+    parsed.skip_hours = vec![7, 0, 23, 7, 24, 200];
+    parsed.skip_days = vec![6, 5, 7, 5];
+    let meta = run(&parsed).meta;
+    // Sorted, de-duplicated, out-of-range values dropped.
+    assert_eq!(meta.skip_hours, vec![0, 7, 23]);
+    assert_eq!(meta.skip_days, vec![5, 6]);
+    let meta = run(&feed(vec![])).meta;
+    assert!(meta.skip_hours.is_empty() && meta.skip_days.is_empty());
+}
+
+#[test]
 fn meta_drops_empty_and_unsafe_values() {
     let mut parsed = feed(vec![]);
     parsed.title = plain("   ");

@@ -269,6 +269,13 @@ pub struct ParsedFeed {
     pub logo_url: Option<String>,
     /// RSS `<ttl>` as written, in minutes.
     pub ttl: Option<u32>,
+    /// RSS `<skipHours>`: hours (0-23, GMT) the feed asks not to be fetched in.
+    /// Sorted, no duplicates; values that are not an hour are dropped
+    /// (`24`, used by some RSS 0.91 feeds, is midnight, `0`).
+    pub skip_hours: Vec<u8>,
+    /// RSS `<skipDays>`: days (0 = Monday .. 6 = Sunday) the feed asks not to
+    /// be fetched in. Sorted, no duplicates; names that are not a day are dropped.
+    pub skip_days: Vec<u8>,
     /// `sy:updatePeriod` / `sy:updateFrequency`.
     pub update_period: Option<String>,
     pub update_frequency: Option<u32>,

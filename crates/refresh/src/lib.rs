@@ -369,43 +369,46 @@ impl Refresher {
         })
     }
 
-    /// Schedule hints of a fresh document, keeping earlier observations
-    /// where the document has none.
+    /// Schedule hints of a fresh document: its ttl and skip rules, and the
+    /// posting rate seen in the dates it gives (earlier observations kept
+    /// when it gives too few).
     fn schedule_hints(&self, doc: &Document, previous: &ScheduleHints) -> ScheduleHints {
-        let meta = &doc.normalized.meta;
-        ScheduleHints {
-            ttl_minutes: meta.ttl_minutes,
-            post_interval_secs: previous.post_interval_secs,
-            ..ScheduleHints::default()
-        }
+        let dates: Vec<DateTime<Utc>> = doc
+            .normalized
+            .entries
+            .iter()
+            .filter(|e| e.published_from_feed)
+            .map(|e| e.published)
+            .collect();
+        SchedulePolicy::hints(&doc.normalized.meta, &dates, previous)
     }
 
     fn next_after_success(
         &self,
-        _feed: &Feed,
+        feed: &Feed,
         now: DateTime<Utc>,
         hints: &ScheduleHints,
         cache: &tributary_fetch::CacheHints,
     ) -> (DateTime<Utc>, String) {
-        let at = self
+        let next = self
             .config
             .schedule
-            .next_after_success(now, hints.ttl_minutes, cache);
-        (at, "default interval".to_owned())
+            .after_success(now, feed.id.0, hints, cache, false);
+        (next.at, next.reason)
     }
 
     fn next_after_failure(
         &self,
-        _feed: &Feed,
+        feed: &Feed,
         now: DateTime<Utc>,
         error_count: i64,
         retry_after: Option<std::time::Duration>,
     ) -> (DateTime<Utc>, String) {
-        let at = self
+        let next = self
             .config
             .schedule
-            .next_after_failure(now, error_count, retry_after);
-        (at, format!("backoff after {error_count} errors"))
+            .after_failure(now, feed.id.0, error_count, retry_after);
+        (next.at, next.reason)
     }
 
     /// Refresh many feeds concurrently (global and per-host limits), calling

@@ -411,3 +411,66 @@ async fn permanent_redirects_move_the_feed_temporary_ones_do_not() {
     assert_eq!(after.url, h.url("/t.xml"));
     assert!(after.previous_urls.is_empty());
 }
+
+#[tokio::test]
+async fn the_schedule_follows_the_posting_rate_and_says_why() {
+    let h = Harness::new(RefreshConfig::default()).await;
+    // Posts every 2 days, the newest today; the feed asks for skipHours.
+    let now = Utc::now();
+    let items: String = (0..6)
+        .map(|i| {
+            let date = (now - chrono::Duration::days(2 * i)).to_rfc2822();
+            format!(
+                "<item><guid>p{i}</guid><title>Post {i}</title><pubDate>{date}</pubDate></item>"
+            )
+        })
+        .collect();
+    // A skipped day that neither the first wait (~1 d) nor the max-age
+    // below (3 d) lands on, whatever today is.
+    let skipped = (chrono::Datelike::weekday(&now).num_days_from_monday() + 5) % 7;
+    let names = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let body = format!(
+        "<rss version=\"2.0\"><channel><title>Slow blog</title>\
+         <skipDays><day>{}</day></skipDays>{items}</channel></rss>",
+        names[skipped as usize]
+    );
+    h.script
+        .set("/slow.xml", 200, &[XML, ("etag", "\"s1\"")], body.clone());
+    let feed = h.subscribe("/slow.xml").await;
+    let (_, after) = h.refresh(&feed).await;
+    assert_eq!(after.schedule_hints.post_interval_secs, Some(2 * 86_400));
+    assert_eq!(after.schedule_hints.skip_days, vec![skipped as u8]);
+    let reason = after.next_fetch_reason.clone().unwrap();
+    assert!(reason.contains("posts"), "{reason}");
+    // Half of two days, capped at max_interval (24 h), plus jitter; never a Saturday.
+    let wait = after.next_fetch_at.unwrap() - after.last_fetched_at.unwrap();
+    assert!(wait >= chrono::Duration::hours(24), "{wait} ({reason})");
+    assert_ne!(
+        chrono::Datelike::weekday(&after.next_fetch_at.unwrap()).num_days_from_monday(),
+        skipped
+    );
+
+    // A 304 keeps the hints learnt from the last body; a max-age longer
+    // than the posting rate's wait decides the time and is named.
+    h.script.set(
+        "/slow.xml",
+        304,
+        &[("etag", "\"s1\""), ("cache-control", "max-age=259200")],
+        "",
+    );
+    let (outcome, after) = h.refresh(&feed).await;
+    assert_eq!(outcome, FeedOutcome::NotModified);
+    assert_eq!(after.schedule_hints.post_interval_secs, Some(2 * 86_400));
+    let wait = after.next_fetch_at.unwrap() - after.last_fetched_at.unwrap();
+    assert!(wait >= chrono::Duration::hours(72), "{wait}");
+    let reason = after.next_fetch_reason.unwrap();
+    assert!(reason.contains("max-age"), "{reason}");
+}

@@ -34,6 +34,10 @@ pub(crate) enum Target {
     Published,
     Updated,
     Ttl,
+    /// An `<hour>` of `<skipHours>`.
+    SkipHour,
+    /// A `<day>` of `<skipDays>`.
+    SkipDay,
     SyPeriod,
     SyFrequency,
     NewFeedUrl,
@@ -108,6 +112,8 @@ pub(crate) struct Builder {
     pub complete: usize,
     pub person: Option<(PersonSlot, Person, usize)>,
     image_depth: Option<usize>,
+    /// Inside the channel's `<skipHours>` (`false`) or `<skipDays>` (`true`) at this depth.
+    skip_block: Option<(bool, usize)>,
     pub pending: Option<Pending>,
     pub ext: ext::ExtState,
     /// An RSS `guid` is a permalink (per entry).
@@ -131,6 +137,7 @@ impl Builder {
             complete: 0,
             person: None,
             image_depth: None,
+            skip_block: None,
             pending: None,
             ext: ext::ExtState::default(),
             guid_permalink: None,
@@ -271,6 +278,15 @@ impl Builder {
             if el.depth > d {
                 return match el.local {
                     "url" => self.capture(el, Target::ImageUrl, "text/plain"),
+                    _ => Action::Skip,
+                };
+            }
+        }
+        if let Some((days, d)) = self.skip_block {
+            if el.depth > d {
+                return match (days, el.local) {
+                    (false, "hour") => self.capture(el, Target::SkipHour, "text/plain"),
+                    (true, "day") => self.capture(el, Target::SkipDay, "text/plain"),
                     _ => Action::Skip,
                 };
             }
@@ -416,6 +432,10 @@ impl Builder {
             }
             "icon" if !in_entry => self.capture(el, Target::Icon, "text/plain"),
             "logo" if !in_entry => self.capture(el, Target::Logo, "text/plain"),
+            "skiphours" | "skipdays" if !in_entry && self.skip_block.is_none() => {
+                self.skip_block = Some((el.local == "skipdays", el.depth));
+                Action::Descend
+            }
             "textinput" | "source" | "cloud" | "skiphours" | "skipdays" | "items" => Action::Skip,
             _ => Action::Descend,
         }
@@ -598,6 +618,16 @@ impl Builder {
                 *slot = Some(date);
             }
             Target::Ttl if !self.in_entry() => self.feed.ttl = value.parse().ok(),
+            Target::SkipHour => {
+                if let Some(hour) = skip_hour(&value) {
+                    insert_sorted(&mut self.feed.skip_hours, hour);
+                }
+            }
+            Target::SkipDay => {
+                if let Some(day) = skip_day(&value) {
+                    insert_sorted(&mut self.feed.skip_days, day);
+                }
+            }
             Target::SyPeriod => self.feed.update_period = Some(value).filter(|v| !v.is_empty()),
             Target::SyFrequency => self.feed.update_frequency = value.parse().ok(),
             Target::NewFeedUrl if !value.is_empty() => {
@@ -797,6 +827,10 @@ impl Handler for Builder {
             self.image_depth = None;
             return;
         }
+        if self.skip_block.is_some_and(|(_, d)| d == el.depth) {
+            self.skip_block = None;
+            return;
+        }
         if self.entry.is_some() && self.entry_depth == el.depth {
             self.end_entry();
             return;
@@ -826,6 +860,48 @@ fn has_scheme(s: &str) -> bool {
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
         }
         _ => false,
+    }
+}
+
+/// An RSS `<skipHours><hour>` value: a whole number 0-23 (leading zeros
+/// allowed); 24 is midnight, as in RSS 0.91's 1-24 numbering.
+fn skip_hour(value: &str) -> Option<u8> {
+    let v = value.trim();
+    if v.is_empty() || v.len() > 4 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match v.parse::<u8>().ok()? {
+        24 => Some(0),
+        h if h < 24 => Some(h),
+        _ => None,
+    }
+}
+
+/// An RSS `<skipDays><day>` value: an English day name in any case (the
+/// three-letter abbreviation too) as 0 = Monday .. 6 = Sunday.
+fn skip_day(value: &str) -> Option<u8> {
+    const DAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let v = value.trim().to_ascii_lowercase();
+    if v.len() < 3 {
+        return None;
+    }
+    DAYS.iter()
+        .position(|d| *d == v || (v.len() == 3 && d.starts_with(v.as_str())))
+        .and_then(|i| u8::try_from(i).ok())
+}
+
+/// Insert `v` into the sorted list `list` unless it is there already.
+fn insert_sorted(list: &mut Vec<u8>, v: u8) {
+    if let Err(at) = list.binary_search(&v) {
+        list.insert(at, v);
     }
 }
 

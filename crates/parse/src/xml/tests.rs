@@ -398,3 +398,58 @@ fn inline_svg_with_an_outer_prefix_declares_its_namespace() {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="3"><circle r="1" /></svg>"#
     );
 }
+
+#[test]
+fn skip_hours_and_days_are_read_sorted_and_deduplicated() {
+    let doc = r#"<rss version="2.0"><channel><title>T</title>
+      <skipHours><hour>23</hour><hour> 0 </hour><hour>07</hour><hour>23</hour><hour>1</hour></skipHours>
+      <skipDays><day>Sunday</day><day>saturday</day><day> MONDAY </day><day>Sunday</day></skipDays>
+      <item><title>E</title></item></channel></rss>"#;
+    let feed = parse(doc);
+    assert_eq!(feed.skip_hours, vec![0, 1, 7, 23]);
+    assert_eq!(feed.skip_days, vec![0, 5, 6]);
+}
+
+#[test]
+fn skip_hours_and_days_tolerate_junk_and_out_of_range_values() {
+    let doc = r#"<rss version="2.0"><channel><title>T</title>
+      <SkipHours><Hour>25</Hour><hour>-1</hour><hour>noon</hour><hour>3.5</hour><hour></hour>
+        <hour>99999999999999999999</hour><hour>24</hour><hour><b>5</b></hour><day>Monday</day>
+        <note>junk</note></SkipHours>
+      <SKIPDAYS><DAY>Tue</DAY><day>Funday</day><day>M</day><day></day><hour>4</hour></SKIPDAYS>
+      </channel></rss>"#;
+    let feed = parse(doc);
+    // 24 is midnight (RSS 0.91 counted 1-24); markup inside a value is stripped.
+    assert_eq!(feed.skip_hours, vec![0, 5]);
+    // An <hour> inside <skipDays> (and a <day> inside <skipHours>) is ignored.
+    assert_eq!(feed.skip_days, vec![1]);
+    assert_eq!(feed.title.as_ref().map(|t| t.value.as_str()), Some("T"));
+}
+
+#[test]
+fn skip_hours_inside_an_item_or_outside_the_block_do_not_count() {
+    let doc = r#"<rss version="2.0"><channel><title>T</title><hour>3</hour><day>Friday</day>
+      <item><title>E</title><skipHours><hour>4</hour></skipHours>
+        <skipDays><day>Friday</day></skipDays></item>
+      </channel></rss>"#;
+    let feed = parse(doc);
+    assert!(feed.skip_hours.is_empty(), "{:?}", feed.skip_hours);
+    assert!(feed.skip_days.is_empty(), "{:?}", feed.skip_days);
+    assert_eq!(feed.entries.len(), 1);
+    assert_eq!(
+        feed.entries[0].title.as_ref().map(|t| t.value.as_str()),
+        Some("E")
+    );
+}
+
+#[test]
+fn skip_blocks_do_not_swallow_what_follows() {
+    // After </skipHours> the channel goes on as usual.
+    let doc = r#"<rss version="2.0"><channel><skipHours><hour>2</hour></skipHours>
+      <title>After</title><ttl>30</ttl><item><title>E</title></item></channel></rss>"#;
+    let feed = parse(doc);
+    assert_eq!(feed.skip_hours, vec![2]);
+    assert_eq!(feed.title.as_ref().map(|t| t.value.as_str()), Some("After"));
+    assert_eq!(feed.ttl_minutes, Some(30));
+    assert_eq!(feed.entries.len(), 1);
+}
