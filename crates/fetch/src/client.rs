@@ -55,7 +55,19 @@ impl Fetcher {
         default_headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_FEEDS));
 
         let policy = Arc::new(config.address_policy());
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        for (i, pem) in config.extra_root_certificates.iter().enumerate() {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .ok()
+                .filter(|certs| !certs.is_empty())
+                .ok_or_else(|| FetchError::Config {
+                    reason: format!("extra root certificate {} is not a PEM certificate", i + 1),
+                })?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
             // Redirects are followed by hand, to tell permanent moves from
             // temporary ones and to run the SSRF guard on every hop.
             .redirect(Policy::none())

@@ -83,6 +83,11 @@ pub struct FetchConfig {
     /// refused, and so do the cloud metadata addresses even when a network
     /// here covers them. See [`AddressPolicy`].
     pub allowed_networks: Vec<IpNet>,
+    /// PEM certificates trusted as roots in addition to the built-in ones
+    /// (an intranet's own certificate authority). Each string may hold
+    /// several certificates; one that does not parse is a
+    /// [`FetchError::Config`].
+    pub extra_root_certificates: Vec<String>,
 }
 
 impl FetchConfig {
@@ -107,6 +112,7 @@ impl Default for FetchConfig {
             max_redirects: 10,
             allow_private_networks: false,
             allowed_networks: Vec::new(),
+            extra_root_certificates: Vec::new(),
         }
     }
 }

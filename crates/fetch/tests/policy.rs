@@ -605,3 +605,147 @@ async fn link_headers_resolve_against_the_final_url() {
         .expect("feed");
     assert!(resp.link_headers.is_empty());
 }
+
+// ---------------------------------------------------------- HTTP/2 (ALPN)
+
+/// The test CA and the `localhost`/`127.0.0.1` certificate it signed (see
+/// `tests/tls/README.md`).
+const CA_PEM: &str = include_str!("tls/ca.pem");
+const SERVER_PEM: &[u8] = include_bytes!("tls/server.pem");
+const SERVER_KEY: &[u8] = include_bytes!("tls/server.key");
+
+/// A TLS listener for axum that offers `alpn` and counts TCP connections.
+struct TlsListener {
+    tcp: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    accepted: Arc<AtomicUsize>,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((tcp, addr)) = self.tcp.accept().await else {
+                continue;
+            };
+            self.accepted.fetch_add(1, Ordering::SeqCst);
+            if let Ok(tls) = self.acceptor.accept(tcp).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// An HTTPS server whose answer is the HTTP version of the request.
+async fn tls_server(alpn: &[&[u8]]) -> (SocketAddr, Arc<AtomicUsize>) {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let certs = CertificateDer::pem_slice_iter(SERVER_PEM)
+        .collect::<Result<Vec<_>, _>>()
+        .expect("server certificate");
+    let key = PrivateKeyDer::from_pem_slice(SERVER_KEY).expect("server key");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server TLS config");
+    tls.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+
+    let tcp = bind("127.0.0.1:0").await;
+    let addr = tcp.local_addr().expect("local address");
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let listener = TlsListener {
+        tcp,
+        acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(tls)),
+        accepted: Arc::clone(&accepted),
+    };
+    let app = Router::new().route(
+        "/feed",
+        get(|version: axum::http::Version| async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            format!("{version:?}")
+        }),
+    );
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    (addr, accepted)
+}
+
+fn trusting_test_ca() -> Fetcher {
+    Fetcher::new(FetchConfig {
+        extra_root_certificates: vec![CA_PEM.to_owned()],
+        ..config()
+    })
+    .expect("fetcher")
+}
+
+fn https(addr: SocketAddr) -> Url {
+    Url::parse(&format!("https://localhost:{}/feed", addr.port())).expect("url")
+}
+
+#[tokio::test]
+async fn https_servers_offering_h2_get_http2_on_one_connection() {
+    let (addr, accepted) = tls_server(&[b"h2", b"http/1.1"]).await;
+    let fetcher = trusting_test_ca();
+    for _ in 0..5 {
+        let resp = fetcher
+            .fetch(&https(addr), &Validators::default())
+            .await
+            .expect("fetch over TLS");
+        assert_eq!(resp.body.as_deref(), Some(&b"HTTP/2.0"[..]));
+    }
+    // HTTP/2 multiplexes: concurrent requests share the connection.
+    let fetches = (0..8).map(|_| {
+        let fetcher = fetcher.clone();
+        async move { fetcher.fetch(&https(addr), &Validators::default()).await }
+    });
+    for result in futures::future::join_all(fetches).await {
+        let resp = result.expect("concurrent fetch over h2");
+        assert_eq!(resp.body.as_deref(), Some(&b"HTTP/2.0"[..]));
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn https_servers_without_h2_get_http1() {
+    let (addr, _) = tls_server(&[b"http/1.1"]).await;
+    let resp = trusting_test_ca()
+        .fetch(&https(addr), &Validators::default())
+        .await
+        .expect("fetch over TLS");
+    assert_eq!(resp.body.as_deref(), Some(&b"HTTP/1.1"[..]));
+}
+
+#[tokio::test]
+async fn unknown_certificate_authority_is_a_clear_error() {
+    let (addr, _) = tls_server(&[b"h2", b"http/1.1"]).await;
+    let err = Fetcher::new(config())
+        .expect("fetcher")
+        .fetch(&https(addr), &Validators::default())
+        .await
+        .expect_err("untrusted certificate");
+    assert_eq!(err.code(), "network_error");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
+
+    let err = Fetcher::new(FetchConfig {
+        extra_root_certificates: vec!["not a certificate".to_owned()],
+        ..config()
+    })
+    .expect_err("bad PEM");
+    assert_eq!(err.code(), "invalid_config");
+    assert!(err.to_string().contains("root certificate 1"), "{err}");
+}
