@@ -187,6 +187,19 @@ impl FetchError {
                     limit: None,
                 };
             }
+            if e.downcast_ref::<h2::Error>().is_some_and(|h2| {
+                h2.is_reset() && !h2.is_remote() && h2.reason() == Some(h2::Reason::PROTOCOL_ERROR)
+            }) {
+                // h2 resets a stream itself when the header block passes
+                // SETTINGS_MAX_HEADER_LIST_SIZE, with the same reason as for
+                // other malformed answers: the likely cause comes first.
+                return FetchError::Transport {
+                    url: url.clone(),
+                    message: "the server's HTTP/2 headers were too large \
+                              (over fetch.max_header_bytes) or malformed"
+                        .to_owned(),
+                };
+            }
             if let Some(resolve) = e.downcast_ref::<ResolveError>() {
                 return match resolve {
                     ResolveError::Blocked { addr, range, .. } => FetchError::Blocked {

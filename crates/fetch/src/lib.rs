@@ -65,12 +65,18 @@ pub struct FetchConfig {
     pub keep_oversized: bool,
     /// Maximum size of the response headers, in bytes (names, values and
     /// line overhead, as sent): larger ones fail with
-    /// [`FetchError::HeadersTooLarge`]. On HTTP/2 it is also announced to
-    /// the server (`SETTINGS_MAX_HEADER_LIST_SIZE`) and enforced while
-    /// decoding. On HTTP/1.1 reqwest offers no setting, so hyper's own limits
-    /// bound what is read (100 header lines, about 408 KiB of head); the
-    /// fetcher checks this limit on what hyper accepted. A value above
-    /// hyper's limits therefore acts as hyper's limits on HTTP/1.1.
+    /// [`FetchError::HeadersTooLarge`] (`headers_too_large`).
+    ///
+    /// * HTTP/1.1: reqwest offers no setting, so hyper's own limits bound
+    ///   what is read (100 header lines, about 408 KiB of head; beyond them
+    ///   `HeadersTooLarge` with `limit: None`), and the fetcher checks this
+    ///   limit on what hyper accepted. A value above hyper's limits therefore
+    ///   acts as hyper's limits.
+    /// * HTTP/2: announced to the server (`SETTINGS_MAX_HEADER_LIST_SIZE`,
+    ///   which counts 32 bytes more per header) and enforced by h2 while
+    ///   decoding. h2 refuses such a stream with the reason it gives any
+    ///   malformed answer, so this ends in [`FetchError::Transport`]
+    ///   (`network_error`) saying the headers were too large or malformed.
     pub max_header_bytes: usize,
     /// Maximum redirect hops.
     pub max_redirects: usize,

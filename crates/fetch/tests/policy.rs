@@ -669,13 +669,24 @@ async fn tls_server(alpn: &[&[u8]]) -> (SocketAddr, Arc<AtomicUsize>) {
         acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(tls)),
         accepted: Arc::clone(&accepted),
     };
-    let app = Router::new().route(
-        "/feed",
-        get(|version: axum::http::Version| async move {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            format!("{version:?}")
-        }),
-    );
+    let app = Router::new()
+        .route(
+            "/feed",
+            get(|version: axum::http::Version| async move {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                format!("{version:?}")
+            }),
+        )
+        .route(
+            "/big-headers",
+            get(|| async {
+                let mut builder = axum::response::Response::builder();
+                for i in 0..50 {
+                    builder = builder.header(format!("x-h{i}"), "e".repeat(2048));
+                }
+                builder.body(Body::from("<rss/>")).expect("response")
+            }),
+        );
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");
     });
@@ -715,6 +726,37 @@ async fn https_servers_offering_h2_get_http2_on_one_connection() {
         assert_eq!(resp.body.as_deref(), Some(&b"HTTP/2.0"[..]));
     }
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn http2_headers_over_max_header_bytes_are_refused() {
+    let (addr, _) = tls_server(&[b"h2", b"http/1.1"]).await;
+    let url = Url::parse(&format!("https://localhost:{}/big-headers", addr.port())).expect("url");
+    let started = Instant::now();
+    let err = trusting_test_ca()
+        .fetch(&url, &Validators::default())
+        .await
+        .expect_err("headers too large");
+    // h2 refuses the stream as it decodes the header block; it gives the
+    // same reason for other malformed answers, hence a Transport error that
+    // says what most likely happened.
+    assert_eq!(err.code(), "network_error", "{err:?}");
+    assert!(err.to_string().contains("headers were too large"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // With room for them, the same headers pass, so the refusal above was
+    // the limit.
+    let roomy = Fetcher::new(FetchConfig {
+        extra_root_certificates: vec![CA_PEM.to_owned()],
+        max_header_bytes: 1 << 20,
+        ..config()
+    })
+    .expect("fetcher");
+    let resp = roomy
+        .fetch(&url, &Validators::default())
+        .await
+        .expect("headers within the limit");
+    assert_eq!(resp.body.as_deref(), Some(&b"<rss/>"[..]));
 }
 
 #[tokio::test]
