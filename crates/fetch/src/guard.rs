@@ -168,7 +168,7 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
 /// redirect target): the scheme must be http(s), and a host that is an IP
 /// literal must pass [`check_ip`] unless `allow_private_networks`.
 ///
-/// Host names are not resolved here; [`GuardedResolver`] checks what they
+/// Host names are not resolved here; the client's guarded DNS resolver checks what they
 /// resolve to when the connection is made. Same as [`check_target_with`]
 /// with no allowed networks.
 pub fn check_target(url: &Url, allow_private_networks: bool) -> Result<(), FetchError> {

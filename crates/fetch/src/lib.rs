@@ -5,16 +5,18 @@
 //! moves can be told from temporary ones), time and size limits, and the SSRF
 //! guard that refuses private addresses on every hop and after DNS resolution.
 //!
-//! * Connections are kept alive and reused (one pool per `Fetcher`); HTTPS
-//!   servers that offer HTTP/2 in ALPN get HTTP/2.
+//! * Connections are kept alive and reused (one pool per `Fetcher`, shared by
+//!   its clones); HTTPS servers that offer HTTP/2 in ALPN get HTTP/2, which
+//!   multiplexes concurrent fetches over one connection.
+//!   `extra_root_certificates` trusts more roots (an intranet CA).
 //! * Bodies are capped after decompression at `max_body_bytes`. An oversized
 //!   body is cut there and returned with [`Response::truncated`] set
 //!   (`keep_oversized`, the default: a feed that grew too long still gives
 //!   its first entries; the parser drops the entry cut in half), or refused
 //!   with [`FetchError::TooLarge`].
 //! * Response headers are capped at `max_header_bytes`
-//!   ([`FetchError::HeadersTooLarge`]); see that field for what hyper bounds
-//!   on its own.
+//!   ([`FetchError::HeadersTooLarge`]); see that field for what hyper and h2
+//!   bound on their own.
 //! * `total_timeout` bounds the whole exchange, so a server that trickles its
 //!   status line, headers or body ends in [`FetchError::Timeout`].
 //! * The SSRF guard ([`AddressPolicy`]) can be opened for chosen networks
