@@ -15,7 +15,7 @@ use crate::guard::ResolveError;
 pub enum FetchError {
     /// The URL (given, or a redirect target) is not http(s).
     #[error(
-        "{url} is not a web address Tributary can fetch: only http and https work, not {scheme}"
+        "{url} has an unsupported URL scheme ({scheme}): only http and https addresses can be fetched"
     )]
     UnsupportedScheme { url: String, scheme: String },
     /// The URL does not parse, or has no host.
@@ -360,6 +360,15 @@ mod tests {
                 "could not find the server of https://example.com/feed.xml (host not found: no such host)",
             ),
         ];
+        let scheme = FetchError::UnsupportedScheme {
+            url: "ftp://example.com/feed".into(),
+            scheme: "ftp".into(),
+        };
+        assert_eq!(
+            scheme.to_string(),
+            "ftp://example.com/feed has an unsupported URL scheme (ftp): only http and https \
+             addresses can be fetched"
+        );
         for (err, text) in cases {
             assert_eq!(err.to_string(), text, "{err:?}");
         }

@@ -384,7 +384,7 @@ async fn assert_times_out_on_time(addr: SocketAddr, what: &str) {
     assert!(matches!(err, FetchError::Timeout { .. }), "{what}: {err:?}");
     assert_eq!(err.code(), "timeout");
     assert!(
-        took >= TOTAL && took < TOTAL + Duration::from_secs(1),
+        took >= TOTAL && took < TOTAL + Duration::from_secs(2),
         "{what}: took {took:?}"
     );
 }
