@@ -14,9 +14,9 @@ use reqwest::StatusCode;
 use url::Url;
 
 use crate::error::FetchError;
-use crate::guard::{check_target, GuardedResolver};
+use crate::guard::{check_target_with, AddressPolicy, GuardedResolver};
 use crate::urls::resolve_location;
-use crate::{headers, CacheHints, FetchConfig, Response, Validators};
+use crate::{headers, links, CacheHints, FetchConfig, Response, Validators};
 
 /// What feed readers ask for: feed types first, generic XML next, anything
 /// last (many servers send feeds as `text/html` or `application/octet-stream`).
@@ -27,6 +27,7 @@ const ACCEPT_FEEDS: &str = "application/rss+xml, application/atom+xml, applicati
 #[derive(Clone)]
 pub struct Fetcher {
     config: FetchConfig,
+    policy: Arc<AddressPolicy>,
     client: reqwest::Client,
 }
 
@@ -53,7 +54,20 @@ impl Fetcher {
         let mut default_headers = HeaderMap::new();
         default_headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_FEEDS));
 
-        let client = reqwest::Client::builder()
+        let policy = Arc::new(config.address_policy());
+        let mut builder = reqwest::Client::builder();
+        for (i, pem) in config.extra_root_certificates.iter().enumerate() {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .ok()
+                .filter(|certs| !certs.is_empty())
+                .ok_or_else(|| FetchError::Config {
+                    reason: format!("extra root certificate {} is not a PEM certificate", i + 1),
+                })?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
             // Redirects are followed by hand, to tell permanent moves from
             // temporary ones and to run the SSRF guard on every hop.
             .redirect(Policy::none())
@@ -69,14 +83,21 @@ impl Fetcher {
             .gzip(true)
             .brotli(true)
             .deflate(true)
+            // HTTP/1.1 head size is bounded by hyper itself (see
+            // `FetchConfig::max_header_bytes`); HTTP/2 takes the limit.
+            .http2_max_header_list_size(u32::try_from(config.max_header_bytes).unwrap_or(u32::MAX))
             .dns_resolver(Arc::new(GuardedResolver {
-                allow_private_networks: config.allow_private_networks,
+                policy: Arc::clone(&policy),
             }))
             .build()
             .map_err(|e| FetchError::Config {
                 reason: format!("cannot build the HTTP client: {e}"),
             })?;
-        Ok(Fetcher { config, client })
+        Ok(Fetcher {
+            config,
+            policy,
+            client,
+        })
     }
 
     /// The policy this fetcher was built with.
@@ -110,7 +131,6 @@ impl Fetcher {
         url: &Url,
         validators: &Validators,
     ) -> Result<Response, FetchError> {
-        let allow_private = self.config.allow_private_networks;
         let mut current = url.clone();
         let mut seen: HashSet<Url> = HashSet::new();
         seen.insert(without_fragment(&current));
@@ -118,11 +138,18 @@ impl Fetcher {
         let mut all_permanent = true;
 
         loop {
-            check_target(&current, allow_private)?;
+            check_target_with(&current, &self.policy)?;
             let resp = self
                 .send(&current, validators)
                 .await
                 .map_err(|e| FetchError::from_reqwest(&current, &e))?;
+            let limit = self.config.max_header_bytes;
+            if headers_size(resp.headers()) > limit {
+                return Err(FetchError::HeadersTooLarge {
+                    url: current,
+                    limit: Some(limit),
+                });
+            }
             let status = resp.status();
 
             if is_redirect(status) {
@@ -160,10 +187,12 @@ impl Fetcher {
             if status == StatusCode::NOT_MODIFIED {
                 // Keep the validators sent unless the server sent new ones.
                 let fresh = headers::validators(resp.headers());
+                let link_headers = links::link_headers(resp.headers(), &current);
                 return Ok(Response {
                     final_url: current,
                     moved_to,
                     body: None,
+                    truncated: false,
                     content_type: None,
                     validators: Validators {
                         etag: fresh.etag.or_else(|| validators.etag.clone()),
@@ -174,6 +203,7 @@ impl Fetcher {
                     cache: headers::cache_hints(resp.headers()),
                     content_language: None,
                     content_location: None,
+                    link_headers,
                 });
             }
             if status == StatusCode::GONE {
@@ -198,16 +228,19 @@ impl Fetcher {
             let content_location = header("content-location");
             let validators = headers::validators(resp.headers());
             let cache: CacheHints = headers::cache_hints(resp.headers());
-            let body = self.read_body(&current, resp).await?;
+            let link_headers = links::link_headers(resp.headers(), &current);
+            let (body, truncated) = self.read_body(&current, resp).await?;
             return Ok(Response {
                 final_url: current,
                 moved_to,
                 body: Some(body),
+                truncated,
                 content_type,
                 validators,
                 cache,
                 content_language,
                 content_location,
+                link_headers,
             });
         }
     }
@@ -238,16 +271,23 @@ impl Fetcher {
     }
 
     /// Read the (already decompressed) body as a stream, stopping as soon as
-    /// it exceeds the limit: a gzip bomb is cut off, never buffered whole.
-    async fn read_body(&self, url: &Url, resp: reqwest::Response) -> Result<Bytes, FetchError> {
+    /// it reaches the limit: a gzip bomb is cut off, never buffered whole.
+    /// Returns the body and whether it was cut (`keep_oversized`); without
+    /// `keep_oversized` a body over the limit is [`FetchError::TooLarge`].
+    async fn read_body(
+        &self,
+        url: &Url,
+        resp: reqwest::Response,
+    ) -> Result<(Bytes, bool), FetchError> {
         let limit = self.config.max_body_bytes;
+        let keep = self.config.keep_oversized;
         let too_large = || FetchError::TooLarge {
             url: url.clone(),
             limit,
         };
         // reqwest drops Content-Length when it decompresses, so this only
         // rejects early the plain bodies announced as too large.
-        if resp.content_length().is_some_and(|len| len > limit) {
+        if !keep && resp.content_length().is_some_and(|len| len > limit) {
             return Err(too_large());
         }
         let initial = resp.content_length().unwrap_or(0).min(limit).min(1 << 20);
@@ -255,13 +295,30 @@ impl Fetcher {
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| FetchError::from_reqwest(url, &e))?;
-            if (body.len() as u64).saturating_add(chunk.len() as u64) > limit {
-                return Err(too_large());
+            let room = limit.saturating_sub(body.len() as u64);
+            if chunk.len() as u64 > room {
+                if !keep {
+                    return Err(too_large());
+                }
+                // `room` is below `chunk.len()`, so it fits in usize.
+                let room = usize::try_from(room).unwrap_or(chunk.len());
+                body.extend_from_slice(&chunk[..room]);
+                tracing::debug!(%url, limit, "body cut at the size limit");
+                return Ok((body.freeze(), true));
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(body.freeze())
+        Ok((body.freeze(), false))
     }
+}
+
+/// Size of a response head as sent on HTTP/1.1: each line's name, value,
+/// `": "` and CRLF (the status line is left out).
+fn headers_size(headers: &HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum()
 }
 
 fn is_redirect(status: StatusCode) -> bool {

@@ -13,19 +13,69 @@
 //! * [`GuardedResolver`], the client's DNS resolver: drops forbidden addresses
 //!   from every answer and fails when none is left, so a name that resolves to
 //!   `127.0.0.1` (or is rebound to it later) is never connected to.
+//!
+//! Both ask one [`AddressPolicy`]: the forbidden ranges of [`check_ip`], minus
+//! the networks an administrator allowed (an intranet feed server), or nothing
+//! at all when private networks are allowed outright.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
+use ipnet::IpNet;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
 use crate::error::FetchError;
 
+/// Range name of the cloud metadata services (`169.254.169.254`, AWS's
+/// `fd00:ec2::254`): refused even when an allowed network covers them.
+const CLOUD_METADATA: &str = "cloud metadata";
+
+/// The guard's settings: which addresses a fetch may connect to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddressPolicy {
+    /// Turn the guard off: every address is allowed (tests, trusted setups).
+    pub allow_private_networks: bool,
+    /// Networks allowed although [`check_ip`] refuses them (e.g. an intranet
+    /// `10.1.0.0/16`). Everything else private stays refused, and so do the
+    /// cloud metadata addresses even when a network listed here covers them.
+    pub allowed_networks: Vec<IpNet>,
+}
+
+impl AddressPolicy {
+    /// `Ok` when `ip` may be connected to, else the name of the forbidden
+    /// range it is in (as [`check_ip`] names it).
+    ///
+    /// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is matched against the
+    /// allowed networks as the IPv4 address it is.
+    pub fn check(&self, ip: IpAddr) -> Result<(), &'static str> {
+        if self.allow_private_networks {
+            return Ok(());
+        }
+        let Err(range) = check_ip(ip) else {
+            return Ok(());
+        };
+        if range == CLOUD_METADATA {
+            return Err(range);
+        }
+        let canonical = ip.to_canonical();
+        if self
+            .allowed_networks
+            .iter()
+            .any(|net| net.contains(&ip) || net.contains(&canonical))
+        {
+            return Ok(());
+        }
+        Err(range)
+    }
+}
+
 /// Check one address against the forbidden ranges.
 ///
 /// Returns `Err(range name)` for loopback, private (RFC 1918), unique local,
-/// link-local (cloud metadata included), carrier-grade NAT, multicast,
+/// link-local, cloud metadata (`169.254.169.254`, `fd00:ec2::254`, named on
+/// their own although they are link-local and unique local), carrier-grade NAT, multicast,
 /// unspecified, broadcast, documentation, benchmarking and reserved
 /// addresses. IPv6 forms that embed an IPv4 address (IPv4-mapped
 /// `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::/96` and
@@ -46,6 +96,7 @@ fn check_v4(ip: Ipv4Addr) -> Result<(), &'static str> {
         (10, _, _) => "private",
         (100, 64..=127, _) => "carrier-grade NAT",
         (127, _, _) => "loopback",
+        (169, 254, 169) if ip.octets()[3] == 254 => CLOUD_METADATA,
         (169, 254, _) => "link-local",
         (172, 16..=31, _) => "private",
         (192, 0, 0) => "IETF protocol assignment",
@@ -70,6 +121,10 @@ fn check_v6(ip: Ipv6Addr) -> Result<(), &'static str> {
         return check_v4(v4);
     }
     let s = ip.segments();
+    // AWS's IPv6 instance metadata endpoint, fd00:ec2::254.
+    if s == [0xfd00, 0x0ec2, 0, 0, 0, 0, 0, 0x0254] {
+        return Err(CLOUD_METADATA);
+    }
     let range = match s[0] {
         0xfc00..=0xfdff => "unique local",
         0xfe80..=0xfebf => "link-local",
@@ -113,9 +168,22 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
 /// redirect target): the scheme must be http(s), and a host that is an IP
 /// literal must pass [`check_ip`] unless `allow_private_networks`.
 ///
-/// Host names are not resolved here; [`GuardedResolver`] checks what they
-/// resolve to when the connection is made.
+/// Host names are not resolved here; the client's guarded DNS resolver checks what they
+/// resolve to when the connection is made. Same as [`check_target_with`]
+/// with no allowed networks.
 pub fn check_target(url: &Url, allow_private_networks: bool) -> Result<(), FetchError> {
+    check_target_with(
+        url,
+        &AddressPolicy {
+            allow_private_networks,
+            allowed_networks: Vec::new(),
+        },
+    )
+}
+
+/// [`check_target`] under a full [`AddressPolicy`]: an IP-literal host must
+/// pass [`AddressPolicy::check`].
+pub fn check_target_with(url: &Url, policy: &AddressPolicy) -> Result<(), FetchError> {
     let scheme = url.scheme();
     if scheme != "http" && scheme != "https" {
         return Err(FetchError::UnsupportedScheme {
@@ -134,10 +202,7 @@ pub fn check_target(url: &Url, allow_private_networks: bool) -> Result<(), Fetch
             })
         }
     };
-    if allow_private_networks {
-        return Ok(());
-    }
-    check_ip(ip).map_err(|range| FetchError::Blocked {
+    policy.check(ip).map_err(|range| FetchError::Blocked {
         url: url.clone(),
         addr: ip.to_string(),
         range,
@@ -188,17 +253,17 @@ impl std::error::Error for ResolveError {
 }
 
 /// DNS resolver for the client: resolves with tokio (the system resolver, on
-/// the blocking pool) and, unless private networks are allowed, keeps only the
-/// allowed addresses, failing with [`ResolveError::Blocked`] when none is left.
-#[derive(Debug, Clone, Copy)]
+/// the blocking pool) and keeps only the addresses the [`AddressPolicy`]
+/// allows, failing with [`ResolveError::Blocked`] when none is left.
+#[derive(Debug, Clone)]
 pub(crate) struct GuardedResolver {
-    pub(crate) allow_private_networks: bool,
+    pub(crate) policy: Arc<AddressPolicy>,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_owned();
-        let allow_private = self.allow_private_networks;
+        let policy = Arc::clone(&self.policy);
         Box::pin(async move {
             // Port 0: reqwest replaces it with the URL's port.
             let lookup = tokio::net::lookup_host((host.as_str(), 0))
@@ -208,7 +273,7 @@ impl Resolve for GuardedResolver {
                 Ok(resolved) => resolved,
                 Err(source) => return Err(ResolveError::Lookup { host, source }.into()),
             };
-            let addrs = filter_addrs(&host, resolved, allow_private)?;
+            let addrs = filter_addrs(&host, resolved, &policy)?;
             let addrs: Addrs = Box::new(addrs.into_iter());
             Ok(addrs)
         })
@@ -219,23 +284,20 @@ impl Resolve for GuardedResolver {
 fn filter_addrs(
     host: &str,
     resolved: Vec<SocketAddr>,
-    allow_private: bool,
+    policy: &AddressPolicy,
 ) -> Result<Vec<SocketAddr>, ResolveError> {
     let Some(first) = resolved.first().copied() else {
         return Err(ResolveError::NoAddresses {
             host: host.to_owned(),
         });
     };
-    if allow_private {
-        return Ok(resolved);
-    }
     let allowed: Vec<SocketAddr> = resolved
         .iter()
         .copied()
-        .filter(|a| check_ip(a.ip()).is_ok())
+        .filter(|a| policy.check(a.ip()).is_ok())
         .collect();
     if allowed.is_empty() {
-        let range = check_ip(first.ip()).err().unwrap_or("forbidden");
+        let range = policy.check(first.ip()).err().unwrap_or("forbidden");
         return Err(ResolveError::Blocked {
             host: host.to_owned(),
             addr: first.ip(),
@@ -281,7 +343,31 @@ mod tests {
             ("http://172.16.0.1/", "private"),
             ("http://172.31.255.255/", "private"),
             ("http://192.168.1.1/", "private"),
-            ("http://169.254.169.254/", "link-local"),
+            ("http://169.254.169.254/", "cloud metadata"),
+            ("http://[fd00:ec2::254]/", "cloud metadata"),
+            ("http://[::ffff:169.254.169.254]/", "cloud metadata"),
+            ("http://169.254.1.1/", "link-local"),
+            ("http://169.254.255.255/", "link-local"),
+            ("http://10.255.255.255/", "private"),
+            ("http://172.20.1.1/", "private"),
+            ("http://192.168.255.255/", "private"),
+            ("http://[fdff:ffff::1]/", "unique local"),
+            ("http://[febf::1]/", "link-local"),
+            ("http://100.127.255.255/", "carrier-grade NAT"),
+            ("http://239.255.255.250/", "multicast"),
+            ("http://[ff05::2]/", "multicast"),
+            ("http://0.1.2.3/", "unspecified"),
+            ("http://[::ffff:10.0.0.1]/", "private"),
+            ("http://[::ffff:192.168.0.1]/", "private"),
+            ("http://[::10.0.0.1]/", "private"),
+            ("http://[64:ff9b::a00:1]/", "private"),
+            ("http://[64:ff9b::a9fe:a9fe]/", "cloud metadata"),
+            ("http://[64:ff9b::c0a8:101]/", "private"),
+            ("http://[2002:0a00:0001::1]/", "private"),
+            ("http://[2002:7f00:0001::]/", "loopback"),
+            ("http://[2002:a9fe:a9fe::1]/", "cloud metadata"),
+            ("http://[::ffff:255.255.255.255]/", "broadcast"),
+            ("http://[::ffff:0.0.0.0]/", "unspecified"),
             ("http://[fe80::1]/", "link-local"),
             ("http://[fd00::1]/", "unique local"),
             ("http://[fc00::1]/", "unique local"),
@@ -329,7 +415,7 @@ mod tests {
         match check_target(&metadata, false) {
             Err(FetchError::Blocked { addr, range, .. }) => {
                 assert_eq!(addr, "169.254.169.254");
-                assert_eq!(range, "link-local");
+                assert_eq!(range, "cloud metadata");
             }
             other => panic!("expected Blocked, got {other:?}"),
         }
@@ -366,10 +452,15 @@ mod tests {
         let private: SocketAddr = "10.1.2.3:0".parse().unwrap();
         let loopback: SocketAddr = "[::1]:0".parse().unwrap();
 
-        let kept = filter_addrs("mixed.test", vec![private, public], false).unwrap();
+        let guarded = AddressPolicy::default();
+        let open = AddressPolicy {
+            allow_private_networks: true,
+            ..AddressPolicy::default()
+        };
+        let kept = filter_addrs("mixed.test", vec![private, public], &guarded).unwrap();
         assert_eq!(kept, vec![public]);
 
-        match filter_addrs("evil.test", vec![loopback, private], false) {
+        match filter_addrs("evil.test", vec![loopback, private], &guarded) {
             Err(ResolveError::Blocked { addr, range, .. }) => {
                 assert_eq!(addr, loopback.ip());
                 assert_eq!(range, "loopback");
@@ -377,12 +468,90 @@ mod tests {
             other => panic!("expected Blocked, got {other:?}"),
         }
 
-        let all = filter_addrs("intranet.test", vec![loopback, private], true).unwrap();
+        let all = filter_addrs("intranet.test", vec![loopback, private], &open).unwrap();
         assert_eq!(all, vec![loopback, private]);
 
         assert!(matches!(
-            filter_addrs("empty.test", vec![], true),
+            filter_addrs("empty.test", vec![], &open),
             Err(ResolveError::NoAddresses { .. })
+        ));
+    }
+
+    fn allowing(nets: &[&str]) -> AddressPolicy {
+        AddressPolicy {
+            allow_private_networks: false,
+            allowed_networks: nets.iter().map(|n| n.parse().unwrap()).collect(),
+        }
+    }
+
+    #[test]
+    fn allowed_networks_open_only_their_ranges() {
+        let policy = allowing(&["10.1.0.0/16", "127.0.0.1/32", "fd12:3456::/32"]);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        for allowed in [
+            "10.1.0.1",
+            "10.1.255.255",
+            "127.0.0.1",
+            "::ffff:127.0.0.1",
+            "fd12:3456::1",
+            "8.8.8.8",
+        ] {
+            assert_eq!(policy.check(ip(allowed)), Ok(()), "{allowed}");
+        }
+        for (refused, range) in [
+            ("10.2.0.1", "private"),
+            ("127.0.0.2", "loopback"),
+            ("::1", "loopback"),
+            ("fd12:3457::1", "unique local"),
+            ("192.168.1.1", "private"),
+            ("169.254.169.254", "cloud metadata"),
+        ] {
+            assert_eq!(policy.check(ip(refused)), Err(range), "{refused}");
+        }
+        // The cloud metadata addresses stay refused under a network that covers them.
+        let link_local = allowing(&["169.254.0.0/16", "fd00::/8"]);
+        assert_eq!(link_local.check(ip("169.254.1.1")), Ok(()));
+        assert_eq!(link_local.check(ip("fd00::1")), Ok(()));
+        assert_eq!(
+            link_local.check(ip("169.254.169.254")),
+            Err("cloud metadata")
+        );
+        assert_eq!(link_local.check(ip("fd00:ec2::254")), Err("cloud metadata"));
+        // Turning the guard off allows everything.
+        let open = AddressPolicy {
+            allow_private_networks: true,
+            ..link_local
+        };
+        assert_eq!(open.check(ip("169.254.169.254")), Ok(()));
+    }
+
+    #[test]
+    fn allowed_networks_apply_to_literals_and_resolved_names() {
+        let policy = allowing(&["10.0.0.0/8"]);
+        let intranet = Url::parse("http://10.9.8.7:8080/feed").unwrap();
+        assert!(check_target_with(&intranet, &policy).is_ok());
+        assert!(check_target(&intranet, false).is_err());
+        let other = Url::parse("http://192.168.0.1/feed").unwrap();
+        assert!(matches!(
+            check_target_with(&other, &policy),
+            Err(FetchError::Blocked {
+                range: "private",
+                ..
+            })
+        ));
+
+        let inside: SocketAddr = "10.0.0.5:0".parse().unwrap();
+        let outside: SocketAddr = "192.168.0.5:0".parse().unwrap();
+        assert_eq!(
+            filter_addrs("intranet.test", vec![outside, inside], &policy).unwrap(),
+            vec![inside]
+        );
+        assert!(matches!(
+            filter_addrs("home.test", vec![outside], &policy),
+            Err(ResolveError::Blocked {
+                range: "private",
+                ..
+            })
         ));
     }
 }

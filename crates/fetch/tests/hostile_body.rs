@@ -1,6 +1,7 @@
 //! Hostile response bodies, measured: a gzip bomb that inflates to 1 GiB and
 //! a body that never ends must both be cut off at `max_body_bytes` in bounded
-//! time and memory, with `TooLarge` (`body_too_large`).
+//! time and memory: with `keep_oversized` off as `TooLarge` (`body_too_large`),
+//! with it on (the default) as a body of exactly the limit, `truncated`.
 //!
 //! One test function in its own test binary, so that the process's peak
 //! memory is this test's (the harness runs the tests of a file in parallel).
@@ -140,36 +141,47 @@ async fn bombs_and_endless_bodies_are_cut_off_in_bounded_time_and_memory() {
             }),
         );
     let addr = serve(app).await;
-    let fetcher = Fetcher::new(FetchConfig {
-        allow_private_networks: true,
-        connect_timeout: Duration::from_secs(2),
-        total_timeout: Duration::from_secs(30),
-        max_body_bytes: LIMIT,
-        ..FetchConfig::default()
-    })
-    .expect("fetcher");
-
-    for path in ["/bomb", "/endless"] {
+    for (path, keep_oversized) in [
+        ("/bomb", false),
+        ("/endless", false),
+        ("/bomb", true),
+        ("/endless", true),
+    ] {
+        let fetcher = Fetcher::new(FetchConfig {
+            allow_private_networks: true,
+            connect_timeout: Duration::from_secs(2),
+            total_timeout: Duration::from_secs(30),
+            max_body_bytes: LIMIT,
+            keep_oversized,
+            ..FetchConfig::default()
+        })
+        .expect("fetcher");
         let url = Url::parse(&format!("http://{addr}{path}")).expect("url");
         let before = reset_peak();
         let started = Instant::now();
-        let err = fetcher
-            .fetch(&url, &Validators::default())
-            .await
-            .expect_err("cut off");
+        let result = fetcher.fetch(&url, &Validators::default()).await;
         let took = started.elapsed();
         let peak = status_kib("VmHWM:");
-        assert!(
-            matches!(err, FetchError::TooLarge { limit: LIMIT, .. }),
-            "{path}: {err:?}"
-        );
-        assert_eq!(err.code(), "body_too_large");
-        assert!(err.to_string().contains("8388608-byte limit"), "{err}");
+        if keep_oversized {
+            let resp = result.expect("the body up to the limit");
+            assert!(resp.truncated, "{path}");
+            let body = resp.body.expect("a body");
+            assert_eq!(body.len() as u64, LIMIT, "{path}");
+            drop(body);
+        } else {
+            let err = result.expect_err("cut off");
+            assert!(
+                matches!(err, FetchError::TooLarge { limit: LIMIT, .. }),
+                "{path}: {err:?}"
+            );
+            assert_eq!(err.code(), "body_too_large");
+            assert!(err.to_string().contains("8 MiB limit"), "{err}");
+        }
         assert!(took < Duration::from_secs(10), "{path}: took {took:?}");
         if let (Some(before), Some(peak)) = (before, peak) {
             let grown = peak.saturating_sub(before) << 10;
             eprintln!(
-                "{path}: cut off after {took:?}, peak memory +{} KiB",
+                "{path} (keep_oversized {keep_oversized}): cut off after {took:?}, peak memory +{} KiB",
                 grown >> 10
             );
             // The body up to the limit, plus buffers; the whole gigabyte

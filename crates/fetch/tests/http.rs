@@ -527,16 +527,17 @@ async fn error_statuses_carry_retry_after() {
     assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
 }
 
-fn capped(limit: u64) -> Fetcher {
+fn capped(limit: u64, keep_oversized: bool) -> Fetcher {
     Fetcher::new(FetchConfig {
         max_body_bytes: limit,
+        keep_oversized,
         ..config()
     })
     .unwrap()
 }
 
 #[tokio::test]
-async fn body_over_the_cap_is_refused() {
+async fn body_over_the_cap_is_refused_without_keep_oversized() {
     let app = Router::new()
         .route("/exact", get(|| async { vec![b'a'; 1000] }))
         .route("/big", get(|| async { vec![b'a'; 1001] }))
@@ -549,13 +550,28 @@ async fn body_over_the_cap_is_refused() {
             }),
         );
     let addr = serve(app).await;
-    let f = capped(1000);
+    let f = capped(1000, false);
 
     let resp = f
         .fetch(&url(addr, "/exact"), &Validators::default())
         .await
         .unwrap();
     assert_eq!(resp.body.map(|b| b.len()), Some(1000));
+    assert!(!resp.truncated);
+
+    // With keep_oversized (the default) the same bodies come back cut.
+    let keep = capped(1000, true);
+    assert!(FetchConfig::default().keep_oversized);
+    for (path, byte) in [("/exact", b'a'), ("/big", b'a'), ("/chunked", b'b')] {
+        let resp = keep
+            .fetch(&url(addr, path), &Validators::default())
+            .await
+            .unwrap();
+        let body = resp.body.expect("a body");
+        assert_eq!(body.len(), 1000, "{path}");
+        assert!(body.iter().all(|&b| b == byte), "{path}");
+        assert_eq!(resp.truncated, path != "/exact", "{path}");
+    }
 
     for path in ["/big", "/chunked"] {
         let err = f
@@ -582,7 +598,13 @@ async fn gzip_bomb_is_cut_off() {
         }),
     );
     let addr = serve(app).await;
-    let err = capped(1024 * 1024)
+    let resp = capped(1024 * 1024, true)
+        .fetch(&url(addr, "/bomb"), &Validators::default())
+        .await
+        .unwrap();
+    assert!(resp.truncated);
+    assert_eq!(resp.body.map(|b| b.len()), Some(1024 * 1024));
+    let err = capped(1024 * 1024, false)
         .fetch(&url(addr, "/bomb"), &Validators::default())
         .await
         .unwrap_err();
