@@ -363,10 +363,31 @@ impl Refresher {
             now,
             &self.config.normalize,
         );
-        Ok(Document {
-            normalized,
-            note: None,
-        })
+        // A body cut at the size cap still gives the complete entries before
+        // the cut (feeds list the newest first); without one it is a failure.
+        let note = if response.truncated {
+            let limit = human_bytes(self.fetcher.config().max_body_bytes);
+            if normalized.entries.is_empty() {
+                return Err(Failure {
+                    code: "body_too_large".to_string(),
+                    message: format!(
+                        "the feed at {} is larger than {limit} (fetch.max_body_size) and no \
+                         complete entry fits in that much",
+                        response.final_url
+                    ),
+                    retry_after: None,
+                    disable: false,
+                });
+            }
+            Some(format!(
+                "the feed is larger than {limit} (fetch.max_body_size); kept its first {} \
+                 entries",
+                normalized.entries.len()
+            ))
+        } else {
+            None
+        };
+        Ok(Document { normalized, note })
     }
 
     /// Schedule hints of a fresh document: its ttl and skip rules, and the
@@ -454,6 +475,19 @@ impl Refresher {
 struct Document {
     normalized: tributary_normalize::NormalizedFeed,
     note: Option<String>,
+}
+
+/// `20 MiB`, `512 KiB`, `900 bytes`.
+fn human_bytes(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB && n % MIB == 0 {
+        format!("{} MiB", n / MIB)
+    } else if n >= KIB && n % KIB == 0 {
+        format!("{} KiB", n / KIB)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// SHA-256 of a body, hex.

@@ -66,6 +66,10 @@ struct Harness {
 
 impl Harness {
     async fn new(config: RefreshConfig) -> Harness {
+        Harness::with_fetch(config, FetchConfig::default()).await
+    }
+
+    async fn with_fetch(config: RefreshConfig, fetch: FetchConfig) -> Harness {
         let script = Script::default();
         let app = Router::new().fallback(answer).with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -78,7 +82,7 @@ impl Harness {
         let fetcher = Fetcher::new(FetchConfig {
             allow_private_networks: true,
             total_timeout: Duration::from_secs(10),
-            ..FetchConfig::default()
+            ..fetch
         })
         .unwrap();
         let refresher = Refresher::new(store.clone(), fetcher, config);
@@ -473,4 +477,60 @@ async fn the_schedule_follows_the_posting_rate_and_says_why() {
     assert!(wait >= chrono::Duration::hours(72), "{wait}");
     let reason = after.next_fetch_reason.unwrap();
     assert!(reason.contains("max-age"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_feed_over_the_size_cap_keeps_its_first_entries_and_says_so() {
+    let cap = 16 * 1024;
+    let h = Harness::with_fetch(
+        RefreshConfig::default(),
+        FetchConfig {
+            max_body_bytes: cap,
+            ..FetchConfig::default()
+        },
+    )
+    .await;
+    let items: Vec<(String, String)> = (0..300)
+        .map(|i| (format!("e{i}"), format!("Episode {i}")))
+        .collect();
+    let refs: Vec<(&str, &str)> = items
+        .iter()
+        .map(|(g, t)| (g.as_str(), t.as_str()))
+        .collect();
+    let body = rss("", &refs);
+    assert!(body.len() as u64 > 3 * cap);
+    h.script.set("/big.xml", 200, &[XML], body);
+    let feed = h.subscribe("/big.xml").await;
+    let (outcome, after) = h.refresh(&feed).await;
+    let FeedOutcome::Fetched { new, .. } = outcome else {
+        panic!("a large valid feed is not a failure: {outcome:?}");
+    };
+    assert!(new > 10 && new < 300, "{new} entries kept");
+    assert_eq!(after.status, FeedStatus::Ok);
+    let note = after.status_note.expect("the cut is noted");
+    assert!(
+        note.contains(&format!("kept its first {new} entries")),
+        "{note}"
+    );
+    assert!(note.contains("16 KiB"), "{note}");
+    // The entries kept are the first ones of the document, each complete.
+    let titles = h.titles().await;
+    assert!(titles.contains(&"Episode 0".to_owned()));
+    assert!(titles.iter().all(|t| t.starts_with("Episode ")));
+
+    // A document whose first entry does not fit is a failure with its code.
+    let huge_description = format!("<description>{}</description>", "x".repeat(40_000));
+    h.script.set(
+        "/huge.xml",
+        200,
+        &[XML],
+        rss(&huge_description, &[("1", "One")]),
+    );
+    let huge = h.subscribe("/huge.xml").await;
+    let (outcome, after) = h.refresh(&huge).await;
+    assert!(
+        matches!(outcome, FeedOutcome::Failed { ref code, .. } if code == "body_too_large"),
+        "{outcome:?}"
+    );
+    assert!(after.last_error.unwrap().contains("16 KiB"));
 }
