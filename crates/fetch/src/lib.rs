@@ -14,6 +14,7 @@ mod client;
 mod error;
 mod guard;
 mod headers;
+mod post;
 mod urls;
 
 use std::time::Duration;
@@ -25,6 +26,7 @@ use url::Url;
 pub use client::Fetcher;
 pub use error::FetchError;
 pub use guard::{check_ip, check_target};
+pub use post::{PostResponse, POST_BODY_LIMIT};
 pub use urls::parse_http_url;
 
 /// Policy of a [`Fetcher`]. Passed in as a value; nothing is read from the environment.
