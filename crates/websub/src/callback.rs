@@ -315,3 +315,29 @@ async fn distribute<S: PushSink>(
     tracing::debug!(feed.id = %feed, bytes, "websub push delivered");
     accepted()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_value_of_each_parameter_wins() {
+        let q = HubQuery::parse(
+            "hub.mode=subscribe&hub.topic=https%3A%2F%2Fa.example%2Ff&hub.mode=denied\
+             &hub.challenge=x%20y&hub.lease_seconds=60&other=1",
+        );
+        assert_eq!(q.mode.as_deref(), Some("subscribe"));
+        assert_eq!(q.topic.as_deref(), Some("https://a.example/f"));
+        assert_eq!(q.challenge.as_deref(), Some("x y"));
+        assert_eq!(q.lease_seconds.as_deref(), Some("60"));
+        assert_eq!(q.reason, None);
+    }
+
+    #[test]
+    fn topics_compare_as_urls() {
+        assert!(same_topic("https://a.example/f", "https://a.example/f"));
+        assert!(same_topic("https://A.example:443/f", "https://a.example/f"));
+        assert!(!same_topic("https://a.example/f", "https://a.example/g"));
+        assert!(!same_topic("https://a.example/f", "not a url"));
+    }
+}
