@@ -2,8 +2,9 @@
 //!
 //! `GET` is the hub's verification of intent (WebSub §5.3) or its denial
 //! (§5.2): the token must be known, `hub.mode` must be the request we have
-//! pending and `hub.topic` the topic we asked for, else 404 as the spec
-//! requires. A confirmed verification echoes `hub.challenge` (at most
+//! pending (or `subscribe` for an active subscription with nothing pending:
+//! a hub's optional reconfirmation) and `hub.topic` the topic we asked for,
+//! else 404 as the spec requires. A confirmed verification echoes `hub.challenge` (at most
 //! [`MAX_CHALLENGE_BYTES`] printable characters) as `text/plain` with
 //! `X-Content-Type-Options: nosniff`, so the echo cannot be used for
 //! reflected content. A denial is recorded with its `hub.reason`.
@@ -196,7 +197,13 @@ async fn verify<S: PushSink>(
         }
         Some(mode @ ("subscribe" | "unsubscribe")) => {
             let mode = WebSubMode::parse(mode);
-            if mode != sub.pending_mode || !topic_matches {
+            // Hubs may reconfirm an active subscription unasked (§5): we
+            // still want it, so that is agreed to as well. An unsubscription
+            // we did not ask for never is.
+            let reconfirmation = mode == Some(WebSubMode::Subscribe)
+                && sub.state == WebSubState::Active
+                && sub.pending_mode.is_none();
+            if (mode != sub.pending_mode && !reconfirmation) || !topic_matches {
                 tracing::info!(
                     feed.id = %feed,
                     mode = ?mode,

@@ -510,6 +510,46 @@ async fn wrong_topic_or_mode_in_verification_is_404_and_stays_pending() {
 }
 
 #[tokio::test]
+async fn active_subscription_reconfirmed_but_never_unsubscribed_unasked() {
+    let mut s = Setup::new(verify(3600), |_| {}).await;
+    s.subscribe_verified().await;
+    let client = reqwest::Client::new();
+    let callback = s.hub.callback();
+
+    // A hub's unsolicited unsubscribe verification: refused, still active.
+    let mut url = Url::parse(&callback).unwrap();
+    url.query_pairs_mut()
+        .append_pair("hub.mode", "unsubscribe")
+        .append_pair("hub.topic", TOPIC)
+        .append_pair("hub.challenge", "c1");
+    assert_eq!(client.get(url).send().await.unwrap().status(), 404);
+    assert_eq!(s.stored().await.state, WebSubState::Active);
+
+    // A reconfirmation of the active subscription: agreed, with the new lease.
+    let mut url = Url::parse(&callback).unwrap();
+    url.query_pairs_mut()
+        .append_pair("hub.mode", "subscribe")
+        .append_pair("hub.topic", TOPIC)
+        .append_pair("hub.challenge", "c2")
+        .append_pair("hub.lease_seconds", "120");
+    let resp = client.get(url).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), "c2");
+    let sub = s.stored().await;
+    assert_eq!(sub.state, WebSubState::Active);
+    assert_eq!(sub.lease_seconds, Some(120));
+
+    // ...but not for another topic.
+    let mut url = Url::parse(&callback).unwrap();
+    url.query_pairs_mut()
+        .append_pair("hub.mode", "subscribe")
+        .append_pair("hub.topic", "https://elsewhere.example/feed")
+        .append_pair("hub.challenge", "c3")
+        .append_pair("hub.lease_seconds", "120");
+    assert_eq!(client.get(url).send().await.unwrap().status(), 404);
+}
+
+#[tokio::test]
 async fn unknown_token_is_404_for_verification_and_410_for_content() {
     let s = Setup::new(verify(3600), |_| {}).await;
     let client = reqwest::Client::new();
