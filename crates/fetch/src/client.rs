@@ -105,6 +105,11 @@ impl Fetcher {
         &self.config
     }
 
+    /// The guarded client, for the other request kinds of this crate (`post`).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.client
+    }
+
     /// GET `url` with the validators (conditional request).
     ///
     /// Follows up to `max_redirects` redirects, checking each hop with the

@@ -34,6 +34,7 @@ mod error;
 mod guard;
 mod headers;
 mod links;
+mod post;
 mod urls;
 
 use std::time::Duration;
@@ -46,6 +47,7 @@ pub use client::Fetcher;
 pub use error::FetchError;
 pub use guard::{check_ip, check_target, check_target_with, AddressPolicy};
 pub use ipnet::IpNet;
+pub use post::{PostResponse, POST_BODY_LIMIT};
 pub use urls::parse_http_url;
 
 /// Policy of a [`Fetcher`]. Passed in as a value; nothing is read from the environment.

@@ -34,6 +34,7 @@ mod error;
 mod rows;
 mod sqlite;
 mod time;
+mod websub;
 
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
@@ -44,6 +45,7 @@ use tributary_model::{
 };
 
 pub use error::{StoreError, StoreResult};
+pub use websub::{NewWebSub, WebSubMode, WebSubState, WebSubSubscription};
 
 /// A subscription to add.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -21,6 +21,7 @@ pub(crate) mod entries;
 pub(crate) mod feeds;
 pub(crate) mod river;
 pub(crate) mod subscriptions;
+pub(crate) mod websub;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
