@@ -8,15 +8,15 @@
 //!   (discovery); [`Refresher::import_opml`] subscribes to an OPML list.
 //! * [`schedule`] decides when a feed is fetched next.
 
+pub mod daemon;
+pub mod limits;
 pub mod schedule;
 mod subscribe;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use futures::stream::{self, StreamExt};
-use tokio::sync::Semaphore;
+use futures::stream::{FuturesUnordered, StreamExt};
 use tracing::{debug, info, instrument, warn};
 use tributary_fetch::{FetchError, Fetcher, Validators};
 use tributary_model::Feed;
@@ -25,6 +25,8 @@ use tributary_parse::{ParseError, ParseOptions};
 use tributary_store::{FetchFailure, FetchSuccess, Store, StoreError};
 use url::Url;
 
+pub use daemon::{DaemonHandle, DaemonOptions, DaemonStatus};
+pub use limits::{HostLimits, Permit};
 pub use schedule::SchedulePolicy;
 pub use subscribe::{AddOutcome, ImportReport, RefusedFeed};
 
@@ -60,6 +62,9 @@ pub struct RefreshConfig {
     pub concurrency: usize,
     /// Feeds fetched at once from one host.
     pub per_host: usize,
+    /// Continuous failure after which a feed is marked `error`; until then
+    /// it keeps status `ok` while backing off.
+    pub error_after: std::time::Duration,
     pub schedule: SchedulePolicy,
     pub normalize: NormalizeOptions,
 }
@@ -69,6 +74,7 @@ impl Default for RefreshConfig {
         RefreshConfig {
             concurrency: 32,
             per_host: 4,
+            error_after: std::time::Duration::from_secs(3 * 24 * 60 * 60),
             schedule: SchedulePolicy::default(),
             normalize: NormalizeOptions::default(),
         }
@@ -255,31 +261,22 @@ impl Refresher {
     where
         F: Fn(&Feed, &FeedOutcome) + Send + Sync,
     {
-        let feeds = interleave_by_host(feeds);
-        let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
-        let jobs: Vec<(Feed, Arc<Semaphore>)> = feeds
-            .into_iter()
-            .map(|feed| {
-                let host = host_of(&feed.url);
-                let permit = hosts
-                    .entry(host)
-                    .or_insert_with(|| Arc::new(Semaphore::new(self.config.per_host.max(1))))
-                    .clone();
-                (feed, permit)
-            })
-            .collect();
+        let limits = HostLimits::new(self.config.concurrency, self.config.per_host);
         let on_done = &on_done;
-        let mut summary = RefreshSummary::default();
-        let mut results = stream::iter(jobs)
-            .map(|(feed, host_limit)| async move {
-                // The semaphore is never closed, so acquiring cannot fail; if it
-                // somehow did, fetching without the per-host permit is harmless.
-                let _permit = host_limit.acquire_owned().await.ok();
-                let outcome = self.refresh_feed(&feed).await;
+        let limits = &limits;
+        // Every feed queues for its slots at once, in interleaved order (the
+        // semaphores are fair); a feed waiting for a busy host holds no
+        // global slot. The pipeline future is boxed so waiting feeds stay small.
+        let mut results: FuturesUnordered<_> = interleave_by_host(feeds)
+            .into_iter()
+            .map(|feed| async move {
+                let _permit = limits.acquire(&host_of(&feed.url)).await;
+                let outcome = Box::pin(self.refresh_feed(&feed)).await;
                 on_done(&feed, &outcome);
                 outcome
             })
-            .buffer_unordered(self.config.concurrency.max(1));
+            .collect();
+        let mut summary = RefreshSummary::default();
         while let Some(outcome) = results.next().await {
             summary.add(&outcome);
         }
