@@ -32,6 +32,7 @@
 
 mod error;
 mod rows;
+mod schedule;
 mod sqlite;
 mod time;
 
