@@ -271,7 +271,9 @@ mod tests {
 
     #[test]
     fn errors_name_the_key_and_the_line() {
-        let e = parse("[fetch]\ntimeout = \"forever\"\n").unwrap_err().to_string();
+        let e = parse("[fetch]\ntimeout = \"forever\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2"), "{e}");
         assert!(e.contains("timeout"), "{e}");
         assert!(e.contains("invalid duration \"forever\""), "{e}");

@@ -73,12 +73,11 @@ impl Settings {
             None => ConfigFile::default(),
         };
         let env_private = std::env::var("TRIBUTARY_ALLOW_PRIVATE_NETWORKS").ok();
-        let mut settings = Settings::resolve(file, env_private.as_deref()).with_context(|| {
-            match &path {
+        let mut settings =
+            Settings::resolve(file, env_private.as_deref()).with_context(|| match &path {
                 Some(p) => format!("config file {}", p.display()),
                 None => "settings".to_string(),
-            }
-        })?;
+            })?;
         settings.config_file = path;
         Ok(settings)
     }
@@ -281,7 +280,12 @@ mod tests {
         assert_eq!(s.refresh.per_host, 5);
         assert_eq!(s.fetch.total_timeout, Duration::from_secs(5));
         assert_eq!(s.refresh.schedule.max_backoff, Duration::from_secs(7200));
-        assert!(!resolve(text, Some("0")).unwrap().fetch.allow_private_networks);
+        assert!(
+            !resolve(text, Some("0"))
+                .unwrap()
+                .fetch
+                .allow_private_networks
+        );
         assert!(resolve(text, Some("perhaps")).is_err());
     }
 
@@ -294,9 +298,15 @@ mod tests {
             ("[fetch]\nmax_body_size = 0", "fetch.max_body_size"),
             ("[fetch]\nuser_agent = \"\"", "fetch.user_agent"),
             ("[schedule]\nmin_interval = \"2d\"", "schedule.min_interval"),
-            ("[schedule]\ndefault_interval = \"1m\"", "schedule.default_interval"),
+            (
+                "[schedule]\ndefault_interval = \"1m\"",
+                "schedule.default_interval",
+            ),
             ("[daemon]\nrescan = \"0s\"", "daemon.rescan"),
-            ("[websub]\npublic_url = \"ftp://x.example/\"", "websub.public_url"),
+            (
+                "[websub]\npublic_url = \"ftp://x.example/\"",
+                "websub.public_url",
+            ),
         ] {
             let e = format!("{:#}", resolve(text, None).unwrap_err());
             assert!(e.contains(key), "{text}: {e}");

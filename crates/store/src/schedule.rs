@@ -49,10 +49,17 @@ mod tests {
             .unwrap()
             .is_empty());
         let back = store.feed_by_id(feed).await.unwrap().unwrap();
-        assert_eq!(back.next_fetch_at.map(|t| t.timestamp()), Some(later.timestamp()));
+        assert_eq!(
+            back.next_fetch_at.map(|t| t.timestamp()),
+            Some(later.timestamp())
+        );
         store.set_next_fetch(feed, now).await.unwrap();
         assert_eq!(
-            store.feeds_to_fetch(&FeedSelector::Due(now)).await.unwrap().len(),
+            store
+                .feeds_to_fetch(&FeedSelector::Due(now))
+                .await
+                .unwrap()
+                .len(),
             1
         );
         assert!(store.set_next_fetch(FeedId(9999), now).await.is_err());

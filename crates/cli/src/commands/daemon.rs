@@ -111,7 +111,10 @@ async fn healthz(State(handle): State<DaemonHandle>) -> impl IntoResponse {
         "in_flight": status.in_flight,
         "fetches": status.fetches,
     });
-    ([(header::CONTENT_TYPE, "application/json")], body.to_string())
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
 }
 
 /// Completes once `rx` says stop (or its sender is gone).

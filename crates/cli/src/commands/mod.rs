@@ -46,7 +46,12 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
         }
         Command::Remove { feed } => subscriptions::remove(&store, user, &feed).await,
         Command::Import { file } => {
-            subscriptions::import(&refresher(store, &settings, settings.refresh.clone())?, user, &file).await
+            subscriptions::import(
+                &refresher(store, &settings, settings.refresh.clone())?,
+                user,
+                &file,
+            )
+            .await
         }
         Command::Export { output } => subscriptions::export(&store, user, output.as_deref()).await,
         Command::Feeds { json } => subscriptions::feeds(&store, user, json).await,
