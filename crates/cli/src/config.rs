@@ -270,6 +270,30 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_parses_and_enabling_every_key_still_parses() {
+        let example = include_str!("../../../docs/config.example.toml");
+        let file = parse(example).unwrap();
+        assert!(file.fetch.user_agent.is_none(), "the example only comments");
+        // Uncomment every `# key = value` line: each documented key is known.
+        let enabled: String = example
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest) if rest.contains(" = ") => rest,
+                _ => line,
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let file = parse(&enabled).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(file.fetch.concurrency, Some(32));
+        assert_eq!(file.fetch.per_host, Some(2));
+        assert_eq!(
+            file.daemon.rescan,
+            Some(HumanDuration(Duration::from_secs(30)))
+        );
+        assert_eq!(file.fetch.max_body_size, Some(ByteSize(20 << 20)));
+    }
+
+    #[test]
     fn errors_name_the_key_and_the_line() {
         let e = parse("[fetch]\ntimeout = \"forever\"\n")
             .unwrap_err()

@@ -448,3 +448,192 @@ impl Scheduler {
 fn chrono_duration(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    use axum::extract::State;
+    use axum::http::Uri;
+    use tributary_fetch::{FetchConfig, Fetcher};
+    use tributary_store::{FetchFailure, NewSubscription, Store};
+
+    use crate::RefreshConfig;
+
+    #[derive(Default)]
+    struct Seen {
+        hits: HashMap<String, usize>,
+        now: HashMap<String, usize>,
+        max: HashMap<String, usize>,
+    }
+
+    type Shared = Arc<(Mutex<Seen>, Duration)>;
+
+    async fn slow(
+        State(state): State<Shared>,
+        uri: Uri,
+    ) -> ([(&'static str, &'static str); 1], &'static str) {
+        let path = uri.path().to_string();
+        {
+            let mut s = state.0.lock().unwrap();
+            *s.hits.entry(path.clone()).or_default() += 1;
+            let n = s.now.entry(path.clone()).or_default();
+            *n += 1;
+            let n = *n;
+            let m = s.max.entry(path.clone()).or_default();
+            *m = (*m).max(n);
+        }
+        tokio::time::sleep(state.1).await;
+        *state.0.lock().unwrap().now.get_mut(&path).unwrap() -= 1;
+        (
+            [("content-type", "application/rss+xml")],
+            "<rss version=\"2.0\"><channel><title>t</title><item><title>a</title>\
+             <guid>a</guid><link>http://example.org/a</link></item></channel></rss>",
+        )
+    }
+
+    /// A slow feed server, a store with `paths` subscribed, and a refresher.
+    async fn setup(delay: Duration, paths: &[&str]) -> (Shared, Refresher, tempfile::TempDir) {
+        let state: Shared = Arc::new((Mutex::new(Seen::default()), delay));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().fallback(slow).with_state(state.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("d.db").display()))
+            .await
+            .unwrap();
+        let user = store.default_user().await.unwrap();
+        let subs: Vec<NewSubscription> = paths
+            .iter()
+            .map(|p| NewSubscription {
+                url: format!("http://{addr}{p}"),
+                ..Default::default()
+            })
+            .collect();
+        store.subscribe(user, &subs).await.unwrap();
+        let fetcher = Fetcher::new(FetchConfig {
+            allow_private_networks: true,
+            ..FetchConfig::default()
+        })
+        .unwrap();
+        let refresher = Refresher::new(store, fetcher, RefreshConfig::default());
+        (state, refresher, dir)
+    }
+
+    fn hits(state: &Shared, path: &str) -> usize {
+        state.0.lock().unwrap().hits.get(path).copied().unwrap_or(0)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_feed_in_flight_is_not_started_again_and_disabled_feeds_are_skipped() {
+        let (state, refresher, _dir) =
+            setup(Duration::from_millis(800), &["/slow.xml", "/off.xml"]).await;
+        let store = refresher.store().clone();
+        let off = store
+            .feeds_to_fetch(&FeedSelector::All)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.url.ends_with("/off.xml"))
+            .unwrap();
+        let now = Utc::now();
+        store
+            .record_failure(
+                off.id,
+                &FetchFailure {
+                    fetched_at: now,
+                    next_fetch_at: now,
+                    code: "http_gone".into(),
+                    message: "gone".into(),
+                    disable: true,
+                },
+            )
+            .await
+            .unwrap();
+        let handle = DaemonHandle::new();
+        let opts = DaemonOptions {
+            rescan: Duration::from_millis(100),
+            shutdown_grace: Duration::from_secs(5),
+            handle: handle.clone(),
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let daemon = tokio::spawn(run(refresher, opts, async {
+            let _ = rx.await;
+        }));
+        // The store says "due" all along the slow fetch, and it is rescanned
+        // several times meanwhile.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let status = handle.status();
+        assert_eq!(status.feeds, 1, "the disabled feed is not scheduled");
+        assert_eq!(status.in_flight, 1);
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(hits(&state, "/slow.xml"), 1);
+        assert_eq!(state.0.lock().unwrap().max.get("/slow.xml"), Some(&1));
+        assert_eq!(hits(&state, "/off.xml"), 0);
+        assert_eq!(handle.status().fetches, 1);
+        tx.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), daemon)
+            .await
+            .expect("the daemon stops")
+            .unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_lets_the_fetch_in_flight_finish() {
+        let (state, refresher, _dir) = setup(Duration::from_millis(600), &["/a.xml"]).await;
+        let store = refresher.store().clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let opts = DaemonOptions {
+            rescan: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(5),
+            handle: DaemonHandle::new(),
+        };
+        let daemon = tokio::spawn(run(refresher, opts, async {
+            let _ = rx.await;
+        }));
+        while hits(&state, "/a.xml") == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Mid-request: stop.
+        tx.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), daemon)
+            .await
+            .expect("the daemon stops")
+            .unwrap();
+        let feed = store.feeds_to_fetch(&FeedSelector::All).await.unwrap();
+        assert!(
+            feed[0].last_fetched_at.is_some(),
+            "the fetch in flight was completed and recorded"
+        );
+        assert!(feed[0].next_fetch_at.is_some_and(|at| at > Utc::now()));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_aborts_fetches_after_the_grace_period() {
+        let (state, refresher, _dir) = setup(Duration::from_secs(20), &["/stuck.xml"]).await;
+        let store = refresher.store().clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let opts = DaemonOptions {
+            rescan: Duration::from_secs(30),
+            shutdown_grace: Duration::from_millis(200),
+            handle: DaemonHandle::new(),
+        };
+        let daemon = tokio::spawn(run(refresher, opts, async {
+            let _ = rx.await;
+        }));
+        while hits(&state, "/stuck.xml") == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let stopping = std::time::Instant::now();
+        tx.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), daemon)
+            .await
+            .expect("the daemon stops")
+            .unwrap();
+        assert!(stopping.elapsed() < Duration::from_secs(2));
+        let feed = store.feeds_to_fetch(&FeedSelector::All).await.unwrap();
+        assert!(feed[0].last_fetched_at.is_none(), "the fetch was abandoned");
+    }
+}
