@@ -12,6 +12,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "TRIBUTARY_DATABASE", value_name = "URL")]
     pub database: Option<String>,
 
+    /// Configuration file (TOML; see docs/config.example.toml). Default:
+    /// ~/.config/tributary/config.toml, read only if it exists.
+    #[arg(long, global = true, env = "TRIBUTARY_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -57,6 +62,12 @@ pub enum Command {
     },
     /// Fetch due feeds (or all, or the given ones) and store new entries.
     Fetch(FetchArgs),
+    /// Fetch feeds continuously, each when it is due, and serve /healthz.
+    ///
+    /// Runs until SIGINT or SIGTERM, then lets fetches in flight finish (at
+    /// most 30 s). The database is re-read every `[daemon] rescan` for
+    /// feeds added or removed by other commands.
+    Daemon(DaemonArgs),
     /// Print the river of entries as a digest.
     Digest(DigestArgs),
     /// Parse feed files or URLs and print them, normalized (nothing is stored).
@@ -80,12 +91,19 @@ pub struct FetchArgs {
     pub all: bool,
     /// Fetch only these subscribed feeds (disabled ones included).
     pub urls: Vec<String>,
-    /// Feeds fetched at once.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub concurrency: u16,
-    /// Feeds fetched at once from one host.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub per_host: u16,
+    /// Feeds fetched at once [default: `[fetch] concurrency` of the config, else 32].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: Option<u16>,
+    /// Feeds fetched at once from one host [default: `[fetch] per_host`, else 2].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub per_host: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// Address of the HTTP server (/healthz) [default: `[daemon] listen`, else 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

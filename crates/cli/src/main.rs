@@ -1,4 +1,4 @@
-//! The `tributary` binary: clap commands, settings, tracing set-up.
+//! The `tributary` binary: clap commands, settings (config file), tracing set-up.
 //!
 //! Library crates do the work; this crate parses arguments, opens the store,
 //! wires the stages together through `tributary-refresh`, prints results and
@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod config;
 mod settings;
 
 use std::process::ExitCode;
@@ -15,6 +16,14 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     init_tracing(cli.verbose);
+    // A bad configuration is a usage error, like a bad flag.
+    let settings = match settings::Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("tributary: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -25,7 +34,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    match runtime.block_on(commands::run(cli, settings)) {
         Ok(code) => code,
         Err(err) => {
             // `rg … | head`: a closed stdout is not an error worth a message.

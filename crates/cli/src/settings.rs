@@ -1,9 +1,231 @@
-//! Settings read from the environment and flags, passed to the crates as values.
+//! Settings: the configuration file, the environment and the defaults,
+//! resolved once in `main` into typed values that commands pass to the crates.
+//!
+//! Precedence: command-line flags (applied by the commands) over environment
+//! variables over the configuration file over the defaults. The file is
+//! `--config FILE` (env `TRIBUTARY_CONFIG`), which must exist, else
+//! `<config dir>/tributary/config.toml` when it exists.
 
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use tributary_fetch::FetchConfig;
+use tributary_refresh::{RefreshConfig, SchedulePolicy};
+use url::Url;
+
+use crate::config::{self, ConfigFile};
+
+/// Everything a command may need, resolved and typed.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The configuration file read, if any.
+    pub config_file: Option<PathBuf>,
+    /// HTTP policy.
+    pub fetch: FetchConfig,
+    /// Concurrency, schedule and error policy.
+    pub refresh: RefreshConfig,
+    /// Push subscriptions.
+    pub websub: WebSubSettings,
+    /// The long-running process.
+    pub daemon: DaemonSettings,
+}
+
+/// `[websub]`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSubSettings {
+    /// Subscribe at the hubs feeds name.
+    pub enabled: bool,
+    /// Public base URL hubs call back at (none: WebSub cannot be used).
+    pub public_url: Option<Url>,
+    /// Lease asked of hubs.
+    pub lease: Duration,
+}
+
+/// `[daemon]`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonSettings {
+    /// Address of the HTTP server.
+    pub listen: SocketAddr,
+    /// How often the database is re-read for added or removed feeds.
+    pub rescan: Duration,
+}
+
+const DEFAULT_CONCURRENCY: u16 = 32;
+const DEFAULT_PER_HOST: u16 = 2;
+
+impl Settings {
+    /// Read the configuration file (`flag`, else the default path if it
+    /// exists) and the environment.
+    pub fn load(flag: Option<&Path>) -> Result<Settings> {
+        let path = match flag {
+            Some(path) => {
+                if !path.is_file() {
+                    bail!("config file {} does not exist", path.display());
+                }
+                Some(path.to_path_buf())
+            }
+            None => default_config_path().filter(|p| p.is_file()),
+        };
+        let file = match &path {
+            Some(path) => config::load(path)?,
+            None => ConfigFile::default(),
+        };
+        let env_private = std::env::var("TRIBUTARY_ALLOW_PRIVATE_NETWORKS").ok();
+        let mut settings =
+            Settings::resolve(file, env_private.as_deref()).with_context(|| match &path {
+                Some(p) => format!("config file {}", p.display()),
+                None => "settings".to_string(),
+            })?;
+        settings.config_file = path;
+        Ok(settings)
+    }
+
+    /// Fill in the defaults and check the values; `env_private` is the value
+    /// of `TRIBUTARY_ALLOW_PRIVATE_NETWORKS`, which overrides the file.
+    pub fn resolve(file: ConfigFile, env_private: Option<&str>) -> Result<Settings> {
+        let defaults = FetchConfig::default();
+        let f = file.fetch;
+        let dur = |v: Option<config::HumanDuration>, default: Duration| v.map_or(default, |d| d.0);
+
+        let mut fetch = FetchConfig {
+            user_agent: f.user_agent.unwrap_or(defaults.user_agent),
+            connect_timeout: dur(f.connect_timeout, defaults.connect_timeout),
+            total_timeout: dur(f.timeout, defaults.total_timeout),
+            max_body_bytes: f.max_body_size.map_or(defaults.max_body_bytes, |s| s.0),
+            max_redirects: f
+                .max_redirects
+                .map_or(defaults.max_redirects, |n| n as usize),
+            allow_private_networks: f
+                .allow_private_networks
+                .unwrap_or(defaults.allow_private_networks),
+            allowed_networks: f
+                .allowed_networks
+                .unwrap_or_default()
+                .iter()
+                .map(|net| {
+                    net.trim().parse::<tributary_fetch::IpNet>().map_err(|e| {
+                        anyhow::anyhow!(
+                            "fetch.allowed_networks: {net:?} is not a network such as \"10.1.0.0/16\" ({e})"
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+            keep_oversized: f.keep_oversized.unwrap_or(defaults.keep_oversized),
+            max_header_bytes: f.max_header_size.map_or(defaults.max_header_bytes, |s| {
+                usize::try_from(s.0).unwrap_or(usize::MAX)
+            }),
+            extra_root_certificates: defaults.extra_root_certificates,
+        };
+        if let Some(value) = env_private {
+            fetch.allow_private_networks = parse_bool(value).with_context(|| {
+                format!("TRIBUTARY_ALLOW_PRIVATE_NETWORKS={value:?} is not a boolean")
+            })?;
+        }
+        if fetch.user_agent.trim().is_empty() || fetch.user_agent.contains(['\r', '\n']) {
+            bail!("fetch.user_agent must be one non-empty line");
+        }
+        positive("fetch.connect_timeout", fetch.connect_timeout)?;
+        positive("fetch.timeout", fetch.total_timeout)?;
+        if fetch.max_body_bytes == 0 {
+            bail!("fetch.max_body_size must be more than 0 bytes");
+        }
+        let concurrency = f.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+        check_range("fetch.concurrency", concurrency, 1, 1024)?;
+        let per_host = f.per_host.unwrap_or(DEFAULT_PER_HOST);
+        check_range("fetch.per_host", per_host, 1, 64)?;
+
+        let base = RefreshConfig::default();
+        let s = file.schedule;
+        let schedule = SchedulePolicy {
+            default_interval: dur(s.default_interval, base.schedule.default_interval),
+            min_interval: dur(s.min_interval, base.schedule.min_interval),
+            max_interval: dur(s.max_interval, base.schedule.max_interval),
+            max_backoff: dur(s.max_backoff, base.schedule.max_backoff),
+            ..base.schedule.clone()
+        };
+        positive("schedule.min_interval", schedule.min_interval)?;
+        positive("schedule.max_backoff", schedule.max_backoff)?;
+        if schedule.min_interval > schedule.max_interval {
+            bail!(
+                "schedule.min_interval ({}) is longer than schedule.max_interval ({})",
+                human(schedule.min_interval),
+                human(schedule.max_interval)
+            );
+        }
+        if schedule.default_interval < schedule.min_interval
+            || schedule.default_interval > schedule.max_interval
+        {
+            bail!(
+                "schedule.default_interval ({}) must lie between min_interval ({}) and max_interval ({})",
+                human(schedule.default_interval),
+                human(schedule.min_interval),
+                human(schedule.max_interval)
+            );
+        }
+        let refresh = RefreshConfig {
+            concurrency: usize::from(concurrency),
+            per_host: usize::from(per_host),
+            error_after: dur(f.error_after, base.error_after),
+            schedule,
+            ..base
+        };
+
+        let w = file.websub;
+        if let Some(url) = &w.public_url {
+            if !matches!(url.scheme(), "http" | "https") {
+                bail!("websub.public_url must be an http or https URL, not {url}");
+            }
+        }
+        let websub = WebSubSettings {
+            enabled: w.enabled.unwrap_or(true),
+            public_url: w.public_url,
+            lease: dur(w.lease, Duration::from_secs(10 * 24 * 60 * 60)),
+        };
+        positive("websub.lease", websub.lease)?;
+
+        let d = file.daemon;
+        let daemon = DaemonSettings {
+            listen: d
+                .listen
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            rescan: dur(d.rescan, Duration::from_secs(30)),
+        };
+        positive("daemon.rescan", daemon.rescan)?;
+
+        Ok(Settings {
+            config_file: None,
+            fetch,
+            refresh,
+            websub,
+            daemon,
+        })
+    }
+}
+
+/// `<config dir>/tributary/config.toml` (on Linux `~/.config/tributary/config.toml`).
+pub fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "tributary").map(|d| d.config_dir().join("config.toml"))
+}
+
+fn positive(key: &str, value: Duration) -> Result<()> {
+    if value.is_zero() {
+        bail!("{key} must be longer than 0s");
+    }
+    Ok(())
+}
+
+fn check_range(key: &str, value: u16, min: u16, max: u16) -> Result<()> {
+    if !(min..=max).contains(&value) {
+        bail!("{key} = {value}: must be between {min} and {max}");
+    }
+    Ok(())
+}
+
+fn human(d: Duration) -> humantime::FormattedDuration {
+    humantime::format_duration(d)
+}
 
 /// The database URL: the flag/env value, else an SQLite file in the user's data directory.
 pub fn database_url(flag: Option<&str>) -> Result<String> {
@@ -15,17 +237,6 @@ pub fn database_url(flag: Option<&str>) -> Result<String> {
     )?;
     let path: PathBuf = dirs.data_dir().join("tributary.db");
     Ok(format!("sqlite://{}", path.display()))
-}
-
-/// Fetch policy: defaults, with `TRIBUTARY_ALLOW_PRIVATE_NETWORKS` read here (and only here).
-pub fn fetch_config() -> Result<FetchConfig> {
-    let mut config = FetchConfig::default();
-    if let Ok(value) = std::env::var("TRIBUTARY_ALLOW_PRIVATE_NETWORKS") {
-        config.allow_private_networks = parse_bool(&value).with_context(|| {
-            format!("TRIBUTARY_ALLOW_PRIVATE_NETWORKS={value:?} is not a boolean")
-        })?;
-    }
-    Ok(config)
 }
 
 fn parse_bool(value: &str) -> Result<bool> {
@@ -49,6 +260,66 @@ mod tests {
             assert!(!parse_bool(f).unwrap(), "{f}");
         }
         assert!(parse_bool("maybe").is_err());
+    }
+
+    fn resolve(text: &str, env: Option<&str>) -> Result<Settings> {
+        Settings::resolve(config::parse(text)?, env)
+    }
+
+    #[test]
+    fn defaults_without_a_file() {
+        let s = resolve("", None).unwrap();
+        assert_eq!(s.refresh.concurrency, 32);
+        assert_eq!(s.refresh.per_host, 2);
+        assert_eq!(s.refresh.error_after, Duration::from_secs(3 * 86400));
+        assert_eq!(s.fetch.max_body_bytes, 20 << 20);
+        assert!(!s.fetch.allow_private_networks);
+        assert!(s.websub.enabled);
+        assert_eq!(s.websub.lease, Duration::from_secs(10 * 86400));
+        assert_eq!(s.daemon.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.daemon.rescan, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn file_values_are_used_and_the_environment_overrides_the_file() {
+        let text = "[fetch]\nallow_private_networks = true\nper_host = 5\ntimeout = \"5s\"\n\
+                    [schedule]\nmax_backoff = \"2h\"\n";
+        let s = resolve(text, None).unwrap();
+        assert!(s.fetch.allow_private_networks);
+        assert_eq!(s.refresh.per_host, 5);
+        assert_eq!(s.fetch.total_timeout, Duration::from_secs(5));
+        assert_eq!(s.refresh.schedule.max_backoff, Duration::from_secs(7200));
+        assert!(
+            !resolve(text, Some("0"))
+                .unwrap()
+                .fetch
+                .allow_private_networks
+        );
+        assert!(resolve(text, Some("perhaps")).is_err());
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused_with_their_key() {
+        for (text, key) in [
+            ("[fetch]\nconcurrency = 0", "fetch.concurrency"),
+            ("[fetch]\nper_host = 65", "fetch.per_host"),
+            ("[fetch]\ntimeout = \"0s\"", "fetch.timeout"),
+            ("[fetch]\nmax_body_size = 0", "fetch.max_body_size"),
+            ("[fetch]\nuser_agent = \"\"", "fetch.user_agent"),
+            ("[schedule]\nmin_interval = \"2d\"", "schedule.min_interval"),
+            (
+                "[schedule]\ndefault_interval = \"1m\"",
+                "schedule.default_interval",
+            ),
+            ("[daemon]\nrescan = \"0s\"", "daemon.rescan"),
+            (
+                "[websub]\npublic_url = \"ftp://x.example/\"",
+                "websub.public_url",
+            ),
+        ] {
+            let e = format!("{:#}", resolve(text, None).unwrap_err());
+            assert!(e.contains(key), "{text}: {e}");
+        }
     }
 
     #[test]

@@ -8,23 +8,26 @@
 //!   (discovery); [`Refresher::import_opml`] subscribes to an OPML list.
 //! * [`schedule`] decides when a feed is fetched next.
 
+pub mod daemon;
+pub mod limits;
 pub mod schedule;
 mod subscribe;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use futures::stream::{self, StreamExt};
-use tokio::sync::Semaphore;
+use futures::stream::{FuturesUnordered, StreamExt};
 use tracing::{debug, info, instrument, warn};
 use tributary_fetch::{FetchError, Fetcher, Validators};
 use tributary_model::{Feed, ScheduleHints};
 use tributary_normalize::Options as NormalizeOptions;
 use tributary_parse::{ParseError, ParseOptions};
 use tributary_store::{FetchFailure, FetchSuccess, FetchUnchanged, Store, StoreError};
+use tributary_websub::Subscriber;
 use url::Url;
 
+pub use daemon::{DaemonHandle, DaemonOptions, DaemonStatus};
+pub use limits::{HostLimits, Permit};
 pub use schedule::SchedulePolicy;
 pub use subscribe::{AddOutcome, ImportReport, RefusedFeed};
 
@@ -71,7 +74,7 @@ impl Default for RefreshConfig {
     fn default() -> Self {
         RefreshConfig {
             concurrency: 32,
-            per_host: 4,
+            per_host: 2,
             schedule: SchedulePolicy::default(),
             normalize: NormalizeOptions::default(),
             error_after: std::time::Duration::from_secs(3 * 24 * 60 * 60),
@@ -120,6 +123,7 @@ pub struct Refresher {
     store: Store,
     fetcher: Fetcher,
     config: RefreshConfig,
+    websub: Option<Subscriber>,
 }
 
 impl Refresher {
@@ -128,7 +132,20 @@ impl Refresher {
             store,
             fetcher,
             config,
+            websub: None,
         }
+    }
+
+    /// Subscribe at the WebSub hubs feeds advertise (when `subscriber` is
+    /// enabled), and poll feeds whose hub pushes rarely.
+    pub fn with_websub(mut self, subscriber: Subscriber) -> Self {
+        self.websub = Some(subscriber).filter(Subscriber::is_enabled);
+        self
+    }
+
+    /// The WebSub subscriber, when WebSub is on.
+    pub fn websub(&self) -> Option<&Subscriber> {
+        self.websub.as_ref()
     }
 
     pub fn store(&self) -> &Store {
@@ -223,8 +240,9 @@ impl Refresher {
             || (!moved && body_hash.is_some() && body_hash == feed.body_hash);
         if unchanged {
             debug!(not_modified = response.body.is_none(), "unchanged");
+            let push = self.push_active(feed, now).await;
             let (next, reason) =
-                self.next_after_success(feed, now, &feed.schedule_hints, &response.cache);
+                self.next_after_success(feed, now, &feed.schedule_hints, &response.cache, push);
             self.store
                 .record_not_modified(
                     feed.id,
@@ -234,6 +252,12 @@ impl Refresher {
                         next_fetch_reason: reason,
                         etag: response.validators.etag.clone(),
                         last_modified: response.validators.last_modified.clone(),
+                        // A 301 that ends in a 304 still moves the feed.
+                        moved_to: response
+                            .moved_to
+                            .as_ref()
+                            .map(Url::to_string)
+                            .filter(|m| *m != feed.url),
                     },
                 )
                 .await
@@ -275,7 +299,9 @@ impl Refresher {
         }
 
         let hints = self.schedule_hints(&doc, &feed.schedule_hints);
-        let (next, reason) = self.next_after_success(feed, now, &hints, &cache);
+        let push = self.push_active(feed, now).await;
+        let (next, reason) = self.next_after_success(feed, now, &hints, &cache, push);
+        let hub_links = std::mem::take(&mut doc.links);
         let moved_to = moved_to.map(|u| u.to_string()).filter(|m| *m != feed.url);
         if let Some(to) = &moved_to {
             info!(to = %to, "feed moved permanently");
@@ -299,10 +325,106 @@ impl Refresher {
             .await
             .map_err(Failure::from_store)?;
         debug!(new = report.new, updated = report.updated, "stored");
+        self.subscribe_at_hub(feed, &hub_links, &response.link_headers)
+            .await;
         Ok(FeedOutcome::Fetched {
             new: report.new,
             updated: report.updated,
         })
+    }
+
+    /// True when a WebSub hub pushes this feed's updates (so polling is a
+    /// safety net only). A database error counts as "no".
+    async fn push_active(&self, feed: &Feed, now: DateTime<Utc>) -> bool {
+        if self.websub.is_none() {
+            return false;
+        }
+        self.store
+            .websub_active(feed.id, now)
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Ask the hub the feed (or its response's `Link` headers) names to push
+    /// updates. Idempotent: nothing is sent while a subscription to the
+    /// same hub and topic is active or waiting for verification. A hub that
+    /// fails is logged and recorded on the subscription, never on the feed.
+    async fn subscribe_at_hub(
+        &self,
+        feed: &Feed,
+        document_links: &[(String, String)],
+        header_links: &[(String, String)],
+    ) {
+        let Some(subscriber) = &self.websub else {
+            return;
+        };
+        let pairs = |links: &[(String, String)]| -> Vec<(String, String)> { links.to_vec() };
+        let doc = pairs(document_links);
+        let head = pairs(header_links);
+        let doc: Vec<(&str, &str)> = doc.iter().map(|(r, h)| (r.as_str(), h.as_str())).collect();
+        let head: Vec<(&str, &str)> = head.iter().map(|(r, h)| (r.as_str(), h.as_str())).collect();
+        let Some(advert) = tributary_websub::discover(&doc, &head) else {
+            return;
+        };
+        match subscriber.subscribe(feed.id, &advert).await {
+            Ok(outcome) => debug!(?outcome, topic = %advert.topic, "websub"),
+            Err(e) => warn!(error = %e, topic = %advert.topic, "websub subscription failed"),
+        }
+    }
+
+    /// Store a body a WebSub hub pushed for `feed_id` (its signature
+    /// checked): parse, normalize and upsert its entries like a fetch,
+    /// keeping the feed's validators, and reschedule the safety-net poll.
+    pub async fn ingest_push(
+        &self,
+        feed_id: tributary_model::FeedId,
+        body: bytes::Bytes,
+        content_type: Option<String>,
+    ) -> Result<tributary_store::UpsertReport, String> {
+        let now = Utc::now();
+        let feed = self
+            .store
+            .feed_by_id(feed_id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("feed {feed_id} no longer exists"))?;
+        let url = Url::parse(&feed.url).map_err(|e| format!("{}: {e}", feed.url))?;
+        let response = tributary_fetch::Response {
+            final_url: url,
+            moved_to: None,
+            body: Some(body),
+            content_type,
+            validators: Validators::default(),
+            cache: Default::default(),
+            content_language: None,
+            content_location: None,
+            truncated: false,
+            link_headers: Vec::new(),
+        };
+        let doc = self.read_document(&response, now).map_err(|f| f.message)?;
+        let hints = self.schedule_hints(&doc, &feed.schedule_hints);
+        let (next, reason) = self.next_after_success(&feed, now, &hints, &Default::default(), true);
+        let success = FetchSuccess {
+            fetched_at: now,
+            next_fetch_at: next,
+            next_fetch_reason: reason,
+            schedule_hints: hints,
+            status_note: feed.status_note.clone(),
+            // The pushed body is not what a poll returns: keep the poll's.
+            body_hash: feed.body_hash.clone(),
+            moved_to: None,
+            etag: feed.etag.clone(),
+            last_modified: feed.last_modified.clone(),
+            meta: doc.normalized.meta,
+            entries: doc.normalized.entries,
+        };
+        let report = self
+            .store
+            .record_success(feed.id, &success)
+            .await
+            .map_err(|e| e.to_string())?;
+        info!(feed.id = %feed.id, new = report.new, updated = report.updated, "websub push stored");
+        Ok(report)
     }
 
     /// Where `itunes:new-feed-url` says the feed went, when that is a new
@@ -387,7 +509,17 @@ impl Refresher {
         } else {
             None
         };
-        Ok(Document { normalized, note })
+        let links = parsed
+            .links
+            .iter()
+            .filter(|l| l.rel == "hub" || l.rel == "self")
+            .map(|l| (l.rel.clone(), l.href.clone()))
+            .collect();
+        Ok(Document {
+            normalized,
+            note,
+            links,
+        })
     }
 
     /// Schedule hints of a fresh document: its ttl and skip rules, and the
@@ -410,11 +542,12 @@ impl Refresher {
         now: DateTime<Utc>,
         hints: &ScheduleHints,
         cache: &tributary_fetch::CacheHints,
+        push: bool,
     ) -> (DateTime<Utc>, String) {
         let next = self
             .config
             .schedule
-            .after_success(now, feed.id.0, hints, cache, false);
+            .after_success(now, feed.id.0, hints, cache, push);
         (next.at, next.reason)
     }
 
@@ -439,31 +572,22 @@ impl Refresher {
     where
         F: Fn(&Feed, &FeedOutcome) + Send + Sync,
     {
-        let feeds = interleave_by_host(feeds);
-        let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
-        let jobs: Vec<(Feed, Arc<Semaphore>)> = feeds
-            .into_iter()
-            .map(|feed| {
-                let host = host_of(&feed.url);
-                let permit = hosts
-                    .entry(host)
-                    .or_insert_with(|| Arc::new(Semaphore::new(self.config.per_host.max(1))))
-                    .clone();
-                (feed, permit)
-            })
-            .collect();
+        let limits = HostLimits::new(self.config.concurrency, self.config.per_host);
         let on_done = &on_done;
-        let mut summary = RefreshSummary::default();
-        let mut results = stream::iter(jobs)
-            .map(|(feed, host_limit)| async move {
-                // The semaphore is never closed, so acquiring cannot fail; if it
-                // somehow did, fetching without the per-host permit is harmless.
-                let _permit = host_limit.acquire_owned().await.ok();
-                let outcome = self.refresh_feed(&feed).await;
+        let limits = &limits;
+        // Every feed queues for its slots at once, in interleaved order (the
+        // semaphores are fair); a feed waiting for a busy host holds no
+        // global slot. The pipeline future is boxed so waiting feeds stay small.
+        let mut results: FuturesUnordered<_> = interleave_by_host(feeds)
+            .into_iter()
+            .map(|feed| async move {
+                let _permit = limits.acquire(&host_of(&feed.url)).await;
+                let outcome = Box::pin(self.refresh_feed(&feed)).await;
                 on_done(&feed, &outcome);
                 outcome
             })
-            .buffer_unordered(self.config.concurrency.max(1));
+            .collect();
+        let mut summary = RefreshSummary::default();
         while let Some(outcome) = results.next().await {
             summary.add(&outcome);
         }
@@ -475,15 +599,17 @@ impl Refresher {
 struct Document {
     normalized: tributary_normalize::NormalizedFeed,
     note: Option<String>,
+    /// The feed's `hub` and `self` links (WebSub discovery), as (rel, href).
+    links: Vec<(String, String)>,
 }
 
 /// `20 MiB`, `512 KiB`, `900 bytes`.
 fn human_bytes(n: u64) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * 1024;
-    if n >= MIB && n % MIB == 0 {
+    if n >= MIB && n & (MIB - 1) == 0 {
         format!("{} MiB", n / MIB)
-    } else if n >= KIB && n % KIB == 0 {
+    } else if n >= KIB && n & (KIB - 1) == 0 {
         format!("{} KiB", n / KIB)
     } else {
         format!("{n} bytes")
@@ -564,6 +690,17 @@ fn interleave_by_host(feeds: Vec<Feed>) -> Vec<Feed> {
         }
     }
     out
+}
+
+impl tributary_websub::PushSink for Refresher {
+    async fn deliver(
+        &self,
+        feed: tributary_model::FeedId,
+        body: bytes::Bytes,
+        content_type: Option<String>,
+    ) -> Result<(), String> {
+        self.ingest_push(feed, body, content_type).await.map(|_| ())
+    }
 }
 
 #[cfg(test)]

@@ -227,9 +227,14 @@ async fn a_working_feed_stays_ok_while_failing_until_error_after() {
     let (_, second) = h.refresh(&feed).await;
     assert_eq!(second.status, FeedStatus::Ok);
     let wait2 = second.next_fetch_at.unwrap() - second.last_fetched_at.unwrap();
+    // 5 min then 10 min (plus at most 10 % jitter): exponential back-off.
     assert!(
-        wait2 >= wait1 * 2 - chrono::Duration::seconds(1),
-        "{wait1} then {wait2}"
+        wait1 >= chrono::Duration::minutes(5) && wait1 <= chrono::Duration::minutes(6),
+        "{wait1}"
+    );
+    assert!(
+        wait2 >= chrono::Duration::minutes(10) && wait2 <= chrono::Duration::minutes(11),
+        "{wait2}"
     );
     assert!(second
         .last_error
@@ -533,4 +538,24 @@ async fn a_feed_over_the_size_cap_keeps_its_first_entries_and_says_so() {
         "{outcome:?}"
     );
     assert!(after.last_error.unwrap().contains("16 KiB"));
+}
+
+#[tokio::test]
+async fn a_permanent_redirect_that_ends_in_not_modified_still_moves_the_feed() {
+    let h = Harness::new(RefreshConfig::default()).await;
+    h.script.set(
+        "/a.xml",
+        200,
+        &[XML, ("etag", "\"v1\"")],
+        rss("", &[("1", "One")]),
+    );
+    let feed = h.subscribe("/a.xml").await;
+    h.refresh(&feed).await;
+    h.script.set("/a.xml", 301, &[("location", "/b.xml")], "");
+    h.script.set("/b.xml", 304, &[("etag", "\"v1\"")], "");
+    let (outcome, after) = h.refresh(&feed).await;
+    assert_eq!(outcome, FeedOutcome::NotModified);
+    assert_eq!(after.url, h.url("/b.xml"));
+    assert_eq!(after.previous_urls, vec![h.url("/a.xml")]);
+    assert_eq!(h.titles().await, vec!["One"]);
 }

@@ -32,6 +32,7 @@
 
 mod error;
 mod rows;
+mod schedule;
 mod sqlite;
 mod time;
 mod websub;
@@ -141,6 +142,8 @@ pub struct FetchUnchanged {
     pub etag: Option<String>,
     /// See `etag`.
     pub last_modified: Option<String>,
+    /// Permanent move (a 301/308 chain that ended in 304), as in [`FetchSuccess`].
+    pub moved_to: Option<String>,
 }
 
 /// What storing a fetch did to the entries (each incoming entry counts once).

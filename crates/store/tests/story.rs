@@ -91,6 +91,7 @@ fn unchanged(at: DateTime<Utc>, next: DateTime<Utc>) -> FetchUnchanged {
         next_fetch_reason: "posts ~daily".to_owned(),
         etag: Some("\"v2\"".to_owned()),
         last_modified: None,
+        moved_to: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per group of commands; `run` dispatches.
 
+mod daemon;
 mod digest;
 mod fetch;
 mod parse;
@@ -8,21 +9,24 @@ mod subscriptions;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use tributary_fetch::Fetcher;
 use tributary_refresh::{RefreshConfig, Refresher};
 use tributary_store::Store;
+use tributary_websub::{Subscriber, WebSubConfig};
 
 use crate::args::{Cli, Command};
-use crate::settings;
+use crate::settings::Settings;
 
-pub async fn run(cli: Cli) -> Result<ExitCode> {
+/// Run the command `cli` names with the resolved `settings`.
+pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
     // `parse` touches no database.
     if let Command::Parse { sources, json } = &cli.command {
-        return parse::run_many(sources, *json, None).await;
+        return parse::run_many(sources, *json, None, &settings.fetch).await;
     }
-    let url = settings::database_url(cli.database.as_deref())?;
+    let url = crate::settings::database_url(cli.database.as_deref())?;
     let store = Store::open(&url)
         .await
         .with_context(|| format!("cannot open the database {url}"))?;
@@ -34,7 +38,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             no_fetch,
         } => {
             subscriptions::add(
-                &refresher(store, RefreshConfig::default())?,
+                &refresher(store, &settings, settings.refresh.clone())?,
                 user,
                 &url,
                 category.as_deref(),
@@ -44,27 +48,51 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Remove { feed } => subscriptions::remove(&store, user, &feed).await,
         Command::Import { file } => {
-            subscriptions::import(&refresher(store, RefreshConfig::default())?, user, &file).await
+            subscriptions::import(
+                &refresher(store, &settings, settings.refresh.clone())?,
+                user,
+                &file,
+            )
+            .await
         }
         Command::Export { output } => subscriptions::export(&store, user, output.as_deref()).await,
         Command::Feeds { json } => subscriptions::feeds(&store, user, json).await,
         Command::Fetch(args) => {
-            let config = RefreshConfig {
-                concurrency: usize::from(args.concurrency),
-                per_host: usize::from(args.per_host),
-                ..RefreshConfig::default()
+            let mut config = settings.refresh.clone();
+            if let Some(n) = args.concurrency {
+                config.concurrency = usize::from(n);
+            }
+            if let Some(n) = args.per_host {
+                config.per_host = usize::from(n);
+            }
+            fetch::run(&refresher(store, &settings, config)?, &args).await
+        }
+        Command::Daemon(args) => {
+            let refresher = refresher(store, &settings, settings.refresh.clone())?;
+            // The WebSub callback is served here, where hubs can reach it.
+            let extra = match refresher.websub() {
+                Some(subscriber) => {
+                    tributary_websub::router(subscriber.clone(), Arc::new(refresher.clone()))
+                }
+                None => axum::Router::new(),
             };
-            fetch::run(&refresher(store, config)?, &args).await
+            daemon::run(refresher, &settings, &args, extra).await
         }
         Command::Digest(args) => digest::run(&store, user, &args).await,
         Command::Parse { .. } => unreachable!("handled above"),
     }
 }
 
-fn refresher(store: Store, config: RefreshConfig) -> Result<Refresher> {
-    let fetcher =
-        Fetcher::new(settings::fetch_config()?).context("cannot set up the HTTP client")?;
-    Ok(Refresher::new(store, fetcher, config))
+fn refresher(store: Store, settings: &Settings, config: RefreshConfig) -> Result<Refresher> {
+    let fetcher = Fetcher::new(settings.fetch.clone()).context("cannot set up the HTTP client")?;
+    let websub = WebSubConfig {
+        enabled: settings.websub.enabled,
+        public_base_url: settings.websub.public_url.clone(),
+        lease_seconds: u32::try_from(settings.websub.lease.as_secs()).unwrap_or(u32::MAX),
+        ..WebSubConfig::default()
+    };
+    let subscriber = Subscriber::new(store.clone(), fetcher.clone(), websub);
+    Ok(Refresher::new(store, fetcher, config).with_websub(subscriber))
 }
 
 /// Write `text` to `path`, or to stdout when `path` is None.

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use chrono::Utc;
 use serde_json::{json, Value};
-use tributary_fetch::{Fetcher, Validators};
+use tributary_fetch::{FetchConfig, Fetcher, Validators};
 use tributary_model::{Entry, EntryId, FeedId, RiverItem, Source};
 use tributary_normalize::{normalize, NormalizedFeed, Options};
 use tributary_parse::{parse_with_report, ParseOptions, ParseReport, ParsedFeed};
@@ -25,7 +25,6 @@ use tributary_publish::digest::{render, DigestOptions, Format};
 use url::Url;
 
 use super::write_output;
-use crate::settings;
 
 /// One source, printed for people or as pretty JSON; several sources, one
 /// after the other (with `json`, one JSON line each). `content_type` stands in for the HTTP header of local
@@ -35,16 +34,17 @@ pub async fn run_many(
     sources: &[String],
     json: bool,
     content_type: Option<&str>,
+    fetch: &FetchConfig,
 ) -> Result<ExitCode> {
     if let [source] = sources {
-        let text = one(source, json, content_type).await?;
+        let text = one(source, json, content_type, fetch).await?;
         write_output(None, &text)?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = String::new();
     let mut failed = false;
     for source in sources {
-        match one(source, json, content_type).await {
+        match one(source, json, content_type, fetch).await {
             Ok(text) if json => {
                 // Pretty JSON → one line.
                 let value: Value = serde_json::from_str(&text)?;
@@ -88,11 +88,16 @@ pub async fn run_many(
 /// A document that is not a feed is an error that says what it is instead
 /// ([`NotAFeed`]); a feed that had to be repaired or salvaged (a truncated
 /// download keeps its complete entries) is printed, with a warning on stderr.
-async fn one(source: &str, json: bool, content_type: Option<&str>) -> Result<String> {
+async fn one(
+    source: &str,
+    json: bool,
+    content_type: Option<&str>,
+    fetch: &FetchConfig,
+) -> Result<String> {
     let mut headers: (Option<String>, Option<String>) = (None, None);
     let (bytes, content_type, url) = if source.contains("://") {
         let url = tributary_fetch::parse_http_url(source)?;
-        let fetcher = Fetcher::new(settings::fetch_config()?)?;
+        let fetcher = Fetcher::new(fetch.clone())?;
         let response = fetcher.fetch(&url, &Validators::default()).await?;
         let body = response.body.unwrap_or_default().to_vec();
         headers = (response.content_language, response.content_location);

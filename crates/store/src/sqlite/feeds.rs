@@ -91,6 +91,7 @@ pub(crate) async fn record_not_modified(
     outcome: &FetchUnchanged,
 ) -> StoreResult<()> {
     let fetched_at = time::to_db(outcome.fetched_at);
+    let mut tx = crate::sqlite::begin_write(pool).await?;
     let done = sqlx::query(
         "UPDATE feeds SET last_fetched_at = ?1, last_success_at = ?1, next_fetch_at = ?2, \
                 next_fetch_reason = ?3, etag = ?4, last_modified = ?5, status = 'ok', \
@@ -104,9 +105,20 @@ pub(crate) async fn record_not_modified(
     .bind(&outcome.etag)
     .bind(&outcome.last_modified)
     .bind(feed.0)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    require_feed(done.rows_affected(), feed)
+    require_feed(done.rows_affected(), feed)?;
+    if let Some(new_url) = outcome.moved_to.as_deref() {
+        let current: String = sqlx::query_scalar("SELECT url FROM feeds WHERE id = ?")
+            .bind(feed.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        if new_url != current {
+            apply_move(&mut tx, feed, &current, new_url, outcome.fetched_at).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 pub(crate) async fn record_failure(
