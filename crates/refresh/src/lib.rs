@@ -265,7 +265,7 @@ impl Refresher {
             return Ok(FeedOutcome::NotModified);
         }
 
-        let mut doc = self.read_document(&response, now)?;
+        let mut doc = self.read_document(&response, now).await?;
         let mut moved_to = response.moved_to.clone();
         let mut validators = response.validators.clone();
         let mut cache = response.cache.clone();
@@ -401,7 +401,10 @@ impl Refresher {
             truncated: false,
             link_headers: Vec::new(),
         };
-        let doc = self.read_document(&response, now).map_err(|f| f.message)?;
+        let doc = self
+            .read_document(&response, now)
+            .await
+            .map_err(|f| f.message)?;
         let hints = self.schedule_hints(&doc, &feed.schedule_hints);
         let (next, reason) = self.next_after_success(&feed, now, &hints, &Default::default(), true);
         let success = FetchSuccess {
@@ -453,73 +456,40 @@ impl Refresher {
             .fetch(url, &Validators::default())
             .await
             .map_err(Failure::from_fetch)?;
-        let doc = self.read_document(&response, now)?;
+        let doc = self.read_document(&response, now).await?;
         Ok((response, doc))
     }
 
-    /// Parse and normalize a response's body.
-    fn read_document(
+    /// Parse and normalize a response's body, on the blocking pool: that is
+    /// the CPU work of a refresh, and run inline it would serialize every
+    /// feed behind the one thread that polls them (and delay the store's
+    /// round trips of the others). A panic there fails this feed only.
+    async fn read_document(
         &self,
         response: &tributary_fetch::Response,
         now: DateTime<Utc>,
     ) -> Result<Document, Failure> {
-        let body = response.body.as_deref().unwrap_or_default();
-        let parsed = tributary_parse::parse(
-            body,
-            &ParseOptions {
-                content_type: response.content_type.as_deref(),
-                url: Some(&response.final_url),
-                content_language: response.content_language.as_deref(),
-                content_location: response.content_location.as_deref(),
-            },
-        )
-        .map_err(|e| Failure {
-            code: e.code().to_string(),
-            message: e.to_string(),
-            retry_after: None,
-            disable: false,
-        })?;
-        let normalized = tributary_normalize::normalize(
-            &parsed,
-            &response.final_url,
+        let input = DocumentInput {
+            body: response.body.clone().unwrap_or_default(),
+            content_type: response.content_type.clone(),
+            url: response.final_url.clone(),
+            content_language: response.content_language.clone(),
+            content_location: response.content_location.clone(),
+            truncated: response.truncated,
+            max_body_bytes: self.fetcher.config().max_body_bytes,
+            normalize: self.config.normalize.clone(),
             now,
-            &self.config.normalize,
-        );
-        // A body cut at the size cap still gives the complete entries before
-        // the cut (feeds list the newest first); without one it is a failure.
-        let note = if response.truncated {
-            let limit = human_bytes(self.fetcher.config().max_body_bytes);
-            if normalized.entries.is_empty() {
-                return Err(Failure {
-                    code: "body_too_large".to_string(),
-                    message: format!(
-                        "the feed at {} is larger than {limit} (fetch.max_body_size) and no \
-                         complete entry fits in that much",
-                        response.final_url
-                    ),
+        };
+        tokio::task::spawn_blocking(move || input.read())
+            .await
+            .unwrap_or_else(|e| {
+                Err(Failure {
+                    code: "internal_error".to_string(),
+                    message: format!("reading the feed stopped unexpectedly: {e}"),
                     retry_after: None,
                     disable: false,
-                });
-            }
-            Some(format!(
-                "the feed is larger than {limit} (fetch.max_body_size); kept its first {} \
-                 entries",
-                normalized.entries.len()
-            ))
-        } else {
-            None
-        };
-        let links = parsed
-            .links
-            .iter()
-            .filter(|l| l.rel == "hub" || l.rel == "self")
-            .map(|l| (l.rel.clone(), l.href.clone()))
-            .collect();
-        Ok(Document {
-            normalized,
-            note,
-            links,
-        })
+                })
+            })
     }
 
     /// Schedule hints of a fresh document: its ttl and skip rules, and the
@@ -613,6 +583,76 @@ fn human_bytes(n: u64) -> String {
         format!("{} KiB", n / KIB)
     } else {
         format!("{n} bytes")
+    }
+}
+
+/// What parsing and normalizing one body needs, owned (it runs on another thread).
+struct DocumentInput {
+    body: bytes::Bytes,
+    content_type: Option<String>,
+    url: Url,
+    content_language: Option<String>,
+    content_location: Option<String>,
+    truncated: bool,
+    max_body_bytes: u64,
+    normalize: NormalizeOptions,
+    now: DateTime<Utc>,
+}
+
+impl DocumentInput {
+    fn read(self) -> Result<Document, Failure> {
+        let parsed = tributary_parse::parse(
+            &self.body,
+            &ParseOptions {
+                content_type: self.content_type.as_deref(),
+                url: Some(&self.url),
+                content_language: self.content_language.as_deref(),
+                content_location: self.content_location.as_deref(),
+            },
+        )
+        .map_err(|e| Failure {
+            code: e.code().to_string(),
+            message: e.to_string(),
+            retry_after: None,
+            disable: false,
+        })?;
+        let normalized =
+            tributary_normalize::normalize(&parsed, &self.url, self.now, &self.normalize);
+        // A body cut at the size cap still gives the complete entries before
+        // the cut (feeds list the newest first); without one it is a failure.
+        let note = if self.truncated {
+            let limit = human_bytes(self.max_body_bytes);
+            if normalized.entries.is_empty() {
+                return Err(Failure {
+                    code: "body_too_large".to_string(),
+                    message: format!(
+                        "the feed at {} is larger than {limit} (fetch.max_body_size) and no \
+                         complete entry fits in that much",
+                        self.url
+                    ),
+                    retry_after: None,
+                    disable: false,
+                });
+            }
+            Some(format!(
+                "the feed is larger than {limit} (fetch.max_body_size); kept its first {} \
+                 entries",
+                normalized.entries.len()
+            ))
+        } else {
+            None
+        };
+        let links = parsed
+            .links
+            .iter()
+            .filter(|l| l.rel == "hub" || l.rel == "self")
+            .map(|l| (l.rel.clone(), l.href.clone()))
+            .collect();
+        Ok(Document {
+            normalized,
+            note,
+            links,
+        })
     }
 }
 
