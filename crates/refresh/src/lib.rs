@@ -14,9 +14,11 @@ pub mod schedule;
 mod subscribe;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::Semaphore;
 use tracing::{debug, info, instrument, warn};
 use tributary_fetch::{FetchError, Fetcher, Validators};
 use tributary_model::{Feed, ScheduleHints};
@@ -124,6 +126,8 @@ pub struct Refresher {
     fetcher: Fetcher,
     config: RefreshConfig,
     websub: Option<Subscriber>,
+    /// Parses (CPU work) running at once: one per core.
+    cpu: Arc<Semaphore>,
 }
 
 impl Refresher {
@@ -133,6 +137,9 @@ impl Refresher {
             fetcher,
             config,
             websub: None,
+            cpu: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         }
     }
 
@@ -480,6 +487,9 @@ impl Refresher {
             normalize: self.config.normalize.clone(),
             now,
         };
+        // As many parses at once as there are cores: more would only add
+        // threads (and their allocator arenas) without adding throughput.
+        let _permit = self.cpu.acquire().await;
         tokio::task::spawn_blocking(move || input.read())
             .await
             .unwrap_or_else(|e| {

@@ -21,7 +21,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 use tributary_model::{Entry, EntryId, FeedId, NewEntry, UserId};
 
 use crate::rows::{entry_columns, EntryRow};
@@ -34,17 +34,11 @@ pub(crate) async fn record_success(
     outcome: &FetchSuccess,
 ) -> StoreResult<UpsertReport> {
     let mut tx = begin_write(pool).await?;
-    let current: Option<String> = sqlx::query_scalar("SELECT url FROM feeds WHERE id = ?")
-        .bind(feed.0)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let current = current.ok_or_else(|| StoreError::NotFound(format!("feed {feed}")))?;
-
     let meta = &outcome.meta;
     // Metadata the document does not give keeps its stored value; the
     // validators are replaced, since stale ones would make the next
     // conditional GET wrong.
-    let done = sqlx::query(
+    let done: Option<sqlx::sqlite::SqliteRow> = sqlx::query(
         "UPDATE feeds SET title = COALESCE(?, title), site_url = COALESCE(?, site_url), \
                 description = COALESCE(?, description), language = COALESCE(?, language), \
                 image_url = COALESCE(?, image_url), etag = ?, last_modified = ?, \
@@ -52,7 +46,7 @@ pub(crate) async fn record_success(
                 failing_since = NULL, disabled_at = NULL, \
                 last_fetched_at = ?, last_success_at = ?, next_fetch_at = ?, \
                 next_fetch_reason = ?, schedule_hints = ?, status_note = ?, body_hash = ? \
-          WHERE id = ?",
+          WHERE id = ? RETURNING url",
     )
     .bind(&meta.title)
     .bind(&meta.site_url)
@@ -70,9 +64,13 @@ pub(crate) async fn record_success(
     .bind(&outcome.status_note)
     .bind(&outcome.body_hash)
     .bind(feed.0)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
-    feeds::require_feed(done.rows_affected(), feed)?;
+    // The URL before any move (the update above does not change it).
+    let current: String = match done {
+        Some(row) => row.try_get(0)?,
+        None => return Err(StoreError::NotFound(format!("feed {feed}"))),
+    };
 
     if let Some(new_url) = outcome.moved_to.as_deref() {
         if new_url != current {
@@ -84,8 +82,9 @@ pub(crate) async fn record_success(
     let mut known = Known::load(&mut tx, feed).await?;
     let now = time::to_db(Utc::now());
     let mut report = UpsertReport::default();
+    let mut pending: Vec<&NewEntry> = Vec::new();
     for entry in &outcome.entries {
-        let result = upsert(&mut tx, feed, entry, &batch_keys, &mut known, &now)
+        let result = upsert(&mut tx, entry, &batch_keys, &mut known, &mut pending)
             .await
             .map_err(|source| StoreError::Entry {
                 feed,
@@ -97,6 +96,29 @@ pub(crate) async fn record_success(
             Upserted::Updated => report.updated += 1,
             Upserted::Unchanged => report.unchanged += 1,
             Upserted::Tombstoned => report.tombstoned += 1,
+        }
+    }
+    // New entries go in with a few multi-row INSERTs: one statement per
+    // entry cost a round trip to the database thread each.
+    for chunk in pending.chunks(INSERT_CHUNK) {
+        if let Err(source) = insert_many(&mut tx, feed, chunk, &now).await {
+            // Name the entry that failed: SQLite undid only the statement,
+            // so the rows can be tried one by one (the transaction is
+            // rolled back either way).
+            for entry in chunk {
+                if let Err(source) = insert_many(&mut tx, feed, &[entry], &now).await {
+                    return Err(StoreError::Entry {
+                        feed,
+                        key: entry.key.clone(),
+                        source,
+                    });
+                }
+            }
+            return Err(StoreError::Entry {
+                feed,
+                key: chunk[0].key.clone(),
+                source,
+            });
         }
     }
     tx.commit().await?;
@@ -206,14 +228,22 @@ impl Known {
     }
 }
 
-/// Apply the duplicate rules (see the module docs) to one entry.
-async fn upsert(
+/// Rows per multi-row INSERT (17 parameters each, far under SQLite's limit).
+const INSERT_CHUNK: usize = 64;
+
+/// `by_key` id of an entry not inserted yet: `-1 - index` into `pending`.
+fn pending_id(index: usize) -> i64 {
+    -1 - i64::try_from(index).unwrap_or(i64::MAX - 1)
+}
+
+/// Apply the duplicate rules (see the module docs) to one entry. New
+/// entries are queued in `pending` (inserted by the caller at the end).
+async fn upsert<'a>(
     conn: &mut SqliteConnection,
-    feed: FeedId,
-    entry: &NewEntry,
+    entry: &'a NewEntry,
     batch_keys: &HashSet<&str>,
     known: &mut Known,
-    now: &str,
+    pending: &mut Vec<&'a NewEntry>,
 ) -> Result<Upserted, sqlx::Error> {
     // 1. Deleted before.
     if known.tombstoned_keys.contains(&entry.key) {
@@ -226,7 +256,16 @@ async fn upsert(
             return Ok(Upserted::Unchanged);
         }
         let id = *id;
-        update(conn, id, entry).await?;
+        if id < 0 {
+            // The same key twice in one document, not stored yet: the
+            // later one is what gets inserted.
+            let index = usize::try_from(-1 - id).unwrap_or(usize::MAX);
+            if let Some(slot) = pending.get_mut(index) {
+                *slot = entry;
+            }
+        } else {
+            update(conn, id, entry).await?;
+        }
         known
             .by_key
             .insert(entry.key.clone(), (id, entry.content_hash.clone()));
@@ -262,10 +301,11 @@ async fn upsert(
     }
 
     // 5. New.
-    let id = insert(conn, feed, entry, now).await?;
-    known
-        .by_key
-        .insert(entry.key.clone(), (id, entry.content_hash.clone()));
+    known.by_key.insert(
+        entry.key.clone(),
+        (pending_id(pending.len()), entry.content_hash.clone()),
+    );
+    pending.push(entry);
     Ok(Upserted::New)
 }
 
@@ -273,39 +313,59 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
     serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
-/// Insert `e`; returns the new row id.
-async fn insert(
+/// Insert `entries` (at most [`INSERT_CHUNK`]) in one statement. Strings
+/// are bound borrowed, not copied.
+async fn insert_many(
     conn: &mut SqliteConnection,
     feed: FeedId,
-    e: &NewEntry,
+    entries: &[&NewEntry],
     now: &str,
-) -> Result<i64, sqlx::Error> {
-    let done = sqlx::query(
+) -> Result<(), sqlx::Error> {
+    let mut sql = String::from(
         "INSERT INTO entries (feed_id, key, guid, url, canonical_url, title, author, \
                 content_html, summary_html, excerpt, published, published_from_feed, updated, \
-                enclosures, categories, content_hash, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(feed.0)
-    .bind(&e.key)
-    .bind(&e.guid)
-    .bind(&e.url)
-    .bind(&e.canonical_url)
-    .bind(&e.title)
-    .bind(&e.author)
-    .bind(&e.content_html)
-    .bind(&e.summary_html)
-    .bind(&e.excerpt)
-    .bind(time::to_db(e.published))
-    .bind(e.published_from_feed)
-    .bind(time::opt_to_db(e.updated))
-    .bind(json(&e.enclosures)?)
-    .bind(json(&e.categories)?)
-    .bind(&e.content_hash)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(done.last_insert_rowid())
+                enclosures, categories, content_hash, created_at) VALUES ",
+    );
+    for i in 0..entries.len() {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    }
+    let encoded: Vec<(String, Option<String>, String, String)> = entries
+        .iter()
+        .map(|e| {
+            Ok((
+                time::to_db(e.published),
+                time::opt_to_db(e.updated),
+                json(&e.enclosures)?,
+                json(&e.categories)?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    let mut query = sqlx::query(&sql);
+    for (e, (published, updated, enclosures, categories)) in entries.iter().zip(&encoded) {
+        query = query
+            .bind(feed.0)
+            .bind(e.key.as_str())
+            .bind(e.guid.as_deref())
+            .bind(e.url.as_deref())
+            .bind(e.canonical_url.as_deref())
+            .bind(e.title.as_str())
+            .bind(e.author.as_deref())
+            .bind(e.content_html.as_deref())
+            .bind(e.summary_html.as_deref())
+            .bind(e.excerpt.as_str())
+            .bind(published.as_str())
+            .bind(e.published_from_feed)
+            .bind(updated.as_deref())
+            .bind(enclosures.as_str())
+            .bind(categories.as_str())
+            .bind(e.content_hash.as_str())
+            .bind(now);
+    }
+    query.execute(conn).await?;
+    Ok(())
 }
 
 /// Overwrite a stored entry (row id, and so read state, kept) with `e`.
