@@ -51,7 +51,7 @@ use tributary_store::StoreError;
 use url::Url;
 
 pub use callback::{router, PushSink, CALLBACK_PREFIX};
-pub use discover::{discover, parse_link_header, Advert, MAX_HUBS};
+pub use discover::{discover, Advert, MAX_HUBS};
 pub use signature::{Signature, SignatureError, SignatureMethod};
 pub use subscriber::{RenewReport, SubscribeOutcome, Subscriber};
 
