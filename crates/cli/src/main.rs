@@ -13,12 +13,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// mimalloc instead of glibc's malloc: the fetch profile spent 13.6 % of its
-/// CPU in malloc/free (many small strings per entry, across threads); see
-/// docs/PERFORMANCE.md, "Fetching".
-// #[global_allocator]
-// static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     init_tracing(cli.verbose);
