@@ -185,6 +185,8 @@ pub struct RiverQuery {
 pub struct Store {
     pool: SqlitePool,
     writer: SqlitePool,
+    /// Fetch outcomes, stored in groups (one transaction per batch).
+    queue: sqlite::batch::WriteQueue,
 }
 
 impl Store {
@@ -205,7 +207,12 @@ impl Store {
             });
         }
         let (pool, writer) = sqlite::open(url).await?;
-        Ok(Store { pool, writer })
+        let queue = sqlite::batch::WriteQueue::start(writer.clone());
+        Ok(Store {
+            pool,
+            writer,
+            queue,
+        })
     }
 
     /// The default user, named `default` (created on first use).
@@ -279,14 +286,17 @@ impl Store {
     /// feed already answers to the new URL, the move is skipped with a
     /// warning in the log, never merged. Entries are upserted with the
     /// duplicate rules of DESIGN.md (see [`UpsertReport`]). Any failure rolls
-    /// everything back; a failing entry is [`StoreError::Entry`].
+    /// everything of this outcome back; a failing entry is
+    /// [`StoreError::Entry`]. Outcomes arriving together are committed in
+    /// one transaction (each in its own savepoint); the call returns once
+    /// its batch is committed.
     #[instrument(skip_all, fields(feed.id = %feed, entries = outcome.entries.len()))]
     pub async fn record_success(
         &self,
         feed: FeedId,
         outcome: &FetchSuccess,
     ) -> StoreResult<UpsertReport> {
-        sqlite::entries::record_success(&self.writer, feed, outcome).await
+        self.queue.record_success(feed, outcome.clone()).await
     }
 
     /// Store a fetch without a new body (304, or the same body again): the
@@ -297,7 +307,7 @@ impl Store {
         feed: FeedId,
         outcome: &FetchUnchanged,
     ) -> StoreResult<()> {
-        sqlite::feeds::record_not_modified(&self.writer, feed, outcome).await
+        self.queue.record_unchanged(feed, outcome.clone()).await
     }
 
     /// Store a failed fetch: error, code, one more consecutive failure (the

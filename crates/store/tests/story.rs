@@ -914,3 +914,57 @@ async fn fetch_state_round_trips_and_a_success_ends_a_failure_run() {
     assert_eq!(feed.status_note, None);
     assert_eq!(feed.schedule_hints, Default::default());
 }
+
+#[tokio::test]
+async fn a_failing_outcome_in_a_group_commit_spares_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = Store::open(&url).await.unwrap();
+    let user = store.default_user().await.unwrap();
+    let feeds: Vec<String> = (0..40)
+        .map(|i| format!("https://g{i}.example/feed"))
+        .collect();
+    let subs: Vec<NewSubscription> = feeds.iter().map(|u| sub(u, None, &[])).collect();
+    store.subscribe(user, &subs).await.unwrap();
+    // 40 outcomes at once, so they share write transactions; the 7th has
+    // an entry the schema refuses.
+    let mut tasks = Vec::new();
+    for (n, url) in feeds.iter().enumerate() {
+        let id = feed_id(&store, url).await;
+        let store = store.clone();
+        let base = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut items: Vec<NewEntry> = (0..5)
+                .map(|i| {
+                    let link = format!("{base}/{i}");
+                    entry(&link, Some(&link), &format!("Post {i}"), t(1, i))
+                })
+                .collect();
+            if n == 7 {
+                items[3].key = String::new();
+            }
+            let mut fetch = success(t(2, 0), items);
+            fetch.meta.title = Some(format!("Feed {n}"));
+            (id, store.record_success(id, &fetch).await)
+        }));
+    }
+    let mut failed = Vec::new();
+    for task in tasks {
+        let (id, result) = task.await.unwrap();
+        match result {
+            Ok(r) => assert_eq!(r, report(5, 0, 0, 0)),
+            Err(StoreError::Entry { feed, key, .. }) => {
+                assert_eq!(key, "");
+                failed.push(feed);
+                assert_eq!(feed, id);
+            }
+            Err(other) => panic!("unexpected error {other}"),
+        }
+    }
+    assert_eq!(failed.len(), 1);
+    assert_eq!(store.entry_count().await.unwrap(), 39 * 5);
+    // The failing feed is untouched: no title, no entries, never fetched.
+    let bad = store.feed_by_id(failed[0]).await.unwrap().unwrap();
+    assert_eq!(bad.title, None);
+    assert_eq!(bad.last_fetched_at, None);
+}

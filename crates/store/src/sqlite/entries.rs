@@ -28,12 +28,13 @@ use crate::rows::{entry_columns, EntryRow};
 use crate::sqlite::{begin_write, feeds};
 use crate::{time, FetchSuccess, StoreError, StoreResult, UpsertReport};
 
-pub(crate) async fn record_success(
-    pool: &SqlitePool,
+/// Store one fetch outcome inside the caller's transaction (the write
+/// queue's batch, in a savepoint of its own).
+pub(crate) async fn record_in(
+    tx: &mut SqliteConnection,
     feed: FeedId,
     outcome: &FetchSuccess,
 ) -> StoreResult<UpsertReport> {
-    let mut tx = begin_write(pool).await?;
     let meta = &outcome.meta;
     // Metadata the document does not give keeps its stored value; the
     // validators are replaced, since stale ones would make the next
@@ -74,17 +75,17 @@ pub(crate) async fn record_success(
 
     if let Some(new_url) = outcome.moved_to.as_deref() {
         if new_url != current {
-            feeds::apply_move(&mut tx, feed, &current, new_url, outcome.fetched_at).await?;
+            feeds::apply_move(&mut *tx, feed, &current, new_url, outcome.fetched_at).await?;
         }
     }
 
     let batch_keys: HashSet<&str> = outcome.entries.iter().map(|e| e.key.as_str()).collect();
-    let mut known = Known::load(&mut tx, feed).await?;
+    let mut known = Known::load(&mut *tx, feed).await?;
     let now = time::to_db(Utc::now());
     let mut report = UpsertReport::default();
     let mut pending: Vec<&NewEntry> = Vec::new();
     for entry in &outcome.entries {
-        let result = upsert(&mut tx, entry, &batch_keys, &mut known, &mut pending)
+        let result = upsert(&mut *tx, entry, &batch_keys, &mut known, &mut pending)
             .await
             .map_err(|source| StoreError::Entry {
                 feed,
@@ -101,12 +102,12 @@ pub(crate) async fn record_success(
     // New entries go in with a few multi-row INSERTs: one statement per
     // entry cost a round trip to the database thread each.
     for chunk in pending.chunks(INSERT_CHUNK) {
-        if let Err(source) = insert_many(&mut tx, feed, chunk, &now).await {
+        if let Err(source) = insert_many(&mut *tx, feed, chunk, &now).await {
             // Name the entry that failed: SQLite undid only the statement,
             // so the rows can be tried one by one (the transaction is
             // rolled back either way).
             for entry in chunk {
-                if let Err(source) = insert_many(&mut tx, feed, &[entry], &now).await {
+                if let Err(source) = insert_many(&mut *tx, feed, &[entry], &now).await {
                     return Err(StoreError::Entry {
                         feed,
                         key: entry.key.clone(),
@@ -121,7 +122,6 @@ pub(crate) async fn record_success(
             });
         }
     }
-    tx.commit().await?;
     tracing::debug!(
         feed.id = %feed, new = report.new, updated = report.updated,
         unchanged = report.unchanged, tombstoned = report.tombstoned, "fetch stored"

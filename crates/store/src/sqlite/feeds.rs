@@ -85,28 +85,24 @@ pub(crate) async fn to_fetch(pool: &SqlitePool, selector: &FeedSelector) -> Stor
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
-pub(crate) async fn record_not_modified(
-    pool: &SqlitePool,
+/// Store a fetch without a new body inside the caller's transaction (the
+/// write queue's batch): the feed row, and a move if a 301 chain ended in 304.
+pub(crate) async fn record_unchanged_in(
+    tx: &mut SqliteConnection,
     feed: FeedId,
     outcome: &FetchUnchanged,
 ) -> StoreResult<()> {
-    // The common case (no move) is one autocommit statement: a pass over
-    // 10,000 unchanged feeds is 10,000 of these.
-    let Some(new_url) = outcome.moved_to.as_deref() else {
-        let done = mark_unchanged(pool, feed, outcome).await?;
-        return require_feed(done, feed);
-    };
-    let mut tx = crate::sqlite::begin_write(pool).await?;
     let done = mark_unchanged(&mut *tx, feed, outcome).await?;
     require_feed(done, feed)?;
-    let current: String = sqlx::query_scalar("SELECT url FROM feeds WHERE id = ?")
-        .bind(feed.0)
-        .fetch_one(&mut *tx)
-        .await?;
-    if new_url != current {
-        apply_move(&mut tx, feed, &current, new_url, outcome.fetched_at).await?;
+    if let Some(new_url) = outcome.moved_to.as_deref() {
+        let current: String = sqlx::query_scalar("SELECT url FROM feeds WHERE id = ?")
+            .bind(feed.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        if new_url != current {
+            apply_move(&mut *tx, feed, &current, new_url, outcome.fetched_at).await?;
+        }
     }
-    tx.commit().await?;
     Ok(())
 }
 

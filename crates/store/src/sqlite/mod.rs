@@ -17,6 +17,7 @@ macro_rules! with_category_paths {
     };
 }
 
+pub(crate) mod batch;
 pub(crate) mod entries;
 pub(crate) mod feeds;
 pub(crate) mod river;
