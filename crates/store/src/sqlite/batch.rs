@@ -24,7 +24,7 @@ const QUEUE: usize = 1024;
 /// One outcome to store.
 enum Outcome {
     /// A parsed body: feed row and entries.
-    Success(FetchSuccess),
+    Success(Box<FetchSuccess>),
     /// A 304 (or the same body again): the feed row only.
     Unchanged(FetchUnchanged),
 }
@@ -61,7 +61,7 @@ impl WriteQueue {
         feed: FeedId,
         outcome: FetchSuccess,
     ) -> StoreResult<UpsertReport> {
-        self.submit(feed, Outcome::Success(outcome)).await
+        self.submit(feed, Outcome::Success(Box::new(outcome))).await
     }
 
     /// Store a fetch without a new body with the next batch.
