@@ -47,6 +47,10 @@ impl Script {
 async fn answer(State(script): State<Script>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
     *script.hits.lock().unwrap().entry(path.clone()).or_default() += 1;
+    if path.starts_with("/never/") {
+        // A server that accepts the request and never answers.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    }
     let route = script.routes.lock().unwrap().get(&path).cloned();
     let (status, headers, body) = route.unwrap_or((404, Vec::new(), b"no such feed".to_vec()));
     let mut builder = Response::builder().status(status);
@@ -66,7 +70,11 @@ struct Harness {
 
 impl Harness {
     async fn new(config: RefreshConfig) -> Harness {
-        Harness::with_fetch(config, FetchConfig::default()).await
+        let fetch = FetchConfig {
+            total_timeout: Duration::from_secs(10),
+            ..FetchConfig::default()
+        };
+        Harness::with_fetch(config, fetch).await
     }
 
     async fn with_fetch(config: RefreshConfig, fetch: FetchConfig) -> Harness {
@@ -81,7 +89,6 @@ impl Harness {
             .unwrap();
         let fetcher = Fetcher::new(FetchConfig {
             allow_private_networks: true,
-            total_timeout: Duration::from_secs(10),
             ..fetch
         })
         .unwrap();
@@ -558,4 +565,38 @@ async fn a_permanent_redirect_that_ends_in_not_modified_still_moves_the_feed() {
     assert_eq!(after.url, h.url("/b.xml"));
     assert_eq!(after.previous_urls, vec![h.url("/a.xml")]);
     assert_eq!(h.titles().await, vec!["One"]);
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_does_not_hold_up_the_others() {
+    let h = Harness::with_fetch(
+        RefreshConfig {
+            concurrency: 2,
+            per_host: 2,
+            ..RefreshConfig::default()
+        },
+        FetchConfig {
+            total_timeout: Duration::from_millis(800),
+            ..FetchConfig::default()
+        },
+    )
+    .await;
+    let mut feeds = vec![
+        h.subscribe("/never/1.xml").await,
+        h.subscribe("/never/2.xml").await,
+    ];
+    for i in 0..6 {
+        let path = format!("/ok/{i}.xml");
+        h.script.set(&path, 200, &[XML], rss("", &[("1", "One")]));
+        feeds.push(h.subscribe(&path).await);
+    }
+    let started = std::time::Instant::now();
+    let summary = h.refresher.refresh_many(feeds, |_, _| {}).await;
+    let took = started.elapsed();
+    assert_eq!((summary.fetched, summary.failed), (6, 2), "{summary:?}");
+    // Two slots, both first taken by the silent server: each waits out the
+    // 0.8 s timeout once, then the six others go through.
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    let silent = h.feed(&h.url("/never/1.xml")).await;
+    assert_eq!(silent.last_error_code.as_deref(), Some("timeout"));
 }
