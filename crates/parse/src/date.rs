@@ -510,18 +510,21 @@ fn month_number(token: &str) -> Option<u32> {
         .map(|&(_, n)| n)
 }
 
+/// English day names, Monday first, lower case (also RSS `<skipDays>`).
+pub(crate) const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
 /// English weekday names and abbreviations ("Thu", "Thurs", "Thursday"),
 /// and feedparser's Greek abbreviations.
 fn is_weekday(token: &str) -> bool {
-    const DAYS: [&str; 7] = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
+    const DAYS: [&str; 7] = WEEKDAYS;
     const GREEK: [&str; 7] = ["κυρ", "δευ", "τρι", "τετ", "πεμ", "παρ", "σαβ"];
     if !token.is_ascii() {
         let lower = token.to_lowercase();

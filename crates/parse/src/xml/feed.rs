@@ -880,15 +880,7 @@ fn skip_hour(value: &str) -> Option<u8> {
 /// An RSS `<skipDays><day>` value: an English day name in any case (the
 /// three-letter abbreviation too) as 0 = Monday .. 6 = Sunday.
 fn skip_day(value: &str) -> Option<u8> {
-    const DAYS: [&str; 7] = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
+    const DAYS: [&str; 7] = crate::date::WEEKDAYS;
     let v = value.trim().to_ascii_lowercase();
     if v.len() < 3 {
         return None;
