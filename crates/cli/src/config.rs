@@ -8,10 +8,11 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::de::{self, Deserializer, Visitor};
+
 use serde::Deserialize;
 use url::Url;
 
@@ -61,6 +62,8 @@ pub struct FetchSection {
     pub keep_oversized: Option<bool>,
     /// Largest response head (status line and headers) accepted.
     pub max_header_size: Option<ByteSize>,
+    /// PEM files of certificate authorities to trust besides the system's.
+    pub ca_certificates: Option<Vec<PathBuf>>,
 }
 
 /// `[schedule]`.

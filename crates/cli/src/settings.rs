@@ -116,7 +116,16 @@ impl Settings {
             max_header_bytes: f.max_header_size.map_or(defaults.max_header_bytes, |s| {
                 usize::try_from(s.0).unwrap_or(usize::MAX)
             }),
-            extra_root_certificates: defaults.extra_root_certificates,
+            extra_root_certificates: f
+                .ca_certificates
+                .unwrap_or_default()
+                .iter()
+                .map(|path| {
+                    std::fs::read_to_string(path).with_context(|| {
+                        format!("fetch.ca_certificates: cannot read {}", path.display())
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
         };
         if let Some(value) = env_private {
             fetch.allow_private_networks = parse_bool(value).with_context(|| {
@@ -130,6 +139,10 @@ impl Settings {
         positive("fetch.timeout", fetch.total_timeout)?;
         if fetch.max_body_bytes == 0 {
             bail!("fetch.max_body_size must be more than 0 bytes");
+        }
+        // A PEM file (fetch.ca_certificates) that is not one fails here, naming it, not at the first fetch.
+        if let Err(e) = tributary_fetch::Fetcher::new(fetch.clone()) {
+            bail!("fetch.ca_certificates: {e}");
         }
         let concurrency = f.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
         check_range("fetch.concurrency", concurrency, 1, 1024)?;
@@ -320,6 +333,63 @@ mod tests {
             let e = format!("{:#}", resolve(text, None).unwrap_err());
             assert!(e.contains(key), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn networks_and_certificate_files_are_checked_with_their_key() {
+        let e = format!(
+            "{:#}",
+            resolve("[fetch]\nallowed_networks = [\"10.1.0.0/33\"]", None).unwrap_err()
+        );
+        assert!(
+            e.contains("fetch.allowed_networks") && e.contains("10.1.0.0/33"),
+            "{e}"
+        );
+        let s = resolve(
+            "[fetch]\nallowed_networks = [\"10.1.0.0/16\", \" fd12::/48 \"]",
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.fetch.allowed_networks.len(), 2);
+
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let e = format!(
+            "{:#}",
+            resolve(
+                &format!(
+                    "[fetch]\nca_certificates = [{:?}]",
+                    missing.display().to_string()
+                ),
+                None
+            )
+            .unwrap_err()
+        );
+        assert!(
+            e.contains("fetch.ca_certificates") && e.contains("missing.pem"),
+            "{e}"
+        );
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate").unwrap();
+        let e = format!(
+            "{:#}",
+            resolve(
+                &format!(
+                    "[fetch]\nca_certificates = [{:?}]",
+                    junk.display().to_string()
+                ),
+                None
+            )
+            .unwrap_err()
+        );
+        assert!(
+            e.contains("fetch.ca_certificates") && e.contains("PEM"),
+            "{e}"
+        );
+        let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/../fetch/tests/tls/ca.pem");
+        let s = resolve(&format!("[fetch]\nca_certificates = [{ca:?}]"), None).unwrap();
+        assert_eq!(s.fetch.extra_root_certificates.len(), 1);
+        assert!(s.fetch.extra_root_certificates[0].contains("BEGIN CERTIFICATE"));
     }
 
     #[test]
