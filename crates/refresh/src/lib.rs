@@ -253,7 +253,7 @@ impl Refresher {
             self.store
                 .record_not_modified(
                     feed.id,
-                    &FetchUnchanged {
+                    FetchUnchanged {
                         fetched_at: now,
                         next_fetch_at: next,
                         next_fetch_reason: reason,
@@ -328,7 +328,7 @@ impl Refresher {
         };
         let report = self
             .store
-            .record_success(feed.id, &success)
+            .record_success(feed.id, success)
             .await
             .map_err(Failure::from_store)?;
         debug!(new = report.new, updated = report.updated, "stored");
@@ -365,12 +365,9 @@ impl Refresher {
         let Some(subscriber) = &self.websub else {
             return;
         };
-        let pairs = |links: &[(String, String)]| -> Vec<(String, String)> { links.to_vec() };
-        let doc = pairs(document_links);
-        let head = pairs(header_links);
-        let doc: Vec<(&str, &str)> = doc.iter().map(|(r, h)| (r.as_str(), h.as_str())).collect();
-        let head: Vec<(&str, &str)> = head.iter().map(|(r, h)| (r.as_str(), h.as_str())).collect();
-        let Some(advert) = tributary_websub::discover(&doc, &head) else {
+        let Some(advert) =
+            tributary_websub::discover(&borrowed(document_links), &borrowed(header_links))
+        else {
             return;
         };
         match subscriber.subscribe(feed.id, &advert).await {
@@ -430,7 +427,7 @@ impl Refresher {
         };
         let report = self
             .store
-            .record_success(feed.id, &success)
+            .record_success(feed.id, success)
             .await
             .map_err(|e| e.to_string())?;
         info!(feed.id = %feed.id, new = report.new, updated = report.updated, "websub push stored");
@@ -664,6 +661,14 @@ impl DocumentInput {
             links,
         })
     }
+}
+
+/// `(rel, href)` pairs as the borrowed form `discover` takes.
+fn borrowed(links: &[(String, String)]) -> Vec<(&str, &str)> {
+    links
+        .iter()
+        .map(|(r, h)| (r.as_str(), h.as_str()))
+        .collect()
 }
 
 /// SHA-256 of a body, hex.

@@ -294,9 +294,9 @@ impl Store {
     pub async fn record_success(
         &self,
         feed: FeedId,
-        outcome: &FetchSuccess,
+        outcome: FetchSuccess,
     ) -> StoreResult<UpsertReport> {
-        self.queue.record_success(feed, outcome.clone()).await
+        self.queue.record_success(feed, outcome).await
     }
 
     /// Store a fetch without a new body (304, or the same body again): the
@@ -305,9 +305,9 @@ impl Store {
     pub async fn record_not_modified(
         &self,
         feed: FeedId,
-        outcome: &FetchUnchanged,
+        outcome: FetchUnchanged,
     ) -> StoreResult<()> {
-        self.queue.record_unchanged(feed, outcome.clone()).await
+        self.queue.record_unchanged(feed, outcome).await
     }
 
     /// Store a failed fetch: error, code, one more consecutive failure (the

@@ -212,7 +212,7 @@ async fn full_story() {
         ..Default::default()
     };
     assert_eq!(
-        store.record_success(a, &fetch).await.unwrap(),
+        store.record_success(a, fetch.clone()).await.unwrap(),
         report(3, 0, 0, 0)
     );
     let feed_a = store.feed_by_id(a).await.unwrap().unwrap();
@@ -264,7 +264,7 @@ async fn full_story() {
 
     // Same fetch again: nothing changes.
     assert_eq!(
-        store.record_success(a, &fetch).await.unwrap(),
+        store.record_success(a, fetch.clone()).await.unwrap(),
         report(0, 0, 3, 0)
     );
 
@@ -280,7 +280,7 @@ async fn full_story() {
         .collect();
     assert_eq!(
         store
-            .record_success(a, &success(t(1, 5), reissued.clone()))
+            .record_success(a, success(t(1, 5), reissued.clone()))
             .await
             .unwrap(),
         report(0, 3, 0, 0)
@@ -298,7 +298,7 @@ async fn full_story() {
     // And the re-issued keys are now plain matches.
     assert_eq!(
         store
-            .record_success(a, &success(t(1, 6), reissued.clone()))
+            .record_success(a, success(t(1, 6), reissued.clone()))
             .await
             .unwrap(),
         report(0, 0, 3, 0)
@@ -309,7 +309,7 @@ async fn full_story() {
     no_link.key = "hash:abc".into();
     assert_eq!(
         store
-            .record_success(a, &success(t(1, 7), vec![no_link.clone()]))
+            .record_success(a, success(t(1, 7), vec![no_link.clone()]))
             .await
             .unwrap(),
         report(0, 1, 0, 0)
@@ -321,7 +321,7 @@ async fn full_story() {
     undated.published_from_feed = false;
     assert_eq!(
         store
-            .record_success(a, &success(t(1, 8), vec![undated.clone()]))
+            .record_success(a, success(t(1, 8), vec![undated.clone()]))
             .await
             .unwrap(),
         report(1, 0, 0, 0)
@@ -332,7 +332,7 @@ async fn full_story() {
     undated.published = t(2, 9);
     assert_eq!(
         store
-            .record_success(a, &success(t(2, 9), vec![undated.clone()]))
+            .record_success(a, success(t(2, 9), vec![undated.clone()]))
             .await
             .unwrap(),
         report(0, 1, 0, 0)
@@ -358,14 +358,14 @@ async fn full_story() {
     two_new_guid.key = "guid:third-generator-2".into();
     assert_eq!(
         store
-            .record_success(a, &success(t(2, 10), vec![two_again]))
+            .record_success(a, success(t(2, 10), vec![two_again]))
             .await
             .unwrap(),
         report(0, 0, 0, 1)
     );
     assert_eq!(
         store
-            .record_success(a, &success(t(2, 11), vec![two_new_guid]))
+            .record_success(a, success(t(2, 11), vec![two_new_guid]))
             .await
             .unwrap(),
         report(0, 0, 0, 1),
@@ -381,7 +381,7 @@ async fn full_story() {
     );
     moved.moved_to = Some(B2.into());
     assert_eq!(
-        store.record_success(b, &moved).await.unwrap(),
+        store.record_success(b, moved.clone()).await.unwrap(),
         report(1, 0, 0, 0)
     );
     let feed_b = store.feed_by_id(b).await.unwrap().unwrap();
@@ -408,7 +408,7 @@ async fn full_story() {
         vec![entry("c1", Some("https://c.example/1"), "C one", t(1, 13))],
     );
     clash.moved_to = Some(A.into());
-    store.record_success(c, &clash).await.unwrap();
+    store.record_success(c, clash.clone()).await.unwrap();
     let feed_c = store.feed_by_id(c).await.unwrap().unwrap();
     assert_eq!((feed_c.url.as_str(), feed_c.previous_urls.len()), (C, 0));
 
@@ -477,7 +477,7 @@ async fn full_story() {
 
     // 304 clears the error.
     store
-        .record_not_modified(d, &unchanged(t(2, 6), t(2, 8)))
+        .record_not_modified(d, unchanged(t(2, 6), t(2, 8)))
         .await
         .unwrap();
     let feed_d = store.feed_by_id(d).await.unwrap().unwrap();
@@ -491,7 +491,7 @@ async fn full_story() {
     assert_eq!(feed_d.etag.as_deref(), Some("\"v2\""));
     assert!(matches!(
         store
-            .record_not_modified(FeedId(9999), &unchanged(now, now))
+            .record_not_modified(FeedId(9999), unchanged(now, now))
             .await,
         Err(StoreError::NotFound(_))
     ));
@@ -593,7 +593,7 @@ async fn reopening_keeps_everything() {
             ],
         );
         fetch.moved_to = Some(B.into());
-        store.record_success(a, &fetch).await.unwrap();
+        store.record_success(a, fetch.clone()).await.unwrap();
         let river = store.river(user, &RiverQuery::default()).await.unwrap();
         store
             .set_starred(user, river[0].entry.id, true)
@@ -645,7 +645,7 @@ async fn in_memory_store_works() {
     store.subscribe(user, &[sub(A, None, &[])]).await.unwrap();
     let a = feed_id(&store, A).await;
     store
-        .record_success(a, &success(t(1, 1), vec![entry("1", None, "One", t(1, 1))]))
+        .record_success(a, success(t(1, 1), vec![entry("1", None, "One", t(1, 1))]))
         .await
         .unwrap();
     assert_eq!(
@@ -687,7 +687,7 @@ async fn record_success_is_all_or_nothing() {
     fetch.meta.title = Some("After".into());
     fetch.etag = Some("\"x\"".into());
     fetch.moved_to = Some(B.into());
-    match store.record_success(a, &fetch).await {
+    match store.record_success(a, fetch.clone()).await {
         Err(StoreError::Entry { feed, key, .. }) => {
             assert_eq!((feed, key.as_str()), (a, ""));
         }
@@ -705,7 +705,7 @@ async fn record_success_is_all_or_nothing() {
     // The store is still usable, and the same fetch without the bad entry goes in.
     fetch.entries.pop();
     assert_eq!(
-        store.record_success(a, &fetch).await.unwrap(),
+        store.record_success(a, fetch.clone()).await.unwrap(),
         report(2, 0, 0, 0)
     );
     assert_eq!(store.feed_by_id(a).await.unwrap().unwrap().url, B);
@@ -715,7 +715,7 @@ async fn record_success_is_all_or_nothing() {
 async fn unknown_feed_and_user_are_not_found() {
     let store = Store::open("sqlite::memory:").await.unwrap();
     assert!(matches!(
-        store.record_success(FeedId(7), &success(t(1, 1), vec![])).await,
+        store.record_success(FeedId(7), success(t(1, 1), vec![])).await,
         Err(StoreError::NotFound(m)) if m == "feed 7"
     ));
     assert!(matches!(
@@ -750,14 +750,14 @@ async fn shared_links_within_a_fetch_stay_separate() {
         .collect();
     assert_eq!(
         store
-            .record_success(a, &success(t(1, 5), items.clone()))
+            .record_success(a, success(t(1, 5), items.clone()))
             .await
             .unwrap(),
         report(3, 0, 0, 0)
     );
     assert_eq!(
         store
-            .record_success(a, &success(t(1, 6), items))
+            .record_success(a, success(t(1, 6), items))
             .await
             .unwrap(),
         report(0, 0, 3, 0),
@@ -787,11 +787,11 @@ async fn five_hundred_entries_round_trip() {
         .collect();
     let fetch = success(t(2, 0), items);
     assert_eq!(
-        store.record_success(a, &fetch).await.unwrap(),
+        store.record_success(a, fetch.clone()).await.unwrap(),
         report(500, 0, 0, 0)
     );
     assert_eq!(
-        store.record_success(a, &fetch).await.unwrap(),
+        store.record_success(a, fetch.clone()).await.unwrap(),
         report(0, 0, 500, 0)
     );
     let newest = store
@@ -838,7 +838,7 @@ async fn concurrent_writers_all_succeed() {
                     )
                 })
                 .collect();
-            let report = store.record_success(id, &success(t(2, 0), items)).await?;
+            let report = store.record_success(id, success(t(2, 0), items)).await?;
             // A read while others write.
             store.subscriptions(user).await?;
             Ok::<_, tributary_store::StoreError>(report)
@@ -892,7 +892,7 @@ async fn fetch_state_round_trips_and_a_success_ends_a_failure_run() {
         next_fetch_reason: "posts ~daily".to_owned(),
         ..success(t(1, 2), Vec::new())
     };
-    store.record_success(id, &ok).await.unwrap();
+    store.record_success(id, ok.clone()).await.unwrap();
     let feed = store.feed_by_id(id).await.unwrap().unwrap();
     assert_eq!(feed.status, FeedStatus::Ok);
     assert_eq!(feed.failing_since, None);
@@ -907,7 +907,7 @@ async fn fetch_state_round_trips_and_a_success_ends_a_failure_run() {
     assert_eq!(feed.next_fetch_reason.as_deref(), Some("posts ~daily"));
     // The next success without a note clears it.
     store
-        .record_success(id, &success(t(1, 4), Vec::new()))
+        .record_success(id, success(t(1, 4), Vec::new()))
         .await
         .unwrap();
     let feed = store.feed_by_id(id).await.unwrap().unwrap();
@@ -945,7 +945,7 @@ async fn a_failing_outcome_in_a_group_commit_spares_the_others() {
             }
             let mut fetch = success(t(2, 0), items);
             fetch.meta.title = Some(format!("Feed {n}"));
-            (id, store.record_success(id, &fetch).await)
+            (id, store.record_success(id, fetch.clone()).await)
         }));
     }
     let mut failed = Vec::new();
