@@ -12,6 +12,7 @@
 //!     title: "Tributary river".into(),
 //!     link: None,
 //!     generated_at: Utc::now(),
+//!     links: Default::default(),
 //! };
 //! // An empty river gives an empty text digest…
 //! assert_eq!(render(&[], Format::Text, &opts), "");

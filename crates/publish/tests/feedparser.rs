@@ -173,6 +173,7 @@ fn atom_and_rss_are_valid_for_feedparser() {
         title: "Tributary river — Ünïcode & more".into(),
         link: Some("https://river.example/feeds/all?x=1&y=2".into()),
         generated_at: Utc.with_ymd_and_hms(2024, 3, 10, 12, 0, 0).unwrap(),
+        links: Default::default(),
     };
     let expected_titles = [
         "Café & crème: a <review>",

@@ -64,7 +64,8 @@ proptest! {
 
     #[test]
     fn any_river_renders_well_formed(items in proptest::collection::vec(river_item(), 0..6), title in nasty(), link in proptest::option::of(nasty())) {
-        let opts = DigestOptions { title, link, generated_at: Utc.timestamp_opt(1_700_000_000, 0).single().unwrap_or_default() };
+        let opts = DigestOptions { title, link, generated_at: Utc.timestamp_opt(1_700_000_000, 0).single().unwrap_or_default() ,
+            links: Default::default(),};
         for format in Format::ALL {
             let out = try_render(&items, format, &opts);
             prop_assert!(out.is_ok(), "{format}: {:?}", out.err());

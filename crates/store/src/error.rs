@@ -9,6 +9,12 @@ pub enum StoreError {
     /// The named feed, subscription, entry or user does not exist.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The name (user, category) is already taken.
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// A value given to the store is not acceptable (the message says why).
+    #[error("{0}")]
+    Invalid(String),
     /// The database URL is not one this build can open.
     #[error("invalid database URL {url:?}: {reason}")]
     BadUrl {

@@ -30,7 +30,9 @@
 
 #![warn(missing_docs)]
 
+mod accounts;
 mod error;
+mod reading;
 mod rows;
 mod schedule;
 mod sqlite;
@@ -45,7 +47,13 @@ use tributary_model::{
     UserId,
 };
 
+pub use accounts::{Session, User};
 pub use error::{StoreError, StoreResult};
+pub use reading::{
+    Category, Cursor, DayFetches, EntryPage, EntryQuery, FeedActivity, ReadScope, SearchHit,
+    SearchQuery, SearchResults, SnippetPart, StoreCounts, SubscriptionSettings, SubscriptionView,
+    View,
+};
 pub use websub::{NewWebSub, WebSubMode, WebSubState, WebSubSubscription};
 
 /// A subscription to add.

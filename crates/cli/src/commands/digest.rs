@@ -40,6 +40,7 @@ pub async fn run(store: &Store, user: UserId, args: &DigestArgs) -> Result<ExitC
         title: args.title.clone(),
         link: args.link.clone(),
         generated_at: now,
+        links: Default::default(),
     };
     write_output(args.output.as_deref(), &render(&items, format, &opts))?;
     Ok(ExitCode::SUCCESS)

@@ -263,6 +263,7 @@ fn json_feed(
         title: source.title.clone(),
         link: feed.meta.site_url.clone(),
         generated_at: now,
+        links: Default::default(),
     };
     // Document order, as the feed gives it (render keeps the order it is given).
     let mut doc: Value = serde_json::from_str(&render(&items, Format::Json, &opts))

@@ -187,6 +187,7 @@ mod tests {
             title: "River & co".into(),
             link: link.map(str::to_string),
             generated_at: Utc.with_ymd_and_hms(2024, 5, 2, 8, 30, 0).unwrap(),
+            links: Default::default(),
         }
     }
 

@@ -138,6 +138,7 @@ mod tests {
             title: "River <&> \"digest\"".into(),
             link: Some("https://river.example/?a=1&b=2".into()),
             generated_at: Utc.with_ymd_and_hms(2024, 5, 2, 8, 30, 0).unwrap(),
+            links: Default::default(),
         }
     }
 

@@ -164,6 +164,7 @@ mod tests {
             title: "River".into(),
             link: Some("https://river.example/".into()),
             generated_at: Utc.with_ymd_and_hms(2024, 5, 2, 8, 30, 0).unwrap(),
+            links: Default::default(),
         }
     }
 

@@ -126,6 +126,24 @@ pub struct DigestOptions {
     pub link: Option<String>,
     /// Generation time (`updated` of the Atom feed…).
     pub generated_at: DateTime<Utc>,
+    /// Links of a paged feed (RFC 5005) and its WebSub hub.
+    pub links: FeedLinks,
+}
+
+/// The links a served feed carries beyond its own page: RFC 5005 paging
+/// (`first`, `previous` = newer, `next` = older) and a WebSub hub.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedLinks {
+    /// The URL this document is served at (`rel="self"`); falls back to `link`.
+    pub self_url: Option<String>,
+    /// The newest page (`rel="first"`).
+    pub first: Option<String>,
+    /// The next newer page (`rel="previous"`).
+    pub previous: Option<String>,
+    /// The next older page (`rel="next"`).
+    pub next: Option<String>,
+    /// A WebSub hub (`rel="hub"`).
+    pub hub: Option<String>,
 }
 
 /// Entries after collapsing the same article carried by several feeds.

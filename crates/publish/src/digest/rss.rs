@@ -125,6 +125,7 @@ mod tests {
             title: "River".into(),
             link: link.map(str::to_string),
             generated_at: Utc.with_ymd_and_hms(2024, 5, 2, 8, 30, 0).unwrap(),
+            links: Default::default(),
         }
     }
 

@@ -101,6 +101,7 @@ mod tests {
             title: "Digest".into(),
             link: None,
             generated_at: Utc::now(),
+            links: Default::default(),
         }
     }
 

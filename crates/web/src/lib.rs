@@ -1,0 +1,136 @@
+//! The web server of `tributary serve`: the reading UI, accounts, search,
+//! the live outputs (river page, merged feeds, OPML) and `/metrics`.
+//!
+//! Everything is server-rendered HTML (minijinja templates compiled into the
+//! binary, overridable from a directory) that works without JavaScript; one
+//! small inline script adds keyboard shortcuts. Handlers only translate
+//! between HTTP and the store: every query is scoped to the signed-in user.
+//!
+//! ```no_run
+//! # async fn demo(store: tributary_store::Store) -> Result<(), Box<dyn std::error::Error>> {
+//! use tributary_web::{router, AppState, WebConfig};
+//! let state = AppState::new(store, None, WebConfig::default())?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, router(state)).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod auth;
+pub mod error;
+pub mod metrics;
+pub mod outputs;
+pub mod templates;
+pub mod ui;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tributary_refresh::Refresher;
+use tributary_store::Store;
+use url::Url;
+
+pub use error::WebError;
+
+/// Settings of the web server (from `[web]` of the config file).
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Name shown in page titles and outputs.
+    pub site_title: String,
+    /// The URL users reach the server at (`https://news.example.org/`):
+    /// absolute links in outputs, and `Secure` cookies when it is https.
+    pub public_url: Option<Url>,
+    /// How long a login lasts.
+    pub session_ttl: Duration,
+    /// Largest accepted upload (OPML import), in bytes.
+    pub max_upload_bytes: usize,
+    /// Directory of template overrides (files named like the built-in ones).
+    pub template_dir: Option<PathBuf>,
+    /// WebSub hub advertised in the outputs and pinged when they change.
+    pub hub_url: Option<Url>,
+    /// Entries per page of the river and of output feeds.
+    pub page_size: u32,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            site_title: "Tributary".to_owned(),
+            public_url: None,
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+            max_upload_bytes: 1024 * 1024,
+            template_dir: None,
+            hub_url: None,
+            page_size: 50,
+        }
+    }
+}
+
+/// Shared state of every handler (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+/// What [`AppState`] holds.
+pub struct Inner {
+    /// The database.
+    pub store: Store,
+    /// Fetching (adding feeds, "refresh"); `None` in tests that only read.
+    pub refresher: Option<Refresher>,
+    /// Settings.
+    pub config: WebConfig,
+    /// Compiled templates.
+    pub templates: templates::Templates,
+    /// Prometheus registry and the server's own metrics.
+    pub metrics: metrics::Metrics,
+    /// Failed logins, to slow down guessing.
+    pub throttle: auth::Throttle,
+}
+
+impl AppState {
+    /// Build the state; compiles every template (a broken override in
+    /// `config.template_dir` is an error here, not at the first request).
+    pub fn new(
+        store: Store,
+        refresher: Option<Refresher>,
+        config: WebConfig,
+    ) -> Result<AppState, WebError> {
+        let templates = templates::Templates::load(config.template_dir.as_deref())?;
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                store,
+                refresher,
+                config,
+                templates,
+                metrics: metrics::Metrics::new(),
+                throttle: auth::Throttle::default(),
+            }),
+        })
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+/// All routes: UI, accounts, outputs, `/healthz`, `/metrics`, and a 404
+/// page for the rest.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(auth::routes())
+        .merge(ui::routes())
+        .merge(outputs::routes())
+        .merge(metrics::routes())
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track_requests,
+        ))
+        .with_state(state)
+}
