@@ -16,7 +16,7 @@ const WEEKS: i64 = 52;
 const DAYS: i64 = 30;
 
 /// The bucket of `t` among `count` buckets of `width` ending at `now`
-/// (oldest first; each bucket excludes its start and includes its end).
+/// (oldest first; each bucket includes its end and excludes its start).
 fn bucket(now: DateTime<Utc>, t: DateTime<Utc>, width: Duration, count: i64) -> Option<usize> {
     if t > now {
         return None;
@@ -24,12 +24,8 @@ fn bucket(now: DateTime<Utc>, t: DateTime<Utc>, width: Duration, count: i64) -> 
     let age = now - t;
     let width_us = width.num_microseconds()?;
     let age_us = age.num_microseconds()?;
-    // An age that is an exact multiple of the width belongs to the newer bucket.
-    let back = if age_us == 0 {
-        0
-    } else {
-        (age_us - 1) / width_us
-    };
+    // Bucket k (counted back from `now`) holds ages in [k × width, (k+1) × width).
+    let back = age_us / width_us;
     if back >= count {
         return None;
     }
@@ -154,16 +150,20 @@ mod tests {
         let day = Duration::days(1);
         assert_eq!(bucket(now, now, day, 30), Some(29));
         assert_eq!(bucket(now, now - Duration::hours(23), day, 30), Some(29));
-        assert_eq!(bucket(now, now - day, day, 30), Some(29));
         assert_eq!(
-            bucket(now, now - day - Duration::seconds(1), day, 30),
-            Some(28)
+            bucket(now, now - day + Duration::seconds(1), day, 30),
+            Some(29)
         );
-        assert_eq!(bucket(now, now - day * 30, day, 30), Some(0));
         assert_eq!(
-            bucket(now, now - day * 30 - Duration::seconds(1), day, 30),
-            None
+            bucket(now, now - day, day, 30),
+            Some(28),
+            "a bucket excludes its start"
         );
+        assert_eq!(
+            bucket(now, now - day * 29 - Duration::hours(1), day, 30),
+            Some(0)
+        );
+        assert_eq!(bucket(now, now - day * 30, day, 30), None);
         assert_eq!(bucket(now, now + Duration::seconds(1), day, 30), None);
     }
 }

@@ -240,7 +240,11 @@ pub(crate) async fn set_read_many(
     let mut tx = begin_write(pool).await?;
     let mut changed = 0;
     for chunk in ids.chunks(IDS_PER_STATEMENT) {
-        let list = vec!["?"; chunk.len()].join(",");
+        // Numbered like ?1..?3: sqlx counts bare `?` apart from numbered ones.
+        let list = (0..chunk.len())
+            .map(|i| format!("?{}", i + 4))
+            .collect::<Vec<_>>()
+            .join(",");
         let sql = mark_sql(&format!(
             "FROM entries e \
                JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = ?1 \
