@@ -39,7 +39,6 @@ CREATE INDEX subscriptions_user_category ON subscriptions(user_id, category_id);
 ALTER TABLE entry_states ADD COLUMN read_at TEXT;
 UPDATE entry_states SET read_at = updated_at WHERE read = 1;
 CREATE INDEX entry_states_history ON entry_states(user_id, read_at) WHERE read = 1;
-CREATE INDEX entry_states_starred ON entry_states(user_id, entry_id) WHERE starred = 1;
 
 -- The keyset order of entry pages (published, then id, both descending):
 -- scanned backwards, these give it without sorting.

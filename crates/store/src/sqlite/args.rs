@@ -40,6 +40,12 @@ impl Sql {
         self
     }
 
+    /// The arguments, in placeholder order.
+    #[cfg(test)]
+    pub(crate) fn args(&self) -> &[Arg] {
+        &self.args
+    }
+
     /// The statement, decoded as `T`.
     pub(crate) fn query_as<T>(&self) -> QueryAs<'_, Sqlite, T, SqliteArguments<'_>>
     where

@@ -71,3 +71,46 @@ pub(crate) async fn prune(
         .await?;
     Ok(done.rows_affected())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite;
+
+    #[tokio::test]
+    async fn prune_drops_only_rows_older_than_the_window() {
+        let (pool, _) = sqlite::open("sqlite::memory:").await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        sqlx::query("INSERT INTO feeds (url, created_at) VALUES ('https://a.example/', 'x')")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let now = Utc::now();
+        for days in [0, 30, 32, 100] {
+            append(
+                &mut conn,
+                FeedId(1),
+                now - Duration::days(days),
+                Outcome::New,
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(prune(&mut conn, now).await.unwrap(), 2);
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM fetch_log")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(left, 2);
+        // The prune is a range on the `at` index, not a scan of the table.
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as("EXPLAIN QUERY PLAN DELETE FROM fetch_log WHERE at < 'x'")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert!(
+            plan.iter().any(|p| p.3.contains("fetch_log_at")),
+            "{plan:?}"
+        );
+    }
+}

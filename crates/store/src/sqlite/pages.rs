@@ -97,6 +97,26 @@ pub(crate) async fn entries(
         0 => DEFAULT_LIMIT,
         n => n.min(MAX_LIMIT),
     };
+    let sql = page_sql(user, query, limit);
+    let mut rows: Vec<PagedRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = if more {
+        rows.last().map(|PagedRow(item, at)| Cursor {
+            at: *at,
+            id: item.entry.id,
+        })
+    } else {
+        None
+    };
+    Ok(EntryPage {
+        items: rows.into_iter().map(|r| r.0).collect(),
+        next,
+    })
+}
+
+/// The statement of one page (`limit + 1` rows, to know if more follow).
+fn page_sql(user: UserId, query: &EntryQuery, limit: u32) -> Sql {
     let mut sql = Sql::default();
     let u = sql.arg(Arg::Int(user.0));
     let sort = match query.view {
@@ -159,21 +179,7 @@ pub(crate) async fn entries(
     }
     sql.push(&format!(" ORDER BY {sort} DESC, e.id DESC LIMIT "))
         .bind(Arg::Int(i64::from(limit) + 1));
-    let mut rows: Vec<PagedRow> = sql.query_as().fetch_all(&mut *conn).await?;
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next = if more {
-        rows.last().map(|PagedRow(item, at)| Cursor {
-            at: *at,
-            id: item.entry.id,
-        })
-    } else {
-        None
-    };
-    Ok(EntryPage {
-        items: rows.into_iter().map(|r| r.0).collect(),
-        next,
-    })
+    sql
 }
 
 pub(crate) async fn entry_for_user(
@@ -297,4 +303,93 @@ pub(crate) async fn mark_all_read(
     let changed = sql.query().execute(&mut *tx).await?.rows_affected();
     tx.commit().await?;
     Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite;
+
+    async fn plan(pool: &SqlitePool, sql: &Sql) -> String {
+        let mut explain = Sql::default();
+        explain.text = format!("EXPLAIN QUERY PLAN {}", sql.text);
+        // Same arguments: rebuild the statement with the prefix.
+        let rows: Vec<(i64, i64, i64, String)> = {
+            let mut q = sqlx::query_as(&explain.text);
+            for a in sql.args() {
+                q = match a {
+                    Arg::Int(i) => q.bind(*i),
+                    Arg::Text(s) => q.bind(s.as_str()),
+                };
+            }
+            q.fetch_all(pool).await.unwrap()
+        };
+        rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+    }
+
+    /// The pages are index walks that stop after one page: no sort of all
+    /// of the user's entries (`USE TEMP B-TREE FOR ORDER BY`), whatever the
+    /// view and filter.
+    #[tokio::test]
+    async fn pages_walk_an_index_in_order() {
+        let (pool, _) = sqlite::open("sqlite::memory:").await.unwrap();
+        let user = UserId(1);
+        let after = Some(Cursor {
+            at: Utc::now(),
+            id: EntryId(10),
+        });
+        let cases = [
+            ("unread", EntryQuery::default(), "entries_published"),
+            (
+                "unread after",
+                EntryQuery {
+                    after,
+                    ..Default::default()
+                },
+                "entries_published",
+            ),
+            (
+                "all of a feed",
+                EntryQuery {
+                    view: View::All,
+                    feed: Some(FeedId(3)),
+                    after,
+                    ..Default::default()
+                },
+                "entries_feed_published",
+            ),
+            (
+                "category",
+                EntryQuery {
+                    category: Some(CategoryId(2)),
+                    ..Default::default()
+                },
+                "entries_published",
+            ),
+            (
+                "history",
+                EntryQuery {
+                    view: View::History,
+                    after,
+                    ..Default::default()
+                },
+                "entry_states_history",
+            ),
+        ];
+        for (name, query, index) in cases {
+            let p = plan(&pool, &page_sql(user, &query, 50)).await;
+            assert!(p.contains(index), "{name}: expected {index} in\n{p}");
+            assert!(
+                !p.contains("TEMP B-TREE FOR ORDER BY"),
+                "{name}: sorts\n{p}"
+            );
+        }
+        // Starred entries are few: the user's states are walked, then sorted.
+        let starred = EntryQuery {
+            view: View::Starred,
+            ..Default::default()
+        };
+        let p = plan(&pool, &page_sql(user, &starred, 50)).await;
+        assert!(p.contains("SEARCH st"), "{p}");
+    }
 }
