@@ -476,13 +476,15 @@ pub(crate) async fn set_flag(
     // Column names cannot be bound; these are fixed strings, not input.
     let sql = match flag {
         Flag::Read => {
-            "INSERT INTO entry_states (user_id, entry_id, read, read_at, updated_at) \
-             VALUES (?1, ?2, ?3, CASE WHEN ?3 THEN ?4 END, ?4) \
+            "INSERT INTO entry_states (user_id, entry_id, feed_id, read, read_at, updated_at) \
+             VALUES (?1, ?2, (SELECT feed_id FROM entries WHERE id = ?2), ?3, \
+                     CASE WHEN ?3 THEN ?4 END, ?4) \
              ON CONFLICT (user_id, entry_id) DO UPDATE SET read = ?3, \
                  read_at = CASE WHEN ?3 THEN ?4 END, updated_at = ?4"
         }
         Flag::Starred => {
-            "INSERT INTO entry_states (user_id, entry_id, starred, updated_at) VALUES (?1, ?2, ?3, ?4) \
+            "INSERT INTO entry_states (user_id, entry_id, feed_id, starred, updated_at) \
+             VALUES (?1, ?2, (SELECT feed_id FROM entries WHERE id = ?2), ?3, ?4) \
              ON CONFLICT (user_id, entry_id) DO UPDATE SET starred = ?3, updated_at = ?4"
         }
     };
