@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{cookie_value, input_value, set_cookie, Server};
+use common::{cookie_value, input_value, set_cookie, unescape, Server};
 use reqwest::StatusCode;
 use tributary_web::WebConfig;
 
@@ -355,8 +355,9 @@ async fn changing_the_password_ends_other_sessions() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     // This client got a new session; the other one is signed out.
+    assert_eq!(location(&r), "/settings/account?done=password");
     let mine = here
-        .get(server.url("/settings/account"))
+        .get(server.url("/settings/account?done=password"))
         .send()
         .await
         .unwrap();
@@ -380,14 +381,16 @@ async fn the_output_token_can_be_replaced() {
     let ann = server.user("ann", PW, false).await;
     let client = server.login("ann", PW).await;
     let old = server.store.output_token(ann.id).await.unwrap();
-    let page = client
-        .get(server.url("/settings/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = unescape(
+        &client
+            .get(server.url("/settings/account"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
     assert!(
         page.contains(&format!("/feeds/all.atom?token={old}")),
         "{page}"
@@ -402,14 +405,16 @@ async fn the_output_token_can_be_replaced() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let new = server.store.output_token(ann.id).await.unwrap();
     assert_ne!(old, new);
-    let page = client
-        .get(server.url("/settings/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = unescape(
+        &client
+            .get(server.url("/settings/account"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
     assert!(page.contains(&format!("token={new}")));
     assert!(!page.contains(&format!("token={old}")));
 }

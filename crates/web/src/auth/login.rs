@@ -157,6 +157,12 @@ pub async fn submit(
     if let Some(old) = session::cookie(&headers, SESSION_COOKIE) {
         state.store.delete_session(&token_hash(&old)).await?;
     }
+    // Logins are rare: a good moment to drop expired sessions.
+    match state.store.prune_sessions(Utc::now()).await {
+        Ok(n) if n > 0 => tracing::debug!(pruned = n, "expired sessions deleted"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+    }
     let mut response = see_other(&next);
     start_session(&state, &headers, &user, &mut response).await?;
     let clear = set_cookie(

@@ -252,9 +252,15 @@ fn attr(tag: &str, name: &str) -> Option<String> {
     let needle = format!("{name}=\"");
     let start = tag.find(&needle)? + needle.len();
     let end = start + tag[start..].find('"')?;
-    Some(
-        tag[start..end]
-            .replace("&amp;", "&")
-            .replace("&quot;", "\""),
-    )
+    Some(unescape(&tag[start..end]))
+}
+
+/// `html` with the entities minijinja's escaping writes decoded.
+pub fn unescape(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
