@@ -18,6 +18,9 @@ pub mod search;
 pub mod subscriptions;
 pub mod views;
 
+#[cfg(test)]
+mod render_tests;
+
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};

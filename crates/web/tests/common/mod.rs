@@ -141,5 +141,9 @@ fn attr(tag: &str, name: &str) -> Option<String> {
     let needle = format!("{name}=\"");
     let start = tag.find(&needle)? + needle.len();
     let end = start + tag[start..].find('"')?;
-    Some(tag[start..end].replace("&amp;", "&").replace("&quot;", "\""))
+    Some(
+        tag[start..end]
+            .replace("&amp;", "&")
+            .replace("&quot;", "\""),
+    )
 }
