@@ -111,8 +111,8 @@ pub const ROUTES: &[(&str, &str)] = &[
 pub struct Page {
     /// Name of the site (page titles, header).
     pub site_title: String,
-    /// The signed-in user's name.
-    pub user: String,
+    /// The signed-in user (templates show `user.username`).
+    pub user: tributary_store::User,
     /// The session's CSRF token (forms and the `csrf-token` meta tag).
     pub csrf: String,
     /// Whether to show the admin link.
@@ -130,7 +130,7 @@ impl Page {
     pub fn new(state: &AppState, user: &CurrentUser, nav: &'static str, here: String) -> Page {
         Page {
             site_title: state.config.site_title.clone(),
-            user: user.user.username.clone(),
+            user: user.user.clone(),
             csrf: user.csrf.clone(),
             is_admin: user.user.is_admin,
             flash: None,

@@ -16,7 +16,13 @@ use crate::templates::Templates;
 fn page(nav: &'static str) -> Page {
     Page {
         site_title: "Tributary <test>".into(),
-        user: "ann".into(),
+        user: tributary_store::User {
+            id: tributary_model::UserId(1),
+            username: "ann".into(),
+            is_admin: false,
+            has_password: true,
+            created_at: Utc::now(),
+        },
         csrf: "tok\"en".into(),
         is_admin: false,
         flash: None,
@@ -113,6 +119,7 @@ fn the_river_lists_entries_with_the_stable_selectors_and_escapes_text() {
     assert!(html.contains(r#"id="q""#) && html.contains(r#"id="help""#));
     assert!(html.contains(r#"<form id="logout""#));
     assert!(html.contains("Tributary &lt;test&gt;"));
+    assert!(html.contains("Signed in as <strong>ann</strong>"));
 }
 
 #[test]
