@@ -50,6 +50,11 @@ async fn every_page_renders_for_a_signed_in_user() {
         (format!("/feed/{}/settings", feed.0), "id=\"feed-settings\""),
         (format!("/feed/{}/delete", feed.0), "id=\"delete-feed\""),
         ("/categories".to_owned(), "Blogs"),
+        // The account pages share the layout.
+        (
+            "/settings/account".to_owned(),
+            "Signed in as <strong>ann</strong>",
+        ),
     ];
     for (path, expected) in pages {
         let response = client.get(server.url(&path)).send().await.unwrap();

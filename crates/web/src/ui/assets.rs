@@ -37,19 +37,37 @@ static CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
 });
 
-/// The Content-Security-Policy of every response.
+/// For pages rendered from the publish crate's digest template (`/river`),
+/// which carries its own `<style>` (and may be overridden by the user): no
+/// script at all, inline style allowed.
+static CSP_DIGEST: HeaderValue = HeaderValue::from_static(
+    "default-src 'none'; img-src * data:; media-src *; style-src 'unsafe-inline'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+);
+
+/// The Content-Security-Policy of every UI response.
 pub fn content_security_policy() -> &'static HeaderValue {
     &CSP
+}
+
+/// The policy for a response to `path`: the digest page's own, or the UI's.
+pub fn policy_for(path: &str) -> &'static HeaderValue {
+    if path == "/river" || path.starts_with("/river/") {
+        &CSP_DIGEST
+    } else {
+        &CSP
+    }
 }
 
 /// Middleware: adds the Content-Security-Policy (unless the handler set
 /// its own) and the usual hardening headers to every response.
 pub async fn security_headers(request: Request, next: Next) -> Response {
+    let policy = policy_for(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers
         .entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert_with(|| CSP.clone());
+        .or_insert_with(|| policy.clone());
     headers
         .entry(header::X_CONTENT_TYPE_OPTIONS)
         .or_insert(HeaderValue::from_static("nosniff"));
@@ -77,6 +95,15 @@ mod tests {
             csp_hash(""),
             "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
         );
+    }
+
+    #[test]
+    fn the_digest_page_gets_a_policy_without_scripts() {
+        let river = policy_for("/river").to_str().unwrap();
+        assert!(river.contains("style-src 'unsafe-inline'"));
+        assert!(!river.contains("script-src"));
+        assert_eq!(policy_for("/"), content_security_policy());
+        assert_eq!(policy_for("/riverside"), content_security_policy());
     }
 
     #[test]
