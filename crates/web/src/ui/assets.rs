@@ -29,7 +29,7 @@ pub fn csp_hash(source: &str) -> String {
 static CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
     let policy = format!(
         "default-src 'none'; img-src * data:; media-src *; style-src {}; script-src {}; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         csp_hash(APP_CSS),
         csp_hash(APP_JS)
     );
@@ -90,6 +90,8 @@ mod tests {
         assert!(csp.contains(&format!("style-src {};", csp_hash(APP_CSS))));
         assert!(csp.contains(&format!("script-src {};", csp_hash(APP_JS))));
         assert!(csp.starts_with("default-src 'none';"));
+        // The script's fetch() calls go back to this site only.
+        assert!(csp.contains("connect-src 'self';"));
         // A known vector: sha256("") in base64.
         assert_eq!(
             csp_hash(""),
