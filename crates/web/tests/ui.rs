@@ -437,7 +437,9 @@ async fn bad_input_gets_its_message_next_to_the_field() {
     assert!(unescape(&response.text().await.unwrap())
         .contains("<p class=\"field-error\" id=\"e-min_interval\">“ten” is not a whole number of minutes.</p>"));
 
-    // Good settings are saved.
+    // Good settings are saved, the feed moved to a category.
+    let blogs = server.store.create_category(ann.id, "Blogs").await.unwrap();
+    let blogs_id = blogs.id.0.to_string();
     let response = client
         .post(server.url(&format!("/feed/{}/settings", feed.0)))
         .form(&[
@@ -446,6 +448,7 @@ async fn bad_input_gets_its_message_next_to_the_field() {
             ("min_interval", "30"),
             ("max_interval", "600"),
             ("paused", "1"),
+            ("category", blogs_id.as_str()),
         ])
         .send()
         .await
@@ -461,6 +464,17 @@ async fn bad_input_gets_its_message_next_to_the_field() {
     assert_eq!(view.settings.min_interval_secs, Some(1800));
     assert_eq!(view.settings.max_interval_secs, Some(36_000));
     assert!(view.settings.paused);
+    assert_eq!(view.settings.category, Some(blogs.id));
+    let html = client
+        .get(server.url("/subscriptions"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<h2 id=\"g1\">Blogs</h2>"));
+    assert!(html.contains("Paused by you"));
 
     // Search: a date that is not one.
     let response = client

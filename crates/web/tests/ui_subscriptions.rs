@@ -356,3 +356,54 @@ async fn opml_import_adds_skips_and_refuses_and_an_oversized_file_is_413() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(server.store.subscriptions(ann.id).await.unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn refresh_fetches_the_users_feeds_in_the_background() {
+    let site = site().await;
+    let server = Fetching::start().await;
+    let ann = server.user("ann", "correct horse").await;
+    let (client, csrf) = server.login("ann", "correct horse").await;
+    // Subscribed but never fetched.
+    server
+        .store
+        .subscribe(
+            ann.id,
+            &[tributary_store::NewSubscription {
+                url: format!("http://{site}/posts.xml"),
+                ..Default::default()
+            }],
+        )
+        .await
+        .unwrap();
+    let response = client
+        .post(server.url("/refresh"))
+        .header("accept", "application/json")
+        .header("x-csrf-token", &csrf)
+        .form(&[("back", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let json: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(json["refreshing"], true);
+    assert_eq!(json["feeds"], 1);
+    let mut fetched = false;
+    for _ in 0..100 {
+        if server.store.subscriptions(ann.id).await.unwrap()[0].entry_count == 1 {
+            fetched = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(fetched, "the feed was fetched after POST /refresh");
+
+    // The form without JavaScript goes back with a message.
+    let response = client
+        .post(server.url("/refresh"))
+        .form(&[("csrf", csrf.as_str()), ("back", "/starred")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/starred?done=refreshing");
+}
