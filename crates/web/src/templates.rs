@@ -13,6 +13,9 @@ use crate::WebError;
 /// The built-in templates: (name, source).
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("account.html", include_str!("../templates/account.html")),
+    ("admin.html", include_str!("../templates/admin.html")),
     // The inlined assets, verbatim (their CSP hashes are of these bytes);
     // the `/` in the name keeps them from being overridden.
     (
