@@ -50,20 +50,97 @@ const ROUTES: &[(&str, Kind)] = &[
     ("/metrics", Open(200)),
     // --- unknown routes: a 404 page
     ("/no/such/page", Open(404)),
-    // ==== UI routes: added here at integration (web-ui helper's pages) ====
-    // ==== end of UI routes ====
+    // The UI's routes come from `tributary_web::ui::ROUTES` (see `all_routes`).
 ];
+
+/// The core routes above plus every UI route: its GETs are signed-in
+/// pages, its POSTs signed-in forms.
+fn all_routes() -> Vec<(&'static str, Kind)> {
+    let mut routes = ROUTES.to_vec();
+    for (method, path) in tributary_web::ui::ROUTES {
+        routes.push((path, if *method == "GET" { Page } else { Form }));
+    }
+    routes
+}
+
+/// Ids of one user's own feed, entry and category, to fill `{id}` with.
+struct Owned {
+    feed: i64,
+    entry: i64,
+    category: i64,
+}
+
+impl Owned {
+    async fn seed(
+        server: &Server,
+        user: tributary_model::UserId,
+        url: &str,
+        category: &str,
+    ) -> Owned {
+        let feed = common::seed(
+            &server.store,
+            user,
+            url,
+            Some(category),
+            3,
+            chrono::Utc::now(),
+        )
+        .await;
+        let entry = server
+            .store
+            .entries(
+                user,
+                &tributary_store::EntryQuery {
+                    feed: Some(feed),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .items[0]
+            .entry
+            .id;
+        let category = server
+            .store
+            .categories(user)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.path == category)
+            .unwrap()
+            .id;
+        Owned {
+            feed: feed.0,
+            entry: entry.0,
+            category: category.0,
+        }
+    }
+
+    /// `route` with `{id}` replaced by the id of this user's object the path names.
+    fn fill(&self, route: &str, user: i64) -> String {
+        let id = if route.starts_with("/feed/") {
+            self.feed
+        } else if route.starts_with("/entry/") {
+            self.entry
+        } else {
+            self.category
+        };
+        route
+            .replace("{user}", &user.to_string())
+            .replace("{id}", &id.to_string())
+    }
+}
 
 #[tokio::test]
 async fn every_route_refuses_visitors_and_forms_without_csrf() {
     let server = Server::start().await;
     let root = server.user("root", "correct horse", true).await;
     let victim = server.user("victim", "correct horse", false).await;
+    let owned = Owned::seed(&server, root.id, "https://root.example/feed", "Net").await;
     let signed_in = server.login("root", "correct horse").await;
-    let path_of = |p: &str| p.replace("{user}", &victim.id.to_string());
 
-    for (route, kind) in ROUTES {
-        let path = path_of(route);
+    for (route, kind) in all_routes() {
+        let path = owned.fill(route, victim.id.0);
         let url = server.url(&path);
         let visitor = server.client();
         match kind {
@@ -80,9 +157,14 @@ async fn every_route_refuses_visitors_and_forms_without_csrf() {
                 // Signed in, the page is there.
                 let r = signed_in.get(&url).send().await.unwrap();
                 assert_eq!(r.status(), StatusCode::OK, "signed-in GET {path}");
+                let html = r.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/html");
                 let page = r.text().await.unwrap();
+                // Downloads (the OPML export) are not pages.
                 assert!(
-                    common::meta_content(&page, "csrf-token").is_some(),
+                    !html || common::meta_content(&page, "csrf-token").is_some(),
                     "{path} has the csrf-token meta tag"
                 );
             }
@@ -119,7 +201,7 @@ async fn every_route_refuses_visitors_and_forms_without_csrf() {
             }
             Open(status) => {
                 let r = visitor.get(&url).send().await.unwrap();
-                assert_eq!(r.status().as_u16(), *status, "GET {path}");
+                assert_eq!(r.status().as_u16(), status, "GET {path}");
             }
             LoginForm => {
                 let r = visitor
@@ -139,4 +221,120 @@ async fn every_route_refuses_visitors_and_forms_without_csrf() {
     // The walk changed nothing.
     assert!(server.store.user(victim.id).await.unwrap().is_some());
     assert!(server.store.user(root.id).await.unwrap().is_some());
+}
+
+/// The cross-user walk: signed in as a second user, every route that names
+/// an object (`{id}`) of the first user answers 404 — for GET and for a
+/// POST with a valid CSRF token — and nothing of the first user's changes;
+/// the pages without an id show nothing of the first user's.
+#[tokio::test]
+async fn every_route_as_another_user_sees_and_changes_nothing_of_the_first() {
+    let server = Server::start().await;
+    let ann = server.user("ann", "correct horse", false).await;
+    let bob = server.user("bob", "battery staple", true).await;
+    let anns = Owned::seed(&server, ann.id, "https://ann.example/private", "Secrets").await;
+    Owned::seed(&server, bob.id, "https://bob.example/feed", "Mine").await;
+    let snapshot = |store: tributary_store::Store| async move {
+        let subs = store.subscription_views(ann.id).await.unwrap();
+        let cats = store.categories(ann.id).await.unwrap();
+        let page = store
+            .entries(
+                ann.id,
+                &tributary_store::EntryQuery {
+                    view: tributary_store::View::All,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let states: Vec<_> = page
+            .items
+            .iter()
+            .map(|i| (i.entry.id, i.read, i.starred))
+            .collect();
+        format!("{subs:?}\n{cats:?}\n{states:?}")
+    };
+    let before = snapshot(server.store.clone()).await;
+
+    let client = server.login("bob", "battery staple").await;
+    let csrf = server.csrf(&client).await;
+    for (route, kind) in all_routes() {
+        if matches!(kind, Open(_) | LoginForm) || route.contains("{user}") || route == "/logout" {
+            continue;
+        }
+        let path = anns.fill(route, ann.id.0);
+        let url = server.url(&path);
+        let named = route.contains("{id}");
+        match kind {
+            Page => {
+                let r = client.get(&url).send().await.unwrap();
+                let status = r.status();
+                let body = r.text().await.unwrap();
+                if named {
+                    assert_eq!(status, StatusCode::NOT_FOUND, "GET {path} as another user");
+                }
+                assert!(
+                    !body.contains("ann.example") && !body.contains("Secrets"),
+                    "GET {path} shows ann's data to bob"
+                );
+            }
+            Form if named => {
+                let r = client
+                    .post(&url)
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("read", "1"),
+                        ("starred", "1"),
+                        ("name", "Bob's now"),
+                        ("title", "Bob's now"),
+                        ("confirmed", "1"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    r.status(),
+                    StatusCode::NOT_FOUND,
+                    "POST {path} as another user"
+                );
+            }
+            _ => {}
+        }
+    }
+    // Forms without an id in the path take it from fields: point them at ann's.
+    for (path, fields) in [
+        (
+            "/mark-all-read",
+            vec![("scope", "feed".to_owned()), ("id", anns.feed.to_string())],
+        ),
+        (
+            "/mark-all-read",
+            vec![
+                ("scope", "category".to_owned()),
+                ("id", anns.category.to_string()),
+            ],
+        ),
+    ] {
+        let mut form = vec![
+            ("csrf", csrf.clone()),
+            (
+                "older_than",
+                chrono::Utc::now().timestamp_micros().to_string(),
+            ),
+            ("confirmed", "1".to_owned()),
+        ];
+        form.extend(fields);
+        let r = client
+            .post(server.url(path))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "POST {path} {form:?}");
+    }
+    assert_eq!(
+        snapshot(server.store.clone()).await,
+        before,
+        "ann's data changed"
+    );
 }

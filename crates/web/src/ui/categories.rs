@@ -6,20 +6,18 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Form;
 use serde::Deserialize;
 use tributary_model::CategoryId;
 use tributary_store::StoreError;
 
 use super::forms::FieldErrors;
-use super::{csrf_token, flash_message, parse_id, render_status, see_other, Page};
-use crate::auth::CurrentUser;
+use super::{flash_message, parse_id, render_status, see_other, Page};
+use crate::auth::{CsrfForm, CurrentUser};
 use crate::{AppState, WebError};
 
 /// The category forms.
 #[derive(Debug, Default, Deserialize)]
 pub struct CategoryForm {
-    csrf: Option<String>,
     /// New path (create) or new name (rename).
     name: Option<String>,
 }
@@ -79,11 +77,9 @@ fn field_error(e: StoreError) -> Result<String, WebError> {
 /// `POST /categories`: create a category path (`Net/Vendors`).
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
-    headers: HeaderMap,
-    Form(form): Form<CategoryForm>,
+    _headers: HeaderMap,
+    CsrfForm { user, form }: CsrfForm<CategoryForm>,
 ) -> Result<Response, WebError> {
-    user.check_csrf(csrf_token(&headers, form.csrf.as_deref()))?;
     let name = form.name.as_deref().unwrap_or("").trim();
     let mut errors = FieldErrors::default();
     if name.is_empty() {
@@ -111,12 +107,10 @@ pub async fn create(
 /// `POST /categories/{id}/rename`.
 pub async fn rename(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<CategoryForm>,
+    _headers: HeaderMap,
+    CsrfForm { user, form }: CsrfForm<CategoryForm>,
 ) -> Result<Response, WebError> {
-    user.check_csrf(csrf_token(&headers, form.csrf.as_deref()))?;
     let id = CategoryId(parse_id(&id)?);
     let categories = state.store.categories(user.user.id).await?;
     if !categories.iter().any(|c| c.id == id) {
@@ -153,12 +147,10 @@ pub async fn rename(
 /// `POST /categories/{id}/delete`: its feeds become uncategorized.
 pub async fn delete(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<CategoryForm>,
+    _headers: HeaderMap,
+    CsrfForm { user, form: _ }: CsrfForm<CategoryForm>,
 ) -> Result<Response, WebError> {
-    user.check_csrf(csrf_token(&headers, form.csrf.as_deref()))?;
     let id = CategoryId(parse_id(&id)?);
     let categories = state.store.categories(user.user.id).await?;
     if !categories.iter().any(|c| c.id == id) {

@@ -5,14 +5,14 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
+use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use tributary_model::EntryId;
 
 use super::views::EntryFull;
-use super::{csrf_token, flash_message, parse_id, render, safe_back, see_other, wants_json, Page};
-use crate::auth::CurrentUser;
+use super::{flash_message, parse_id, render, safe_back, see_other, wants_json, Page};
+use crate::auth::{CsrfForm, CurrentUser};
 use crate::{AppState, WebError};
 
 /// `GET /entry/{id}`: the entry with its content, media and original link.
@@ -55,7 +55,6 @@ pub async fn show(
 /// The read and star forms.
 #[derive(Debug, Deserialize)]
 pub struct FlagForm {
-    csrf: Option<String>,
     read: Option<String>,
     starred: Option<String>,
     back: Option<String>,
@@ -75,12 +74,10 @@ fn one_or_zero(value: Option<&str>, field: &str) -> Result<bool, WebError> {
 /// `POST /entry/{id}/read` with `read=1|0`.
 pub async fn set_read(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<FlagForm>,
+    CsrfForm { user, form }: CsrfForm<FlagForm>,
 ) -> Result<Response, WebError> {
-    user.check_csrf(csrf_token(&headers, form.csrf.as_deref()))?;
     let id = EntryId(parse_id(&id)?);
     let read = one_or_zero(form.read.as_deref(), "read")?;
     let item = state
@@ -102,12 +99,10 @@ pub async fn set_read(
 /// `POST /entry/{id}/star` with `starred=1|0`.
 pub async fn set_star(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<FlagForm>,
+    CsrfForm { user, form }: CsrfForm<FlagForm>,
 ) -> Result<Response, WebError> {
-    user.check_csrf(csrf_token(&headers, form.csrf.as_deref()))?;
     let id = EntryId(parse_id(&id)?);
     let starred = one_or_zero(form.starred.as_deref(), "starred")?;
     let item = state

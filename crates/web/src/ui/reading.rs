@@ -6,15 +6,15 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tributary_model::{CategoryId, FeedId};
 use tributary_store::{Category, EntryQuery, ReadScope, View};
 
 use super::views::{cursor_text, parse_cursor, EntryRow};
-use super::{csrf_token, flash_message, parse_id, render, safe_back, see_other, wants_json, Page};
-use crate::auth::CurrentUser;
+use super::{flash_message, parse_id, render, safe_back, see_other, wants_json, Page};
+use crate::auth::{CsrfForm, CurrentUser};
 use crate::{AppState, WebError};
 
 /// Query of a listing: `after` (paging) and the flash of a redirect.
@@ -276,7 +276,6 @@ async fn show(
 /// The "mark all as read" form.
 #[derive(Debug, Deserialize)]
 pub struct MarkAllForm {
-    csrf: Option<String>,
     /// `all`, `feed` or `category`.
     scope: Option<String>,
     /// The feed or category id.
@@ -292,11 +291,9 @@ pub struct MarkAllForm {
 /// `confirmed=1`) marks read what was published at or before `older_than`.
 pub async fn mark_all_read(
     State(state): State<AppState>,
-    user: CurrentUser,
     headers: HeaderMap,
-    Form(form): Form<MarkAllForm>,
+    CsrfForm { user, form }: CsrfForm<MarkAllForm>,
 ) -> Result<Response, WebError> {
-    user.check_csrf(csrf_token(&headers, form.csrf.as_deref()))?;
     let raw = form.older_than.as_deref().unwrap_or("").trim();
     let older_than = raw
         .parse::<i64>()

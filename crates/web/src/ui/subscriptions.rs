@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
+use axum::Json;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tributary_model::{CategoryId, FeedId, FeedStatus};
@@ -21,7 +22,7 @@ use super::{
     csrf_token, flash_message, parse_id, render, render_status, safe_back, see_other, wants_json,
     Page,
 };
-use crate::auth::CurrentUser;
+use crate::auth::{CsrfForm, CurrentUser};
 use crate::{AppState, WebError};
 
 /// A feed as the subscriptions page shows it.
@@ -167,7 +168,6 @@ pub async fn list(
 /// The add form.
 #[derive(Debug, Default, Deserialize)]
 pub struct AddForm {
-    csrf: Option<String>,
     /// What the user typed: a feed or a page.
     url: Option<String>,
     /// The feed chosen on the choice page.
@@ -255,11 +255,9 @@ fn http_url(input: &str) -> Result<url::Url, String> {
 /// a choice (several), or say what went wrong next to the field (none).
 pub async fn add(
     State(state): State<AppState>,
-    user: CurrentUser,
-    headers: HeaderMap,
-    Form(form): Form<AddForm>,
+    _headers: HeaderMap,
+    CsrfForm { user, form }: CsrfForm<AddForm>,
 ) -> Result<Response, WebError> {
-    user.check_csrf(csrf_token(&headers, form.csrf.as_deref()))?;
     let categories = state.store.categories(user.user.id).await?;
     let mut errors = FieldErrors::default();
     let category: Vec<String> = match forms::id(form.category.as_deref(), "categories") {
@@ -431,8 +429,20 @@ pub async fn import(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
+    // Not a multipart body: nothing to read a `csrf` field from, so the
+    // header token decides between 403 and "not an upload".
+    let mut multipart = match multipart {
+        Ok(multipart) => multipart,
+        Err(rejection) => {
+            user.check_csrf(csrf_token(&headers, None))?;
+            return Err(WebError::BadRequest(format!(
+                "the upload could not be read: {}",
+                rejection.body_text()
+            )));
+        }
+    };
     let limit = state.config.max_upload_bytes;
     let too_large = |state: &AppState| {
         render_import(
@@ -591,8 +601,6 @@ pub async fn export(
 /// The settings form of a feed.
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct SettingsForm {
-    #[serde(skip_serializing)]
-    csrf: Option<String>,
     title: Option<String>,
     category: Option<String>,
     min_interval: Option<String>,
@@ -656,7 +664,6 @@ pub async fn settings_form(
     let categories = state.store.categories(user.user.id).await?;
     let s = &view.settings;
     let form = SettingsForm {
-        csrf: None,
         title: s.title_override.clone(),
         category: s.category.map(|c| c.0.to_string()),
         min_interval: s.min_interval_secs.map(|v| (v / 60).max(1).to_string()),
@@ -679,12 +686,10 @@ pub async fn settings_form(
 /// `POST /feed/{id}/settings`: validate, then save; messages next to the fields.
 pub async fn save_settings(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<SettingsForm>,
+    _headers: HeaderMap,
+    CsrfForm { user, form }: CsrfForm<SettingsForm>,
 ) -> Result<Response, WebError> {
-    user.check_csrf(csrf_token(&headers, form.csrf.as_deref()))?;
     let view = own_subscription(&state, &user, &id).await?;
     let categories = state.store.categories(user.user.id).await?;
     let mut errors = FieldErrors::default();
@@ -788,19 +793,16 @@ pub async fn delete_form(
 /// The unsubscribe and refresh forms.
 #[derive(Debug, Deserialize)]
 pub struct PlainForm {
-    csrf: Option<String>,
     back: Option<String>,
 }
 
 /// `POST /feed/{id}/delete`: unsubscribe.
 pub async fn delete(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<PlainForm>,
+    _headers: HeaderMap,
+    CsrfForm { user, form: _ }: CsrfForm<PlainForm>,
 ) -> Result<Response, WebError> {
-    user.check_csrf(csrf_token(&headers, form.csrf.as_deref()))?;
     let view = own_subscription(&state, &user, &id).await?;
     state
         .store
@@ -812,11 +814,9 @@ pub async fn delete(
 /// `POST /refresh`: fetch the user's feeds now, in the background.
 pub async fn refresh(
     State(state): State<AppState>,
-    user: CurrentUser,
     headers: HeaderMap,
-    Form(form): Form<PlainForm>,
+    CsrfForm { user, form }: CsrfForm<PlainForm>,
 ) -> Result<Response, WebError> {
-    user.check_csrf(csrf_token(&headers, form.csrf.as_deref()))?;
     let back = safe_back(form.back.as_deref());
     let Some(refresher) = state.refresher.clone() else {
         if wants_json(&headers) {
