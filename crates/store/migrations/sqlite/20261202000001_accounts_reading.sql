@@ -52,6 +52,14 @@ DROP INDEX entries_published;
 CREATE INDEX entries_published ON entries(published, id);
 CREATE INDEX entries_feed_published ON entries(feed_id, published, id);
 
+-- Entries stored per feed, kept by the store (inserts) and a trigger
+-- (deletions), so unread counts need not count a feed's entries each time.
+ALTER TABLE feeds ADD COLUMN entry_count INTEGER NOT NULL DEFAULT 0;
+UPDATE feeds SET entry_count = (SELECT count(*) FROM entries e WHERE e.feed_id = feeds.id);
+CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
+    UPDATE feeds SET entry_count = entry_count - 1 WHERE id = old.feed_id;
+END;
+
 -- One row per fetch, kept 31 days, for the feed's chart.
 CREATE TABLE fetch_log (
     feed_id  INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,

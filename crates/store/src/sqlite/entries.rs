@@ -383,7 +383,13 @@ async fn insert_many(
         .iter()
         .filter_map(|(id, key)| by_key.get(key.as_str()).map(|e| fts::Doc::of_new(*id, e)))
         .collect();
-    fts::insert(conn, &docs).await
+    fts::insert(&mut *conn, &docs).await?;
+    sqlx::query("UPDATE feeds SET entry_count = entry_count + ? WHERE id = ?")
+        .bind(i64::try_from(ids.len()).unwrap_or(i64::MAX))
+        .bind(feed.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Overwrite a stored entry (row id, and so read state, kept) with `e`.

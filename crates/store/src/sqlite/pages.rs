@@ -32,13 +32,13 @@ pub(crate) use item_columns;
 pub(crate) const VISIBLE: &str = "(s.paused_at IS NULL OR e.created_at <= s.paused_at)";
 
 /// Unread entries of the subscription `s` of the user bound as `?1`. For a
-/// subscription that is not paused: the feed's entries minus the user's
-/// read ones, two index-only counts; a paused one hides what came after
+/// subscription that is not paused: the feed's entry count minus the
+/// user's read entries of it (an index-only count); a paused one hides what came after
 /// the pause, so its entries are looked at one by one.
 macro_rules! unread_of_subscription {
     () => {
         "(CASE WHEN s.paused_at IS NULL THEN \
-            (SELECT count(*) FROM entries ue WHERE ue.feed_id = s.feed_id) \
+            (SELECT uf.entry_count FROM feeds uf WHERE uf.id = s.feed_id) \
             - (SELECT count(*) FROM entry_states us INDEXED BY entry_states_feed_read \
                 WHERE us.user_id = ?1 AND us.feed_id = s.feed_id AND us.read = 1) \
           ELSE (SELECT count(*) FROM entries ue \
@@ -237,16 +237,21 @@ pub(crate) async fn unread_counts(
     pool: &SqlitePool,
     user: UserId,
 ) -> StoreResult<Vec<(FeedId, i64)>> {
+    // Filtered here, not in SQL: a `WHERE unread > 0` around the subquery
+    // would count everything twice.
     let rows: Vec<(i64, i64)> = sqlx::query_as(concat!(
-        "SELECT feed_id, unread FROM (SELECT s.feed_id AS feed_id, ",
+        "SELECT s.feed_id, ",
         unread_of_subscription!(),
-        " AS unread FROM subscriptions s WHERE s.user_id = ?1) \
-         WHERE unread > 0 ORDER BY feed_id"
+        " FROM subscriptions s WHERE s.user_id = ?1 ORDER BY s.feed_id"
     ))
     .bind(user.0)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(|(f, n)| (FeedId(f), n)).collect())
+    Ok(rows
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(f, n)| (FeedId(f), n))
+        .collect())
 }
 
 /// Ids per statement of [`set_read_many`].

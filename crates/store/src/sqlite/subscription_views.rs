@@ -16,7 +16,7 @@ const VIEWS_SQL: &str = concat!(
     "SELECT ",
     feed_columns!(),
     ", s.title_override AS title_override, cp.path AS category_path, \
-       (SELECT count(*) FROM entries e WHERE e.feed_id = f.id) AS entry_count, \
+       f.entry_count AS entry_count, \
        s.category_id AS category_id, s.min_interval_secs AS min_interval_secs, \
        s.max_interval_secs AS max_interval_secs, s.paused AS paused, ",
     unread_of_subscription!(),
