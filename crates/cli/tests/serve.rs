@@ -8,7 +8,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{rss, start_feeds, Env};
@@ -146,8 +146,17 @@ fn first_start_prints_the_admin_password_which_signs_in() {
     block_on(async {
         let c = client();
         assert!((300..400).contains(&login(&serve, &c, "admin", &password).await));
-        let home = c.get(serve.url("/")).send().await.unwrap();
-        assert_eq!(home.status(), 200, "signed in, the river opens");
+        let account = c.get(serve.url("/settings/account")).send().await.unwrap();
+        assert_eq!(account.status(), 200, "signed in, the account page opens");
+        let anonymous = client()
+            .get(serve.url("/settings/account"))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            anonymous.status().is_redirection(),
+            "not signed in: to the login form"
+        );
         let wrong = client();
         assert!(!(300..400).contains(&login(&serve, &wrong, "admin", "not the password").await));
 
@@ -235,8 +244,20 @@ fn the_scheduler_fetches_a_loopback_feed_into_the_outputs() {
     );
     let env = Env::new();
     env.ok(&["add", &feeds.url("/news.xml"), "--no-fetch"]);
+    // The admin's river is the public planet, announced to a loopback hub.
+    block_on(async {
+        let store = Store::open(&env.db_url()).await.unwrap();
+        store
+            .set_setting("planet.user", Some("admin"))
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let (hub, pings) = start_hub();
     let mut cmd = env.cmd(&[]);
-    cmd.env("TRIBUTARY_ADMIN_PASSWORD", "the admin password");
+    cmd.env("TRIBUTARY_ADMIN_PASSWORD", "the admin password")
+        .env("TRIBUTARY_WEB_HUB_URL", format!("http://{hub}/"))
+        .env("TRIBUTARY_WEB_PUBLIC_URL", "http://planet.example/");
     let serve = Serve::start(cmd);
     // The command line's subscriptions became the admin's.
     let token = block_on(async {
@@ -270,7 +291,54 @@ fn the_scheduler_fetches_a_loopback_feed_into_the_outputs() {
             .text()
             .await
             .unwrap();
-        assert!(text.contains("fetch"), "fetches are counted: {text}");
+        assert!(
+            text.contains("tributary_fetches_total{outcome=\"fetched\"} 1"),
+            "the fetch is counted: {text}"
+        );
+        assert!(
+            text.contains("tributary_fetch_duration_seconds_count 1"),
+            "{text}"
+        );
     });
+    // New entries were stored: the hub hears that the planet's feed changed.
+    let wanted = "hub.url=http%3A%2F%2Fplanet.example%2Ffeeds%2Fall.atom";
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20)
+        && !pings.lock().unwrap().iter().any(|p| p.contains(wanted))
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let seen = pings.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .any(|p| p.contains("hub.mode=publish") && p.contains(wanted)),
+        "{seen:?}"
+    );
     assert_eq!(serve.stop(), Some(0));
+}
+
+/// A loopback WebSub hub that records the bodies of the POSTs it gets.
+fn start_hub() -> (std::net::SocketAddr, Arc<Mutex<Vec<String>>>) {
+    let pings: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = pings.clone();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            let app = axum::Router::new().fallback(move |body: String| {
+                let seen = seen.clone();
+                async move {
+                    seen.lock().unwrap().push(body);
+                    axum::http::StatusCode::NO_CONTENT
+                }
+            });
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    (rx.recv().unwrap(), pings)
 }
