@@ -249,3 +249,62 @@ fn a_broken_override_is_refused_before_anything_is_written() {
     assert!(stderr(&out).contains("idnex.html"), "{}", stderr(&out));
     assert!(!site.exists());
 }
+
+#[test]
+fn the_planet_is_the_planet_users_or_the_one_named() {
+    let (env, feeds) = seeded();
+    block_on(async {
+        let store = tributary_store::Store::open(&env.db_url()).await.unwrap();
+        let bob = store
+            .create_user("bob", "not-a-real-hash", false)
+            .await
+            .unwrap();
+        store
+            .subscribe(
+                bob.id,
+                &[tributary_store::NewSubscription {
+                    url: feeds.url("/kitchen.xml"),
+                    ..Default::default()
+                }],
+            )
+            .await
+            .unwrap();
+        store.set_setting("planet.user", Some("bob")).await.unwrap();
+        store
+            .set_setting("planet.title", Some("Bob's kitchen"))
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let site = env.path("site");
+    env.ok(&["publish", site.to_str().unwrap()]);
+    let index = read(&site, "index.html");
+    assert!(
+        index.contains("<title>Bob&#39;s kitchen</title>"),
+        "{index}"
+    );
+    assert!(
+        index.contains("Sourdough at altitude") && !index.contains("Leaf and spine"),
+        "{index}"
+    );
+
+    let mine = env.path("mine");
+    env.ok(&["publish", mine.to_str().unwrap(), "--user", "default"]);
+    assert!(read(&mine, "index.html").contains("Leaf and spine"));
+
+    let out = env.run(&["publish", mine.to_str().unwrap(), "--user", "carol"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("unknown user \"carol\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
