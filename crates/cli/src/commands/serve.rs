@@ -108,8 +108,7 @@ pub async fn run(
 
 /// Tell the hub the outputs changed.
 async fn ping_hub(state: &AppState) {
-    // TEMP until web-core lands: tributary_web::outputs::notify_hub(state).await;
-    let _ = state;
+    tributary_web::outputs::notify_hub(state).await;
 }
 
 /// A start-up error of the web server in plain words; a template error
