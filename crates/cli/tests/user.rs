@@ -182,3 +182,46 @@ fn mistakes_are_said_in_plain_words() {
     assert!(stderr(&out).contains("admin"), "{}", stderr(&out));
     assert!(env.ok(&["user", "list"]).contains("alice"));
 }
+
+/// Run `tributary ARGS` on a terminal (a pty made by util-linux `script`)
+/// with `input` typed on it.
+fn on_terminal(env: &Env, args: &str, input: &str) -> Output {
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_tributary"));
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("TRIBUTARY_DATABASE", env.db_url())
+        .env("HOME", env.dir.path())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs the command on a pty");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn on_a_terminal_the_password_is_asked_twice() {
+    let env = Env::new();
+    let out = on_terminal(&env, "user add dave", "pass-word-2\npass-word-2\n");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("Password for dave:") && text.contains("Again:"),
+        "{text}"
+    );
+    assert!(text.contains("added dave"), "{text}");
+    assert!(password_is(&env, "dave", "pass-word-2"));
+
+    let out = on_terminal(&env, "user passwd dave", "pass-word-3\nother-word-4\n");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("the two passwords differ"), "{text}");
+    assert!(password_is(&env, "dave", "pass-word-2"), "nothing changed");
+}
