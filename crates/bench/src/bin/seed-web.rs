@@ -452,49 +452,44 @@ async fn create_user(store: &Store, name: &str, password: &str) -> Result<UserId
     Ok(user.id)
 }
 
-/// Mark about `percent` % of each feed's entries read (picked at random).
+/// Mark about `percent` % of the user's entries read (picked at random),
+/// in one transaction.
 async fn mark_read(
     store: &Store,
     user: UserId,
-    feeds: &[FeedId],
     percent: u32,
     rng: &mut Rng,
 ) -> Result<u64, String> {
-    let mut changed = 0;
-    for &feed in feeds {
-        let mut ids: Vec<EntryId> = Vec::new();
-        let mut after = None;
-        loop {
-            let page = store
-                .entries(
-                    user,
-                    &EntryQuery {
-                        view: View::All,
-                        feed: Some(feed),
-                        after,
-                        limit: 1000,
-                        ..EntryQuery::default()
-                    },
-                )
-                .await
-                .map_err(|e| format!("could not list the entries of feed {feed}: {e}"))?;
-            ids.extend(
-                page.items
-                    .iter()
-                    .map(|item| item.entry.id)
-                    .filter(|_| (rng.below(100) as u32) < percent),
-            );
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
-        changed += store
-            .set_read_many(user, &ids, true)
+    let mut ids: Vec<EntryId> = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .entries(
+                user,
+                &EntryQuery {
+                    view: View::All,
+                    after,
+                    limit: 1000,
+                    ..EntryQuery::default()
+                },
+            )
             .await
-            .map_err(|e| format!("could not mark entries of feed {feed} read: {e}"))?;
+            .map_err(|e| format!("could not list the entries: {e}"))?;
+        ids.extend(
+            page.items
+                .iter()
+                .map(|item| item.entry.id)
+                .filter(|_| (rng.below(100) as u32) < percent),
+        );
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
     }
-    Ok(changed)
+    store
+        .set_read_many(user, &ids, true)
+        .await
+        .map_err(|e| format!("could not mark {} entries read: {e}", ids.len()))
 }
 
 async fn run(args: Args) -> Result<(), String> {
@@ -561,9 +556,8 @@ async fn run(args: Args) -> Result<(), String> {
     }
     let stored_at = t0.elapsed();
 
-    let ids: Vec<FeedId> = feed_ids.iter().map(|(_, id)| *id).collect();
     let read = if args.read_percent > 0 {
-        mark_read(&store, user, &ids, args.read_percent, &mut rng).await?
+        mark_read(&store, user, args.read_percent, &mut rng).await?
     } else {
         0
     };
