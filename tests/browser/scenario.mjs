@@ -212,6 +212,15 @@ function submitOf(form) {
   return form.locator('button[type=submit], button:not([type]), input[type=submit]').first();
 }
 
+/** Make sure `form` is on the page: if it is not, follow the link `link` to it (as a person would). */
+async function followToForm(p, form, link) {
+  if (await p.locator(form).count() === 1) return;
+  const a = p.locator(link).first();
+  check(await a.count() === 1, `${pathOf(p)} has neither ${form} nor a link ${link} to it`);
+  await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), a.click()]);
+  check(await p.locator(form).count() === 1, `${pathOf(p)} (the ${link} link) has no ${form}`);
+}
+
 /** Index of the selected `article.entry` (focused, or marked by a class or attribute), -1 if none. */
 function selectedIndex(p) {
   return p.evaluate(() => {
@@ -291,10 +300,10 @@ async function scenario(ctx, base, fixtures) {
   });
 
   const blogUrl = `${fixtures.base}/blog/`;
-  await step(`add the page ${blogUrl} through the add form; discovery offers its two feeds`, async () => {
+  await step(`add the page ${blogUrl} through form#add-feed; discovery offers its two feeds`, async () => {
     await open(page, base, '/subscriptions');
+    await followToForm(page, 'form#add-feed', 'a[href="/subscriptions/add"]');
     const form = page.locator('form#add-feed');
-    check(await form.count() === 1, '/subscriptions has no form#add-feed');
     await form.locator('input[name=url]').fill(blogUrl);
     await submitAndWait(page, submitOf(form));
     const choices = page.locator('input[name=feed]');
@@ -424,8 +433,8 @@ async function scenario(ctx, base, fixtures) {
     const opml = path.join(ARTIFACTS, 'import.opml');
     fs.writeFileSync(opml, render(fs.readFileSync(path.join(FIXTURES, 'import.opml'), 'utf8'), fixtures.base));
     await open(page, base, '/subscriptions');
+    await followToForm(page, 'form#import', 'a[href="/subscriptions/import"]');
     const form = page.locator('form#import');
-    check(await form.count() === 1, '/subscriptions has no form#import');
     await form.locator('input[type=file][name=opml]').setInputFiles(opml);
     await submitAndWait(page, submitOf(form));
     await open(page, base, '/subscriptions');
