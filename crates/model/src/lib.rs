@@ -220,6 +220,14 @@ pub struct Feed {
     pub schedule_hints: ScheduleHints,
     /// SHA-256 (hex) of the last body parsed and stored.
     pub body_hash: Option<String>,
+    /// Fetch no more often than this (seconds): the smallest of the
+    /// subscribers' lower bounds (`None`: nobody set one).
+    #[serde(default)]
+    pub min_interval_secs: Option<i64>,
+    /// Fetch at least this often (seconds): the smallest of the
+    /// subscribers' upper bounds (`None`: nobody set one).
+    #[serde(default)]
+    pub max_interval_secs: Option<i64>,
 }
 
 impl Feed {
@@ -247,6 +255,8 @@ impl Feed {
             status_note: None,
             schedule_hints: ScheduleHints::default(),
             body_hash: None,
+            min_interval_secs: None,
+            max_interval_secs: None,
         }
     }
 }

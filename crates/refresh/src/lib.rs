@@ -525,6 +525,12 @@ impl Refresher {
             .config
             .schedule
             .after_success(now, feed.id.0, hints, cache, push);
+        let next = SchedulePolicy::within_bounds(
+            now,
+            next,
+            feed.min_interval_secs,
+            feed.max_interval_secs,
+        );
         (next.at, next.reason)
     }
 
@@ -539,6 +545,12 @@ impl Refresher {
             .config
             .schedule
             .after_failure(now, feed.id.0, error_count, retry_after);
+        let next = SchedulePolicy::within_bounds(
+            now,
+            next,
+            feed.min_interval_secs,
+            feed.max_interval_secs,
+        );
         (next.at, next.reason)
     }
 

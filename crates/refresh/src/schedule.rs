@@ -233,6 +233,45 @@ impl SchedulePolicy {
         }
     }
 
+    /// Keep `next` within the fetch interval bounds the feed's subscribers
+    /// set ([`tributary_model::Feed::min_interval_secs`] and
+    /// `max_interval_secs`, in seconds; values that are not positive are
+    /// ignored): no earlier than `now + min`, no later than `now + max`.
+    /// They are a person's explicit wish, so they win over the posting
+    /// rate, feed and server hints and back-off; when the two disagree
+    /// (`min > max`, from different subscribers) the more eager `max` wins.
+    pub fn within_bounds(
+        now: DateTime<Utc>,
+        next: Next,
+        min_secs: Option<i64>,
+        max_secs: Option<i64>,
+    ) -> Next {
+        let secs = |v: Option<i64>| {
+            v.filter(|s| *s > 0)
+                .map(|s| Duration::from_secs(s.unsigned_abs()))
+        };
+        let mut next = next;
+        if let Some(min) = secs(min_secs) {
+            let earliest = add(now, min);
+            if next.at < earliest {
+                next = Next {
+                    at: earliest,
+                    reason: format!("min interval {} set for this feed", span(min)),
+                };
+            }
+        }
+        if let Some(max) = secs(max_secs) {
+            let latest = add(now, max);
+            if next.at > latest {
+                next = Next {
+                    at: latest,
+                    reason: format!("max interval {} set for this feed", span(max)),
+                };
+            }
+        }
+        next
+    }
+
     /// The wait before the lower bounds, and its reason.
     fn base_wait(&self, hints: &ScheduleHints, push: bool) -> (Duration, String) {
         let clamp = |d: Duration| d.max(self.min_interval).min(self.max_interval);
@@ -906,6 +945,48 @@ mod tests {
             let at = jittered.after_failure(now(), id, 1, secs(600)).at;
             assert!(at >= now() + mins(10) && at <= now() + mins(11));
         }
+    }
+
+    #[test]
+    fn subscriber_bounds_clamp_the_next_fetch() {
+        let p = exact();
+        let n = now();
+        // A daily feed (wait 12 h) with a max of 2 h is fetched in 2 h.
+        let daily = rate_hints(&posts(n, hours(24), 10));
+        let next = success(&p, &daily, &no_cache());
+        assert_eq!(next.at, n + hours(12));
+        let capped = SchedulePolicy::within_bounds(n, next.clone(), None, Some(7200));
+        assert_eq!(capped.at, n + hours(2));
+        assert_eq!(capped.reason, "max interval 2 h set for this feed");
+        // A min of 1 d pushes it later.
+        let slowed = SchedulePolicy::within_bounds(n, next.clone(), Some(86_400), None);
+        assert_eq!(slowed.at, n + hours(24));
+        assert!(
+            slowed.reason.starts_with("min interval"),
+            "{}",
+            slowed.reason
+        );
+        // Within both bounds: unchanged, reason included.
+        assert_eq!(
+            SchedulePolicy::within_bounds(n, next.clone(), Some(60), Some(86_400)),
+            next
+        );
+        // Bounds that disagree: the eager max wins; non-positive ones are ignored.
+        assert_eq!(
+            SchedulePolicy::within_bounds(n, next.clone(), Some(86_400), Some(3600)).at,
+            n + hours(1)
+        );
+        assert_eq!(
+            SchedulePolicy::within_bounds(n, next.clone(), Some(0), Some(-5)),
+            next
+        );
+        // A long back-off after failures is capped too.
+        let failing = p.after_failure(n, 1, 10, None);
+        assert!(failing.at > n + hours(2));
+        assert_eq!(
+            SchedulePolicy::within_bounds(n, failing, None, Some(7200)).at,
+            n + hours(2)
+        );
     }
 
     #[test]

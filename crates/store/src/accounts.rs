@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use tracing::instrument;
 use tributary_model::UserId;
 
-use crate::{Store, StoreResult};
+use crate::{sqlite, Store, StoreResult};
 
 /// A user account (never carries the password hash: see [`Store::password_hash`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -49,7 +49,7 @@ impl Store {
         password_hash: &str,
         is_admin: bool,
     ) -> StoreResult<User> {
-        todo!("store helper: create_user({username}, {password_hash}, {is_admin})")
+        sqlite::accounts::create_user(&self.writer, username, password_hash, is_admin).await
     }
 
     /// On first start of `serve`: if no user has a password yet, give one
@@ -63,45 +63,45 @@ impl Store {
         username: &str,
         password_hash: &str,
     ) -> StoreResult<Option<User>> {
-        todo!("store helper: bootstrap_admin({username}, {password_hash})")
+        sqlite::accounts::bootstrap_admin(&self.writer, username, password_hash).await
     }
 
     /// All users, by name.
     pub async fn users(&self) -> StoreResult<Vec<User>> {
-        todo!("store helper: users")
+        sqlite::accounts::users(&self.pool).await
     }
 
     /// A user by id.
     pub async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
-        todo!("store helper: user({id})")
+        sqlite::accounts::user(&self.pool, id).await
     }
 
     /// A user by login name.
     pub async fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
-        todo!("store helper: user_by_name({username})")
+        sqlite::accounts::user_by_name(&self.pool, username).await
     }
 
     /// The stored password hash (PHC string), `None` if none is set.
     pub async fn password_hash(&self, user: UserId) -> StoreResult<Option<String>> {
-        todo!("store helper: password_hash({user})")
+        sqlite::accounts::password_hash(&self.pool, user).await
     }
 
     /// Replace the password hash and end every session of the user.
     /// `NotFound` for an unknown user.
     pub async fn set_password_hash(&self, user: UserId, password_hash: &str) -> StoreResult<()> {
-        todo!("store helper: set_password_hash({user}, {password_hash})")
+        sqlite::accounts::set_password_hash(&self.writer, user, password_hash).await
     }
 
     /// Make a user admin or not. Refuses (`Invalid`) to take the last admin's rights.
     pub async fn set_admin(&self, user: UserId, is_admin: bool) -> StoreResult<()> {
-        todo!("store helper: set_admin({user}, {is_admin})")
+        sqlite::accounts::set_admin(&self.writer, user, is_admin).await
     }
 
     /// Delete a user with everything of theirs (subscriptions, categories,
     /// states, sessions, tokens); feeds nobody follows any more go too.
     /// Refuses (`Invalid`) to remove the last admin. `NotFound` if unknown.
     pub async fn remove_user(&self, user: UserId) -> StoreResult<()> {
-        todo!("store helper: remove_user({user})")
+        sqlite::accounts::remove_user(&self.writer, user).await
     }
 
     /// Start a session. `token_hash` is what [`Store::session`] is later asked for.
@@ -112,7 +112,8 @@ impl Store {
         csrf_token: &str,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        todo!("store helper: create_session({user}, {token_hash}, {csrf_token}, {expires_at})")
+        sqlite::accounts::create_session(&self.writer, user, token_hash, csrf_token, expires_at)
+            .await
     }
 
     /// The session with this token hash if it has not expired at `now`.
@@ -121,42 +122,42 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Session>> {
-        todo!("store helper: session({token_hash}, {now})")
+        sqlite::accounts::session(&self.pool, token_hash, now).await
     }
 
     /// End one session (logout). Unknown hashes are fine.
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        todo!("store helper: delete_session({token_hash})")
+        sqlite::accounts::delete_session(&self.writer, token_hash).await
     }
 
     /// Delete sessions that expired before `now`; returns how many.
     pub async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-        todo!("store helper: prune_sessions({now})")
+        sqlite::accounts::prune_sessions(&self.writer, now).await
     }
 
     /// The user's token for private output URLs (`/feeds/all.atom?token=…`),
     /// created (32 random bytes, hex) on first use.
     pub async fn output_token(&self, user: UserId) -> StoreResult<String> {
-        todo!("store helper: output_token({user})")
+        sqlite::accounts::output_token(&self.writer, user, false).await
     }
 
     /// Replace the output token (old private URLs stop working).
     pub async fn rotate_output_token(&self, user: UserId) -> StoreResult<String> {
-        todo!("store helper: rotate_output_token({user})")
+        sqlite::accounts::output_token(&self.writer, user, true).await
     }
 
     /// Whose output token this is.
     pub async fn user_by_output_token(&self, token: &str) -> StoreResult<Option<User>> {
-        todo!("store helper: user_by_output_token({token})")
+        sqlite::accounts::user_by_output_token(&self.pool, token).await
     }
 
     /// An instance-wide setting (`planet.user`, `planet.title`, …).
     pub async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
-        todo!("store helper: setting({key})")
+        sqlite::accounts::setting(&self.pool, key).await
     }
 
     /// Set (`Some`) or clear (`None`) an instance-wide setting.
     pub async fn set_setting(&self, key: &str, value: Option<&str>) -> StoreResult<()> {
-        todo!("store helper: set_setting({key}, {value:?})")
+        sqlite::accounts::set_setting(&self.writer, key, value).await
     }
 }

@@ -36,6 +36,7 @@ mod reading;
 mod rows;
 mod schedule;
 mod sqlite;
+mod text;
 mod time;
 mod websub;
 
@@ -223,11 +224,11 @@ impl Store {
         })
     }
 
-    /// The default user, named `default` (created on first use).
+    /// The user the command line acts as: the first admin (lowest id) if
+    /// there is one, else the user named `default` (created on first use).
     #[instrument(skip_all)]
     pub async fn default_user(&self) -> StoreResult<UserId> {
-        sqlite::subscriptions::ensure_user(&self.writer, sqlite::subscriptions::DEFAULT_USERNAME)
-            .await
+        sqlite::accounts::default_user(&self.writer).await
     }
 
     /// The user named `username`, created if missing (`NotFound` never).

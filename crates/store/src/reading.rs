@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use tracing::instrument;
 use tributary_model::{CategoryId, EntryId, FeedId, FeedStatus, RiverItem, Subscription, UserId};
 
-use crate::{Store, StoreResult};
+use crate::{sqlite, Store, StoreResult};
 
 /// A user's category (folder).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -217,14 +217,14 @@ pub struct StoreCounts {
 impl Store {
     /// The user's categories, by path.
     pub async fn categories(&self, user: UserId) -> StoreResult<Vec<Category>> {
-        todo!("store helper: categories({user})")
+        sqlite::categories::list(&self.pool, user).await
     }
 
     /// Create a category path (`Net/Vendors`; missing parents too) and
     /// return the innermost. An existing path is returned as is.
     /// `Invalid` for an empty path or segment.
     pub async fn create_category(&self, user: UserId, path: &str) -> StoreResult<Category> {
-        todo!("store helper: create_category({user}, {path})")
+        sqlite::categories::create(&self.writer, user, path).await
     }
 
     /// Rename a category (its own name, not the path). `Conflict` if a
@@ -235,18 +235,18 @@ impl Store {
         id: CategoryId,
         name: &str,
     ) -> StoreResult<Category> {
-        todo!("store helper: rename_category({user}, {id}, {name})")
+        sqlite::categories::rename(&self.writer, user, id, name).await
     }
 
     /// Delete a category and its sub-categories; their feeds become uncategorized.
     pub async fn delete_category(&self, user: UserId, id: CategoryId) -> StoreResult<()> {
-        todo!("store helper: delete_category({user}, {id})")
+        sqlite::categories::delete(&self.writer, user, id).await
     }
 
     /// The user's subscriptions with settings and unread counts, ordered as
     /// [`Store::subscriptions`].
     pub async fn subscription_views(&self, user: UserId) -> StoreResult<Vec<SubscriptionView>> {
-        todo!("store helper: subscription_views({user})")
+        sqlite::subscription_views::list(&self.pool, user).await
     }
 
     /// One subscription of the user (`None` if the user does not follow the feed).
@@ -255,7 +255,7 @@ impl Store {
         user: UserId,
         feed: FeedId,
     ) -> StoreResult<Option<SubscriptionView>> {
-        todo!("store helper: subscription_view({user}, {feed})")
+        sqlite::subscription_views::one(&self.pool, user, feed).await
     }
 
     /// Replace a subscription's settings. `NotFound` if the user does not
@@ -267,12 +267,12 @@ impl Store {
         feed: FeedId,
         settings: &SubscriptionSettings,
     ) -> StoreResult<()> {
-        todo!("store helper: update_subscription({user}, {feed}, {settings:?})")
+        sqlite::subscription_views::update(&self.writer, user, feed, settings).await
     }
 
     /// A page of the user's entries.
     pub async fn entries(&self, user: UserId, query: &EntryQuery) -> StoreResult<EntryPage> {
-        todo!("store helper: entries({user}, {query:?})")
+        sqlite::pages::entries(&self.pool, user, query).await
     }
 
     /// One entry as this user sees it, `None` unless the user follows its feed.
@@ -281,12 +281,12 @@ impl Store {
         user: UserId,
         entry: EntryId,
     ) -> StoreResult<Option<RiverItem>> {
-        todo!("store helper: entry_for_user({user}, {entry})")
+        sqlite::pages::entry_for_user(&self.pool, user, entry).await
     }
 
     /// Unread entries per feed of the user (feeds with none are left out).
     pub async fn unread_counts(&self, user: UserId) -> StoreResult<Vec<(FeedId, i64)>> {
-        todo!("store helper: unread_counts({user})")
+        sqlite::pages::unread_counts(&self.pool, user).await
     }
 
     /// Mark or unmark many entries read in one transaction; ids the user
@@ -297,7 +297,7 @@ impl Store {
         entries: &[EntryId],
         read: bool,
     ) -> StoreResult<u64> {
-        todo!("store helper: set_read_many({user}, {entries:?}, {read})")
+        sqlite::pages::set_read_many(&self.writer, user, entries, read).await
     }
 
     /// Mark as read every unread entry in `scope` published at or before
@@ -309,14 +309,14 @@ impl Store {
         scope: ReadScope,
         older_than: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        todo!("store helper: mark_all_read({user}, {scope:?}, {older_than})")
+        sqlite::pages::mark_all_read(&self.writer, user, scope, older_than).await
     }
 
     /// Full-text search over title, content and author of the user's
     /// entries. `Invalid` with a reason for a query with no words.
     #[instrument(skip_all, fields(user.id = %user))]
     pub async fn search(&self, user: UserId, query: &SearchQuery) -> StoreResult<SearchResults> {
-        todo!("store helper: search({user}, {query:?})")
+        sqlite::search::search(&self.pool, user, query).await
     }
 
     /// The chart data of one of the user's feeds (`None` if not theirs).
@@ -326,11 +326,11 @@ impl Store {
         feed: FeedId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<FeedActivity>> {
-        todo!("store helper: feed_activity({user}, {feed}, {now})")
+        sqlite::activity::feed_activity(&self.pool, user, feed, now).await
     }
 
     /// Counts for `/metrics`.
     pub async fn counts(&self, now: DateTime<Utc>) -> StoreResult<StoreCounts> {
-        todo!("store helper: counts({now})")
+        sqlite::activity::counts(&self.pool, now).await
     }
 }

@@ -12,9 +12,12 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row};
-use tributary_model::{Entry, EntryId, Feed, FeedId, FeedStatus, RiverItem, Source, Subscription};
+use tributary_model::{
+    CategoryId, Entry, EntryId, Feed, FeedId, FeedStatus, RiverItem, Source, Subscription, UserId,
+};
 
 use crate::time;
+use crate::{Category, Session, SubscriptionSettings, SubscriptionView, User};
 
 /// The feed columns every feed query selects, from `feeds f`.
 macro_rules! feed_columns {
@@ -30,7 +33,11 @@ macro_rules! feed_columns {
          f.next_fetch_at AS feed_next_fetch_at, f.next_fetch_reason AS feed_next_fetch_reason, \
          f.failing_since AS feed_failing_since, f.last_success_at AS feed_last_success_at, \
          f.disabled_at AS feed_disabled_at, f.status_note AS feed_status_note, \
-         f.schedule_hints AS feed_schedule_hints, f.body_hash AS feed_body_hash"
+         f.schedule_hints AS feed_schedule_hints, f.body_hash AS feed_body_hash, \
+         (SELECT min(b.min_interval_secs) FROM subscriptions b WHERE b.feed_id = f.id) \
+            AS feed_min_interval_secs, \
+         (SELECT min(b.max_interval_secs) FROM subscriptions b WHERE b.feed_id = f.id) \
+            AS feed_max_interval_secs"
     };
 }
 pub(crate) use feed_columns;
@@ -102,6 +109,8 @@ fn decode_feed(row: &SqliteRow) -> Result<Feed, sqlx::Error> {
         status_note: row.try_get("feed_status_note")?,
         schedule_hints: json_col(row, "feed_schedule_hints")?,
         body_hash: row.try_get("feed_body_hash")?,
+        min_interval_secs: row.try_get("feed_min_interval_secs")?,
+        max_interval_secs: row.try_get("feed_max_interval_secs")?,
     })
 }
 
@@ -177,5 +186,115 @@ impl<'r> FromRow<'r, SqliteRow> for RiverRow {
             read: row.try_get("read")?,
             starred: row.try_get("starred")?,
         }))
+    }
+}
+
+/// The user columns every user query selects, from `users u`.
+macro_rules! user_columns {
+    () => {
+        "u.id AS user_id, u.username AS user_username, u.is_admin AS user_is_admin, \
+         u.password_hash IS NOT NULL AS user_has_password, u.created_at AS user_created_at"
+    };
+}
+pub(crate) use user_columns;
+
+fn decode_user(row: &SqliteRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: UserId(row.try_get("user_id")?),
+        username: row.try_get("user_username")?,
+        is_admin: row.try_get("user_is_admin")?,
+        has_password: row.try_get("user_has_password")?,
+        created_at: time_col(row, "user_created_at")?,
+    })
+}
+
+/// A user, from [`user_columns!`].
+pub(crate) struct UserRow(pub User);
+
+impl<'r> FromRow<'r, SqliteRow> for UserRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        decode_user(row).map(UserRow)
+    }
+}
+
+/// A session: [`user_columns!`] plus `csrf_token` and `expires_at`.
+pub(crate) struct SessionRow(pub Session);
+
+impl<'r> FromRow<'r, SqliteRow> for SessionRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        Ok(SessionRow(Session {
+            user: decode_user(row)?,
+            csrf_token: row.try_get("csrf_token")?,
+            expires_at: time_col(row, "expires_at")?,
+        }))
+    }
+}
+
+/// A subscription as the UI shows it: [`SubscriptionRow`]'s columns plus
+/// `category_id`, `min_interval_secs`, `max_interval_secs`, `paused`,
+/// `unread_count` and `newest_entry_at`.
+pub(crate) struct SubscriptionViewRow(pub SubscriptionView);
+
+impl<'r> FromRow<'r, SqliteRow> for SubscriptionViewRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        let SubscriptionRow(subscription) = SubscriptionRow::from_row(row)?;
+        let category_id: Option<i64> = row.try_get("category_id")?;
+        let category_id = category_id.map(CategoryId);
+        Ok(SubscriptionViewRow(SubscriptionView {
+            settings: SubscriptionSettings {
+                title_override: subscription.title_override.clone(),
+                category: category_id,
+                min_interval_secs: row.try_get("min_interval_secs")?,
+                max_interval_secs: row.try_get("max_interval_secs")?,
+                paused: row.try_get("paused")?,
+            },
+            subscription,
+            category_id,
+            unread_count: row.try_get("unread_count")?,
+            newest_entry_at: opt_time_col(row, "newest_entry_at")?,
+        }))
+    }
+}
+
+/// A category: `id`, `parent_id`, `name`, `path`, `feed_count`, `unread_count`.
+pub(crate) struct CategoryRow(pub Category);
+
+impl<'r> FromRow<'r, SqliteRow> for CategoryRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        let parent: Option<i64> = row.try_get("parent_id")?;
+        Ok(CategoryRow(Category {
+            id: CategoryId(row.try_get("id")?),
+            parent: parent.map(CategoryId),
+            name: row.try_get("name")?,
+            path: row.try_get("path")?,
+            feed_count: row.try_get("feed_count")?,
+            unread_count: row.try_get("unread_count")?,
+        }))
+    }
+}
+
+/// A river item with its sort key `sort_at` (published, or read time in history).
+pub(crate) struct PagedRow(pub RiverItem, pub DateTime<Utc>);
+
+impl<'r> FromRow<'r, SqliteRow> for PagedRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        let RiverRow(item) = RiverRow::from_row(row)?;
+        Ok(PagedRow(item, time_col(row, "sort_at")?))
+    }
+}
+
+/// A search hit: [`RiverRow`]'s columns plus `score` and `snippet` (hits
+/// marked with the control characters of `text::HIT_START`/`HIT_END`).
+pub(crate) struct SearchRow(pub RiverItem, pub f64, pub String);
+
+impl<'r> FromRow<'r, SqliteRow> for SearchRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        let RiverRow(item) = RiverRow::from_row(row)?;
+        let snippet: Option<String> = row.try_get("snippet")?;
+        Ok(SearchRow(
+            item,
+            row.try_get("score")?,
+            snippet.unwrap_or_default(),
+        ))
     }
 }

@@ -25,7 +25,7 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use tributary_model::{Entry, EntryId, FeedId, NewEntry, UserId};
 
 use crate::rows::{entry_columns, EntryRow};
-use crate::sqlite::{begin_write, feeds};
+use crate::sqlite::{begin_write, feeds, fetch_log, fts};
 use crate::{time, FetchSuccess, StoreError, StoreResult, UpsertReport};
 
 /// Store one fetch outcome inside the caller's transaction (the write
@@ -122,6 +122,12 @@ pub(crate) async fn record_in(
             });
         }
     }
+    let outcome_kind = if report.new + report.updated > 0 {
+        fetch_log::Outcome::New
+    } else {
+        fetch_log::Outcome::Unchanged
+    };
+    fetch_log::append(&mut *tx, feed, outcome.fetched_at, outcome_kind).await?;
     tracing::debug!(
         feed.id = %feed, new = report.new, updated = report.updated,
         unchanged = report.unchanged, tombstoned = report.tombstoned, "fetch stored"
@@ -332,6 +338,7 @@ async fn insert_many(
         }
         sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     }
+    sql.push_str(" RETURNING id, key");
     let encoded: Vec<(String, Option<String>, String, String)> = entries
         .iter()
         .map(|e| {
@@ -364,8 +371,19 @@ async fn insert_many(
             .bind(e.content_hash.as_str())
             .bind(now);
     }
-    query.execute(conn).await?;
-    Ok(())
+    // The search index gets the new rows in the same transaction.
+    let ids: Vec<(i64, String)> = query
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let by_key: HashMap<&str, &NewEntry> = entries.iter().map(|e| (e.key.as_str(), *e)).collect();
+    let docs: Vec<fts::Doc<'_>> = ids
+        .iter()
+        .filter_map(|(id, key)| by_key.get(key.as_str()).map(|e| fts::Doc::of_new(*id, e)))
+        .collect();
+    fts::insert(conn, &docs).await
 }
 
 /// Overwrite a stored entry (row id, and so read state, kept) with `e`.
@@ -396,9 +414,9 @@ async fn update(conn: &mut SqliteConnection, id: i64, e: &NewEntry) -> Result<()
     .bind(json(&e.categories)?)
     .bind(&e.content_hash)
     .bind(id)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    fts::replace(conn, &fts::Doc::of_new(id, e)).await
 }
 
 pub(crate) async fn by_id(pool: &SqlitePool, id: EntryId) -> StoreResult<Option<Entry>> {
@@ -458,8 +476,10 @@ pub(crate) async fn set_flag(
     // Column names cannot be bound; these are fixed strings, not input.
     let sql = match flag {
         Flag::Read => {
-            "INSERT INTO entry_states (user_id, entry_id, read, updated_at) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT (user_id, entry_id) DO UPDATE SET read = ?3, updated_at = ?4"
+            "INSERT INTO entry_states (user_id, entry_id, read, read_at, updated_at) \
+             VALUES (?1, ?2, ?3, CASE WHEN ?3 THEN ?4 END, ?4) \
+             ON CONFLICT (user_id, entry_id) DO UPDATE SET read = ?3, \
+                 read_at = CASE WHEN ?3 THEN ?4 END, updated_at = ?4"
         }
         Flag::Starred => {
             "INSERT INTO entry_states (user_id, entry_id, starred, updated_at) VALUES (?1, ?2, ?3, ?4) \
@@ -467,19 +487,24 @@ pub(crate) async fn set_flag(
         }
     };
     let mut tx = begin_write(pool).await?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM entries WHERE id = ?")
-        .bind(entry.0)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if exists.is_none() {
-        return Err(StoreError::NotFound(format!("entry {entry}")));
-    }
     let user_exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
         .bind(user.0)
         .fetch_optional(&mut *tx)
         .await?;
     if user_exists.is_none() {
         return Err(StoreError::NotFound(format!("user {user}")));
+    }
+    // Only entries of feeds the user follows: anything else does not exist for them.
+    let visible: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM entries e JOIN subscriptions s ON s.feed_id = e.feed_id \
+          WHERE e.id = ? AND s.user_id = ?",
+    )
+    .bind(entry.0)
+    .bind(user.0)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if visible.is_none() {
+        return Err(StoreError::NotFound(format!("entry {entry}")));
     }
     sqlx::query(sql)
         .bind(user.0)

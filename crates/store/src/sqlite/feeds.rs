@@ -7,6 +7,7 @@ use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 use tributary_model::{Feed, FeedId};
 
 use crate::rows::{feed_columns, FeedRow};
+use crate::sqlite::{begin_write, fetch_log};
 use crate::{time, FeedSelector, FetchFailure, FetchUnchanged, StoreError, StoreResult};
 
 /// The feed whose current URL, or else one of whose previous URLs, is `url`.
@@ -40,6 +41,16 @@ pub(crate) async fn by_id<'e>(
     Ok(row.map(|r| r.0))
 }
 
+/// The feed `f` has a subscriber who has not paused it (or no subscriber
+/// at all): a feed every subscriber paused is not fetched.
+macro_rules! not_paused {
+    () => {
+        "(EXISTS (SELECT 1 FROM subscriptions p WHERE p.feed_id = f.id AND p.paused = 0) \
+          OR NOT EXISTS (SELECT 1 FROM subscriptions p WHERE p.feed_id = f.id))"
+    };
+}
+pub(crate) use not_paused;
+
 pub(crate) async fn to_fetch(pool: &SqlitePool, selector: &FeedSelector) -> StoreResult<Vec<Feed>> {
     let rows: Vec<FeedRow> = match selector {
         FeedSelector::Due(now) => {
@@ -48,8 +59,9 @@ pub(crate) async fn to_fetch(pool: &SqlitePool, selector: &FeedSelector) -> Stor
                 "SELECT ",
                 feed_columns!(),
                 " FROM feeds f WHERE f.status <> 'disabled' \
-                   AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= ?) \
-                 ORDER BY f.next_fetch_at, f.id"
+                   AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= ?) AND ",
+                not_paused!(),
+                " ORDER BY f.next_fetch_at, f.id"
             ))
             .bind(time::to_db(*now))
             .fetch_all(pool)
@@ -59,7 +71,9 @@ pub(crate) async fn to_fetch(pool: &SqlitePool, selector: &FeedSelector) -> Stor
             sqlx::query_as(concat!(
                 "SELECT ",
                 feed_columns!(),
-                " FROM feeds f WHERE f.status <> 'disabled' ORDER BY f.next_fetch_at, f.id"
+                " FROM feeds f WHERE f.status <> 'disabled' AND ",
+                not_paused!(),
+                " ORDER BY f.next_fetch_at, f.id"
             ))
             .fetch_all(pool)
             .await?
@@ -94,6 +108,13 @@ pub(crate) async fn record_unchanged_in(
 ) -> StoreResult<()> {
     let done = mark_unchanged(&mut *tx, feed, outcome).await?;
     require_feed(done, feed)?;
+    fetch_log::append(
+        &mut *tx,
+        feed,
+        outcome.fetched_at,
+        fetch_log::Outcome::Unchanged,
+    )
+    .await?;
     if let Some(new_url) = outcome.moved_to.as_deref() {
         let current: String = sqlx::query_scalar("SELECT url FROM feeds WHERE id = ?")
             .bind(feed.0)
@@ -144,6 +165,7 @@ pub(crate) async fn record_failure(
         "ok"
     };
     let fetched_at = time::to_db(failure.fetched_at);
+    let mut tx = begin_write(pool).await?;
     let done = sqlx::query(
         "UPDATE feeds SET last_error = ?1, last_error_code = ?2, error_count = error_count + 1, \
                 last_fetched_at = ?3, failing_since = COALESCE(failing_since, ?3), \
@@ -158,9 +180,18 @@ pub(crate) async fn record_failure(
     .bind(&failure.next_fetch_reason)
     .bind(status)
     .bind(feed.0)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    require_feed(done.rows_affected(), feed)
+    require_feed(done.rows_affected(), feed)?;
+    fetch_log::append(
+        &mut tx,
+        feed,
+        failure.fetched_at,
+        fetch_log::Outcome::Failed,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// `NotFound` when an update by feed id touched nothing.

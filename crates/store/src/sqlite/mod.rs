@@ -17,10 +17,19 @@ macro_rules! with_category_paths {
     };
 }
 
+pub(crate) mod accounts;
+pub(crate) mod activity;
+pub(crate) mod args;
 pub(crate) mod batch;
+pub(crate) mod categories;
 pub(crate) mod entries;
 pub(crate) mod feeds;
+pub(crate) mod fetch_log;
+pub(crate) mod fts;
+pub(crate) mod pages;
 pub(crate) mod river;
+pub(crate) mod search;
+pub(crate) mod subscription_views;
 pub(crate) mod subscriptions;
 pub(crate) mod websub;
 
@@ -123,6 +132,7 @@ pub(crate) async fn open(url: &str) -> StoreResult<(SqlitePool, SqlitePool)> {
             (readers, writer)
         }
     };
+    fts::backfill(&pools.1).await?;
     tracing::debug!(?location, "database opened and migrated");
     Ok(pools)
 }

@@ -106,7 +106,7 @@ pub(crate) async fn subscribe(
 
 /// The category at `path` (outermost first), creating missing levels.
 /// Blank segments are ignored; an empty path is no category.
-async fn ensure_category(
+pub(crate) async fn ensure_category(
     conn: &mut SqliteConnection,
     user: UserId,
     path: &[String],

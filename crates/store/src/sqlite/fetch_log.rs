@@ -1,0 +1,116 @@
+//! The fetch history behind a feed's chart: one row per fetch, kept
+//! [`KEEP_DAYS`] days. Rows are appended in the transaction that stores the
+//! fetch; old ones are pruned every [`PRUNE_EVERY`] appends (an indexed
+//! range delete), not on every write.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::SqliteConnection;
+use tributary_model::FeedId;
+
+use crate::time;
+
+/// Days of history kept.
+pub(crate) const KEEP_DAYS: i64 = 31;
+
+/// Appends between two prunes.
+const PRUNE_EVERY: u64 = 1000;
+
+static APPENDS: AtomicU64 = AtomicU64::new(0);
+
+/// What one fetch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Stored at least one new or updated entry.
+    New,
+    /// Got the feed, nothing new.
+    Unchanged,
+    /// Failed.
+    Failed,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::New => "new",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// Record one fetch of `feed` at `at`.
+pub(crate) async fn append(
+    conn: &mut SqliteConnection,
+    feed: FeedId,
+    at: DateTime<Utc>,
+    outcome: Outcome,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO fetch_log (feed_id, at, outcome) VALUES (?, ?, ?)")
+        .bind(feed.0)
+        .bind(time::to_db(at))
+        .bind(outcome.as_str())
+        .execute(&mut *conn)
+        .await?;
+    if APPENDS.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+        prune(conn, Utc::now()).await?;
+    }
+    Ok(())
+}
+
+/// Delete history older than [`KEEP_DAYS`] before `now`; returns how many rows.
+pub(crate) async fn prune(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let cutoff = time::to_db(now - Duration::days(KEEP_DAYS));
+    let done = sqlx::query("DELETE FROM fetch_log WHERE at < ?")
+        .bind(cutoff)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite;
+
+    #[tokio::test]
+    async fn prune_drops_only_rows_older_than_the_window() {
+        let (pool, _) = sqlite::open("sqlite::memory:").await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        sqlx::query("INSERT INTO feeds (url, created_at) VALUES ('https://a.example/', 'x')")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let now = Utc::now();
+        for days in [0, 30, 32, 100] {
+            append(
+                &mut conn,
+                FeedId(1),
+                now - Duration::days(days),
+                Outcome::New,
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(prune(&mut conn, now).await.unwrap(), 2);
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM fetch_log")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(left, 2);
+        // The prune is a range on the `at` index, not a scan of the table.
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as("EXPLAIN QUERY PLAN DELETE FROM fetch_log WHERE at < 'x'")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert!(
+            plan.iter().any(|p| p.3.contains("fetch_log_at")),
+            "{plan:?}"
+        );
+    }
+}

@@ -1,0 +1,395 @@
+//! Pages of one user's entries (keyset paging), one entry as the user sees
+//! it, unread counts, and reading state in bulk.
+//!
+//! Every statement joins the user's subscriptions, so entries of feeds the
+//! user does not follow are never seen or changed.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use sqlx::{SqliteConnection, SqlitePool};
+use tributary_model::{CategoryId, EntryId, FeedId, RiverItem, UserId};
+
+use crate::rows::{PagedRow, RiverRow};
+use crate::sqlite::args::{Arg, Sql};
+use crate::sqlite::begin_write;
+use crate::{time, Cursor, EntryPage, EntryQuery, ReadScope, StoreError, StoreResult, View};
+
+/// What every listing selects: the entry and its source as the user sees it.
+macro_rules! item_columns {
+    () => {
+        concat!(
+            $crate::rows::entry_columns!(),
+            ", COALESCE(s.title_override, f.title, f.url) AS source_title, \
+               f.url AS source_url, f.site_url AS source_site_url, \
+               COALESCE(st.read, 0) AS read, COALESCE(st.starred, 0) AS starred"
+        )
+    };
+}
+pub(crate) use item_columns;
+
+/// Entries stored while the user had paused the subscription are not shown.
+pub(crate) const VISIBLE: &str = "(s.paused_at IS NULL OR e.created_at <= s.paused_at)";
+
+/// Largest page.
+const MAX_LIMIT: u32 = 1000;
+/// Page size when none is asked for.
+const DEFAULT_LIMIT: u32 = 50;
+
+/// `NotFound` unless the user follows `feed`.
+pub(crate) async fn require_feed_of(
+    conn: &mut SqliteConnection,
+    user: UserId,
+    feed: FeedId,
+) -> StoreResult<()> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM subscriptions WHERE user_id = ? AND feed_id = ?")
+            .bind(user.0)
+            .bind(feed.0)
+            .fetch_optional(conn)
+            .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| StoreError::NotFound(format!("feed {feed}")))
+}
+
+/// `NotFound` unless `category` is the user's.
+pub(crate) async fn require_category_of(
+    conn: &mut SqliteConnection,
+    user: UserId,
+    category: CategoryId,
+) -> StoreResult<()> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM categories WHERE user_id = ? AND id = ?")
+            .bind(user.0)
+            .bind(category.0)
+            .fetch_optional(conn)
+            .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| StoreError::NotFound(format!("category {category}")))
+}
+
+/// Append ` AND s.category_id IN (the category and its descendants)`.
+pub(crate) fn push_category(sql: &mut Sql, user: &str, category: CategoryId) {
+    let c = sql.arg(Arg::Int(category.0));
+    sql.push(&format!(
+        " AND s.category_id IN (WITH RECURSIVE tree(id) AS ( \
+             SELECT id FROM categories WHERE id = {c} AND user_id = {user} \
+             UNION ALL SELECT k.id FROM categories k JOIN tree t ON k.parent_id = t.id) \
+           SELECT id FROM tree)"
+    ));
+}
+
+pub(crate) async fn entries(
+    pool: &SqlitePool,
+    user: UserId,
+    query: &EntryQuery,
+) -> StoreResult<EntryPage> {
+    let mut conn = pool.acquire().await?;
+    if let Some(feed) = query.feed {
+        require_feed_of(&mut conn, user, feed).await?;
+    }
+    if let Some(category) = query.category {
+        require_category_of(&mut conn, user, category).await?;
+    }
+    let limit = match query.limit {
+        0 => DEFAULT_LIMIT,
+        n => n.min(MAX_LIMIT),
+    };
+    let sql = page_sql(user, query, limit);
+    let mut rows: Vec<PagedRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = if more {
+        rows.last().map(|PagedRow(item, at)| Cursor {
+            at: *at,
+            id: item.entry.id,
+        })
+    } else {
+        None
+    };
+    Ok(EntryPage {
+        items: rows.into_iter().map(|r| r.0).collect(),
+        next,
+    })
+}
+
+/// The statement of one page (`limit + 1` rows, to know if more follow).
+fn page_sql(user: UserId, query: &EntryQuery, limit: u32) -> Sql {
+    let mut sql = Sql::default();
+    let u = sql.arg(Arg::Int(user.0));
+    let sort = match query.view {
+        View::History => "st.read_at",
+        _ => "e.published",
+    };
+    sql.push(&format!(
+        "SELECT {}, {sort} AS sort_at FROM ",
+        item_columns!()
+    ));
+    match query.view {
+        View::Unread | View::All => {
+            // Entries first, newest first (an index scan that stops after
+            // one page), each checked against the user's subscriptions.
+            sql.push(&format!(
+                "entries e CROSS JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
+                 JOIN feeds f ON f.id = e.feed_id \
+                 LEFT JOIN entry_states st ON st.user_id = {u} AND st.entry_id = e.id \
+                 WHERE {VISIBLE}"
+            ));
+            if query.view == View::Unread {
+                sql.push(" AND COALESCE(st.read, 0) = 0");
+            }
+        }
+        View::Starred | View::History => {
+            let flag = if query.view == View::Starred {
+                "st.starred = 1"
+            } else {
+                "st.read = 1 AND st.read_at IS NOT NULL"
+            };
+            sql.push(&format!(
+                "entry_states st CROSS JOIN entries e ON e.id = st.entry_id \
+                 JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
+                 JOIN feeds f ON f.id = e.feed_id \
+                 WHERE st.user_id = {u} AND {flag} AND {VISIBLE}"
+            ));
+        }
+    }
+    if let Some(feed) = query.feed {
+        sql.push(" AND e.feed_id = ").bind(Arg::Int(feed.0));
+    }
+    if let Some(category) = query.category {
+        push_category(&mut sql, &u, category);
+    }
+    if let Some(since) = query.since {
+        sql.push(" AND e.published >= ")
+            .bind(Arg::Text(time::to_db(since)));
+    }
+    if let Some(until) = query.until {
+        sql.push(" AND e.published < ")
+            .bind(Arg::Text(time::to_db(until)));
+    }
+    if let Some(after) = query.after {
+        let at = sql.arg(Arg::Text(time::to_db(after.at)));
+        let id = sql.arg(Arg::Int(after.id.0));
+        // The first term lets the index seek; the second breaks ties.
+        sql.push(&format!(
+            " AND {sort} <= {at} AND ({sort} < {at} OR e.id < {id})"
+        ));
+    }
+    sql.push(&format!(" ORDER BY {sort} DESC, e.id DESC LIMIT "))
+        .bind(Arg::Int(i64::from(limit) + 1));
+    sql
+}
+
+pub(crate) async fn entry_for_user(
+    pool: &SqlitePool,
+    user: UserId,
+    entry: EntryId,
+) -> StoreResult<Option<RiverItem>> {
+    let row: Option<RiverRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        item_columns!(),
+        " FROM entries e \
+          JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = ?1 \
+          JOIN feeds f ON f.id = e.feed_id \
+          LEFT JOIN entry_states st ON st.user_id = ?1 AND st.entry_id = e.id \
+         WHERE e.id = ?2"
+    ))
+    .bind(user.0)
+    .bind(entry.0)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| r.0))
+}
+
+pub(crate) async fn unread_counts(
+    pool: &SqlitePool,
+    user: UserId,
+) -> StoreResult<Vec<(FeedId, i64)>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT s.feed_id, count(*) FROM subscriptions s \
+           JOIN entries e ON e.feed_id = s.feed_id \
+           LEFT JOIN entry_states st ON st.user_id = ?1 AND st.entry_id = e.id \
+          WHERE s.user_id = ?1 AND COALESCE(st.read, 0) = 0 AND {VISIBLE} \
+          GROUP BY s.feed_id ORDER BY s.feed_id"
+    ))
+    .bind(user.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(f, n)| (FeedId(f), n)).collect())
+}
+
+/// Ids per statement of [`set_read_many`].
+const IDS_PER_STATEMENT: usize = 500;
+
+/// The upsert that marks the entries selected by `from_where` (which
+/// yields `e.id` for rows whose read flag differs from `?2`) read or unread.
+fn mark_sql(from_where: &str) -> String {
+    format!(
+        "INSERT INTO entry_states (user_id, entry_id, read, read_at, updated_at) \
+         SELECT ?1, e.id, ?2, CASE WHEN ?2 THEN ?3 END, ?3 {from_where} \
+         ON CONFLICT (user_id, entry_id) DO UPDATE SET read = excluded.read, \
+             read_at = excluded.read_at, updated_at = excluded.updated_at"
+    )
+}
+
+pub(crate) async fn set_read_many(
+    pool: &SqlitePool,
+    user: UserId,
+    entries: &[EntryId],
+    read: bool,
+) -> StoreResult<u64> {
+    let ids: BTreeSet<i64> = entries.iter().map(|e| e.0).collect();
+    let ids: Vec<i64> = ids.into_iter().collect();
+    let now = time::to_db(Utc::now());
+    let mut tx = begin_write(pool).await?;
+    let mut changed = 0;
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        // Numbered like ?1..?3: sqlx counts bare `?` apart from numbered ones.
+        let list = (0..chunk.len())
+            .map(|i| format!("?{}", i + 4))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = mark_sql(&format!(
+            "FROM entries e \
+               JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = ?1 \
+               LEFT JOIN entry_states st ON st.user_id = ?1 AND st.entry_id = e.id \
+              WHERE COALESCE(st.read, 0) <> ?2 AND e.id IN ({list})"
+        ));
+        let mut q = sqlx::query(&sql).bind(user.0).bind(read).bind(&now);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        changed += q.execute(&mut *tx).await?.rows_affected();
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
+pub(crate) async fn mark_all_read(
+    pool: &SqlitePool,
+    user: UserId,
+    scope: ReadScope,
+    older_than: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let mut tx = begin_write(pool).await?;
+    let mut sql = Sql::default();
+    // ?1 user, ?2 read (true), ?3 now: as mark_sql expects.
+    let u = sql.arg(Arg::Int(user.0));
+    sql.arg(Arg::Int(1));
+    sql.arg(Arg::Text(time::to_db(Utc::now())));
+    sql.push(&format!(
+        "FROM entries e \
+           JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
+           LEFT JOIN entry_states st ON st.user_id = {u} AND st.entry_id = e.id \
+          WHERE COALESCE(st.read, 0) = 0 AND {VISIBLE} AND e.published <= "
+    ))
+    .bind(Arg::Text(time::to_db(older_than)));
+    match scope {
+        ReadScope::All => {}
+        ReadScope::Feed(feed) => {
+            require_feed_of(&mut tx, user, feed).await?;
+            sql.push(" AND e.feed_id = ").bind(Arg::Int(feed.0));
+        }
+        ReadScope::Category(category) => {
+            require_category_of(&mut tx, user, category).await?;
+            push_category(&mut sql, &u, category);
+        }
+    }
+    // The SELECT has a WHERE clause of its own, so `ON CONFLICT` is not
+    // read as part of a join.
+    sql.text = mark_sql(&sql.text);
+    let changed = sql.query().execute(&mut *tx).await?.rows_affected();
+    tx.commit().await?;
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite;
+
+    async fn plan(pool: &SqlitePool, sql: &Sql) -> String {
+        let mut explain = Sql::default();
+        explain.text = format!("EXPLAIN QUERY PLAN {}", sql.text);
+        // Same arguments: rebuild the statement with the prefix.
+        let rows: Vec<(i64, i64, i64, String)> = {
+            let mut q = sqlx::query_as(&explain.text);
+            for a in sql.args() {
+                q = match a {
+                    Arg::Int(i) => q.bind(*i),
+                    Arg::Text(s) => q.bind(s.as_str()),
+                };
+            }
+            q.fetch_all(pool).await.unwrap()
+        };
+        rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+    }
+
+    /// The pages are index walks that stop after one page: no sort of all
+    /// of the user's entries (`USE TEMP B-TREE FOR ORDER BY`), whatever the
+    /// view and filter.
+    #[tokio::test]
+    async fn pages_walk_an_index_in_order() {
+        let (pool, _) = sqlite::open("sqlite::memory:").await.unwrap();
+        let user = UserId(1);
+        let after = Some(Cursor {
+            at: Utc::now(),
+            id: EntryId(10),
+        });
+        let cases = [
+            ("unread", EntryQuery::default(), "entries_published"),
+            (
+                "unread after",
+                EntryQuery {
+                    after,
+                    ..Default::default()
+                },
+                "entries_published",
+            ),
+            (
+                "all of a feed",
+                EntryQuery {
+                    view: View::All,
+                    feed: Some(FeedId(3)),
+                    after,
+                    ..Default::default()
+                },
+                "entries_feed_published",
+            ),
+            (
+                "category",
+                EntryQuery {
+                    category: Some(CategoryId(2)),
+                    ..Default::default()
+                },
+                "entries_published",
+            ),
+            (
+                "history",
+                EntryQuery {
+                    view: View::History,
+                    after,
+                    ..Default::default()
+                },
+                "entry_states_history",
+            ),
+        ];
+        for (name, query, index) in cases {
+            let p = plan(&pool, &page_sql(user, &query, 50)).await;
+            assert!(p.contains(index), "{name}: expected {index} in\n{p}");
+            assert!(
+                !p.contains("TEMP B-TREE FOR ORDER BY"),
+                "{name}: sorts\n{p}"
+            );
+        }
+        // Starred entries are few: the user's states are walked, then sorted.
+        let starred = EntryQuery {
+            view: View::Starred,
+            ..Default::default()
+        };
+        let p = plan(&pool, &page_sql(user, &starred, 50)).await;
+        assert!(p.contains("SEARCH st"), "{p}");
+    }
+}
