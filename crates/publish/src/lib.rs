@@ -1,5 +1,6 @@
 //! Outputs shared by the CLI and the web: digests of a river of entries in
-//! text, HTML, Atom, RSS and JSON Feed 1.1, and OPML export.
+//! text, HTML, Atom, RSS and JSON Feed 1.1, OPML export, and the static
+//! planet site ([`site`]).
 //!
 //! Everything here is pure: values in, a `String` out. The caller (CLI or web)
 //! decides where the output goes.
@@ -23,5 +24,6 @@
 pub mod digest;
 mod error;
 pub mod opml;
+pub mod site;
 
 pub use error::PublishError;

@@ -36,6 +36,9 @@ pub enum WebError {
         /// What minijinja said (with line number).
         message: String,
     },
+    /// Something on the server failed (the message is logged, not shown).
+    #[error("{0}")]
+    Internal(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -54,7 +57,9 @@ impl WebError {
             WebError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
             WebError::Store(StoreError::Invalid(_)) => StatusCode::BAD_REQUEST,
             WebError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
-            WebError::Template { .. } | WebError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Template { .. } | WebError::Internal(_) | WebError::Store(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 }
@@ -70,7 +75,14 @@ impl IntoResponse for WebError {
         } else {
             self.to_string()
         };
-        (status, Html(error_page(status, &message))).into_response()
+        let mut response = (status, Html(error_page(status, &message))).into_response();
+        if let WebError::Throttled(secs) = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs.max(1)),
+            );
+        }
+        response
     }
 }
 

@@ -11,7 +11,12 @@ use serde::Serialize;
 use crate::WebError;
 
 /// The built-in templates: (name, source).
-pub const BUILT_IN: &[(&str, &str)] = &[("base.html", include_str!("../templates/base.html"))];
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("account.html", include_str!("../templates/account.html")),
+    ("admin.html", include_str!("../templates/admin.html")),
+];
 
 /// The compiled templates.
 pub struct Templates {

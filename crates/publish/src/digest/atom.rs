@@ -24,22 +24,7 @@ pub(super) fn render(
     entries: &[DigestEntry<'_>],
     opts: &DigestOptions,
 ) -> Result<String, PublishError> {
-    let mut links = Vec::new();
-    if let Some(link) = non_empty(opts.link.as_deref()) {
-        let href = xml_text(link.trim());
-        links.push(Link {
-            href: href.clone(),
-            rel: "alternate".into(),
-            ..Default::default()
-        });
-        links.push(Link {
-            href,
-            rel: "self".into(),
-            mime_type: Some("application/atom+xml".into()),
-            ..Default::default()
-        });
-    }
-
+    let links = feed_links(opts);
     let mut seen_ids = HashSet::new();
     let feed = Feed {
         title: Text::plain(xml_text(&title_or_default(&opts.title))),
@@ -64,6 +49,37 @@ pub(super) fn render(
     let mut xml = String::from_utf8(bytes).map_err(|_| PublishError::NotUtf8 { format: "Atom" })?;
     xml.push('\n');
     Ok(xml)
+}
+
+/// The feed's own links: `alternate` (the digest's page), `self` (where
+/// this document is served, else the page), the RFC 5005 paging links
+/// `first`, `previous` (newer) and `next` (older), and a WebSub `hub`.
+fn feed_links(opts: &DigestOptions) -> Vec<Link> {
+    let link = non_empty(opts.link.as_deref()).map(|l| xml_text(l.trim()));
+    let extra = &opts.links;
+    let self_url = non_empty(extra.self_url.as_deref())
+        .map(|l| xml_text(l.trim()))
+        .or_else(|| link.clone());
+    let mut links = Vec::new();
+    let mut push = |rel: &str, href: Option<String>, mime: Option<&str>| {
+        if let Some(href) = href {
+            links.push(Link {
+                href,
+                rel: rel.into(),
+                mime_type: mime.map(Into::into),
+                ..Default::default()
+            });
+        }
+    };
+    let page = |url: &Option<String>| non_empty(url.as_deref()).map(|l| xml_text(l.trim()));
+    const ATOM: Option<&str> = Some("application/atom+xml");
+    push("alternate", link, None);
+    push("self", self_url, ATOM);
+    push("first", page(&extra.first), ATOM);
+    push("previous", page(&extra.previous), ATOM);
+    push("next", page(&extra.next), ATOM);
+    push("hub", page(&extra.hub), None);
+    links
 }
 
 /// Atom requires a non-empty feed title.
@@ -181,6 +197,43 @@ mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
     use tributary_model::Enclosure;
+
+    #[test]
+    fn paging_and_hub_links_parse_back() {
+        let mut o = opts(Some("https://river.example/"));
+        o.links = super::super::FeedLinks {
+            self_url: Some("https://river.example/feeds/all.atom?after=9-3".into()),
+            first: Some("https://river.example/feeds/all.atom".into()),
+            previous: Some("https://river.example/feeds/all.atom?before=1".into()),
+            next: Some("https://river.example/feeds/all.atom?after=5-1".into()),
+            hub: Some("https://hub.example/".into()),
+        };
+        let feed = parse(&render_digest(&[], Format::Atom, &o));
+        let rels: Vec<_> = feed
+            .links
+            .iter()
+            .map(|l| (l.rel.as_str(), l.href.as_str()))
+            .collect();
+        assert_eq!(
+            rels,
+            [
+                ("alternate", "https://river.example/"),
+                ("self", "https://river.example/feeds/all.atom?after=9-3"),
+                ("first", "https://river.example/feeds/all.atom"),
+                ("previous", "https://river.example/feeds/all.atom?before=1"),
+                ("next", "https://river.example/feeds/all.atom?after=5-1"),
+                ("hub", "https://hub.example/"),
+            ]
+        );
+        // Without paging links only what is known is written.
+        o.links = super::super::FeedLinks {
+            next: Some("https://river.example/feeds/all.atom?after=5-1".into()),
+            ..Default::default()
+        };
+        let feed = parse(&render_digest(&[], Format::Atom, &o));
+        let rels: Vec<_> = feed.links.iter().map(|l| l.rel.as_str()).collect();
+        assert_eq!(rels, ["alternate", "self", "next"]);
+    }
 
     fn opts(link: Option<&str>) -> DigestOptions {
         DigestOptions {

@@ -24,6 +24,11 @@ struct Page<'a> {
     generated_iso: String,
     generated_human: String,
     entries: Vec<PageEntry<'a>>,
+    /// RFC 5005 paging and the hub, each only when an http(s) URL.
+    first: Option<&'a str>,
+    previous: Option<&'a str>,
+    next: Option<&'a str>,
+    hub: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -56,6 +61,10 @@ pub(super) fn render(
         generated_iso: rfc3339(opts.generated_at),
         generated_human: opts.generated_at.format(HUMAN_DATE).to_string(),
         entries: entries.iter().map(page_entry).collect(),
+        first: web_url(&opts.links.first),
+        previous: web_url(&opts.links.previous),
+        next: web_url(&opts.links.next),
+        hub: web_url(&opts.links.hub),
     };
     let mut env = Environment::new();
     env.set_formatter(escape_formatter);
@@ -69,7 +78,7 @@ pub(super) fn render(
 /// makes every URL in the page unreadable in the source. Escaping `& < > " '`
 /// is enough for text and for the double-quoted attributes of the template,
 /// so strings get exactly that; everything else goes to the default.
-fn escape_formatter(
+pub(crate) fn escape_formatter(
     out: &mut Output<'_>,
     state: &State<'_, '_>,
     value: &Value,
@@ -90,6 +99,13 @@ fn escape_formatter(
         }
         _ => minijinja::escape_formatter(out, state, value),
     }
+}
+
+/// `url` when it is set and http(s).
+fn web_url(url: &Option<String>) -> Option<&str> {
+    non_empty(url.as_deref())
+        .map(str::trim)
+        .filter(|u| is_web_url(u))
 }
 
 fn page_entry<'a>(entry: &DigestEntry<'a>) -> PageEntry<'a> {
@@ -210,6 +226,35 @@ mod tests {
         let html = render_digest(&items, Format::Html, &opts());
         assert_eq!(html.matches("<article>").count(), 1);
         assert!(html.contains(r#"<a href="https://feed1.example/">Alpha</a>, <a href="https://feed2.example/">Beta</a>"#), "{html}");
+    }
+
+    #[test]
+    fn paging_links_are_in_the_head_and_at_the_bottom() {
+        let mut o = opts();
+        o.links = super::super::FeedLinks {
+            self_url: None,
+            first: Some("https://river.example/river".into()),
+            previous: Some("https://river.example/river?before=2".into()),
+            next: Some("https://river.example/river?after=5-1".into()),
+            hub: Some("javascript:alert(1)".into()),
+        };
+        let html = render_digest(&[], Format::Html, &o);
+        assert!(
+            html.contains(r#"<link rel="first" href="https://river.example/river">"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"<link rel="prev" href="https://river.example/river?before=2">"#));
+        assert!(html.contains(r#"<link rel="next" href="https://river.example/river?after=5-1">"#));
+        assert!(
+            html.contains(
+                r#"<a rel="next" href="https://river.example/river?after=5-1">Older</a>"#
+            ),
+            "{html}"
+        );
+        assert!(
+            !html.contains("javascript"),
+            "a hub that is not http(s) is left out"
+        );
     }
 
     #[test]

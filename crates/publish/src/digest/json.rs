@@ -1,5 +1,9 @@
 //! The JSON Feed 1.1 digest (<https://jsonfeed.org/version/1.1>).
 //!
+//! The feed carries `home_page_url` (the digest's page), `feed_url` (where
+//! it is served), `next_url` (the next older page, RFC 5005 style: JSON Feed
+//! has no `first` or `previous`) and `hubs` (a WebSub hub).
+//!
 //! Items carry `id` (see [`DigestEntry::stable_id`]), `url`, `title`,
 //! `content_html` (content, else summary HTML) or else `content_text` (the
 //! excerpt: the spec requires one of the two), `summary` (excerpt),
@@ -27,7 +31,21 @@ struct JsonFeed<'a> {
     title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     home_page_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feed_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<Hub<'a>>,
     items: Vec<JsonItem<'a>>,
+}
+
+/// A JSON Feed `hubs` element.
+#[derive(Serialize)]
+struct Hub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
@@ -92,6 +110,15 @@ pub(super) fn render(
         version: VERSION,
         title: super::atom::title_or_default(&opts.title),
         home_page_url: non_empty(opts.link.as_deref()).map(str::trim),
+        feed_url: non_empty(opts.links.self_url.as_deref()).map(str::trim),
+        next_url: non_empty(opts.links.next.as_deref()).map(str::trim),
+        hubs: non_empty(opts.links.hub.as_deref())
+            .map(|url| Hub {
+                kind: "WebSub",
+                url: url.trim(),
+            })
+            .into_iter()
+            .collect(),
         items: entries.iter().map(|e| item(e, &mut seen_ids)).collect(),
     };
     let mut json = serde_json::to_string_pretty(&feed)?;
@@ -239,6 +266,31 @@ mod tests {
         assert_eq!(it["content_text"], "Excerpt of Plain.");
         assert_eq!(it["authors"], json!([{"name": "Beta"}]));
         assert!(it.get("attachments").is_none());
+    }
+
+    #[test]
+    fn feed_url_next_url_and_hub() {
+        let mut o = opts();
+        let v = parse(&render_digest(&[], Format::Json, &o));
+        assert!(v.get("feed_url").is_none() && v.get("next_url").is_none());
+        assert!(v.get("hubs").is_none());
+        o.links = super::super::FeedLinks {
+            self_url: Some("https://river.example/feeds/all.json".into()),
+            first: Some("https://river.example/feeds/all.json".into()),
+            previous: None,
+            next: Some("https://river.example/feeds/all.json?after=5-1".into()),
+            hub: Some("https://hub.example/".into()),
+        };
+        let v = parse(&render_digest(&[], Format::Json, &o));
+        assert_eq!(v["feed_url"], "https://river.example/feeds/all.json");
+        assert_eq!(
+            v["next_url"],
+            "https://river.example/feeds/all.json?after=5-1"
+        );
+        assert_eq!(
+            v["hubs"],
+            json!([{"type": "WebSub", "url": "https://hub.example/"}])
+        );
     }
 
     #[test]

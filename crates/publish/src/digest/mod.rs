@@ -14,7 +14,7 @@
 //! - the author is the entry's author, else its source's title.
 
 mod atom;
-mod html;
+pub(crate) mod html;
 mod json;
 mod rss;
 mod text;
@@ -344,25 +344,25 @@ fn is_absolute_iri(s: &str) -> bool {
 
 /// Whether `url` may be put in an `href`: only http(s), so a `javascript:`
 /// link smuggled through a feed never becomes clickable.
-fn is_web_url(url: &str) -> bool {
+pub(crate) fn is_web_url(url: &str) -> bool {
     let url = url.trim_start();
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 /// `Some(s)` unless `s` is missing or blank.
-fn non_empty(s: Option<&str>) -> Option<&str> {
+pub(crate) fn non_empty(s: Option<&str>) -> Option<&str> {
     s.filter(|s| !s.trim().is_empty())
 }
 
 /// Collapses all whitespace (newlines included) into single spaces, so a
 /// title stays on one line in text and in XML attributes.
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// RFC 3339 in UTC with a `Z` (`2024-05-01T12:00:00Z`).
-fn rfc3339(t: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 

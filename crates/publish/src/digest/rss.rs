@@ -39,14 +39,7 @@ pub(super) fn render(
         link: link.clone().unwrap_or_else(|| FALLBACK_LINK.into()),
         last_build_date: Some(opts.generated_at.to_rfc2822()),
         generator: Some(format!("Tributary {}", env!("CARGO_PKG_VERSION"))),
-        atom_ext: link.map(|href| AtomExtension {
-            links: vec![Link {
-                href,
-                rel: "self".into(),
-                mime_type: Some("application/rss+xml".into()),
-                ..Default::default()
-            }],
-        }),
+        atom_ext: atom_links(opts, link),
         items: entries.iter().map(|e| item(e, &mut seen_ids)).collect(),
         namespaces: BTreeMap::new(),
         ..Default::default()
@@ -55,6 +48,33 @@ pub(super) fn render(
     let mut xml = String::from_utf8(bytes).map_err(|_| PublishError::NotUtf8 { format: "RSS" })?;
     xml.push('\n');
     Ok(xml)
+}
+
+/// `atom:link`s of the channel: `self` (where this document is served, else
+/// the digest's page), RFC 5005 `first`/`previous`/`next`, and a WebSub
+/// `hub`; `None` when there is none.
+fn atom_links(opts: &DigestOptions, link: Option<String>) -> Option<AtomExtension> {
+    let extra = &opts.links;
+    let page = |url: &Option<String>| non_empty(url.as_deref()).map(|l| xml_text(l.trim()));
+    let rss_type = Some("application/rss+xml");
+    let links: Vec<Link> = [
+        ("self", page(&extra.self_url).or(link), rss_type),
+        ("first", page(&extra.first), rss_type),
+        ("previous", page(&extra.previous), rss_type),
+        ("next", page(&extra.next), rss_type),
+        ("hub", page(&extra.hub), None),
+    ]
+    .into_iter()
+    .filter_map(|(rel, href, mime)| {
+        href.map(|href| Link {
+            href,
+            rel: rel.into(),
+            mime_type: mime.map(Into::into),
+            ..Default::default()
+        })
+    })
+    .collect();
+    (!links.is_empty()).then_some(AtomExtension { links })
 }
 
 fn item(entry: &DigestEntry<'_>, seen_ids: &mut HashSet<String>) -> Item {
@@ -207,6 +227,37 @@ mod tests {
         let guid = channel.items[1].guid.as_ref().expect("guid");
         assert_eq!(guid.value, "tag:tributary,2024:feed/1/guid:post-2");
         assert!(!guid.permalink);
+    }
+
+    #[test]
+    fn paging_and_hub_links_are_atom_links_of_the_channel() {
+        let mut o = opts(Some("https://river.example/"));
+        o.links = super::super::FeedLinks {
+            self_url: Some("https://river.example/feeds/all.rss?after=9-3".into()),
+            first: Some("https://river.example/feeds/all.rss".into()),
+            previous: None,
+            next: Some("https://river.example/feeds/all.rss?after=5-1".into()),
+            hub: Some("https://hub.example/".into()),
+        };
+        let channel = parse(&render_digest(&[], Format::Rss, &o));
+        assert_eq!(channel.link, "https://river.example/");
+        let links: Vec<_> = channel
+            .atom_ext
+            .as_ref()
+            .expect("atom links")
+            .links
+            .iter()
+            .map(|l| (l.rel.as_str(), l.href.as_str()))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                ("self", "https://river.example/feeds/all.rss?after=9-3"),
+                ("first", "https://river.example/feeds/all.rss"),
+                ("next", "https://river.example/feeds/all.rss?after=5-1"),
+                ("hub", "https://hub.example/"),
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@
 
 use std::net::SocketAddr;
 
-use tributary_store::{Store, User};
+use chrono::{DateTime, Duration, Utc};
+use tributary_model::{FeedId, FeedMeta, NewEntry, UserId};
+use tributary_store::{FeedSelector, FetchSuccess, NewSubscription, Store, User};
 use tributary_web::{router, AppState, WebConfig};
 
 /// A running server and its database.
@@ -27,14 +29,28 @@ impl Server {
 
     /// Start a server with these settings.
     pub async fn start_with(config: WebConfig) -> Server {
+        Server::start_configured(|_| config, None).await
+    }
+
+    /// Start a server whose settings may use its own address (`public_url`),
+    /// with a refresher whose fetcher uses `fetch` when given.
+    pub async fn start_configured(
+        config: impl FnOnce(SocketAddr) -> WebConfig,
+        fetch: Option<tributary_fetch::FetchConfig>,
+    ) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("web.db").display());
         let store = Store::open(&url).await.expect("open store");
-        let state = AppState::new(store.clone(), None, config).expect("templates compile");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
+        let refresher = fetch.map(|f| {
+            let fetcher = tributary_fetch::Fetcher::new(f).expect("fetcher");
+            tributary_refresh::Refresher::new(store.clone(), fetcher, Default::default())
+        });
+        let state =
+            AppState::new(store.clone(), refresher, config(addr)).expect("templates compile");
         let app = router(state.clone());
         tokio::spawn(async move {
             axum::serve(
@@ -109,7 +125,7 @@ impl Server {
     /// The CSRF token of the signed-in `client` (read from a page's meta tag).
     pub async fn csrf(&self, client: &reqwest::Client) -> String {
         let page = client
-            .get(self.url("/"))
+            .get(self.url("/settings/account"))
             .send()
             .await
             .expect("GET /")
@@ -118,6 +134,101 @@ impl Server {
             .expect("page");
         meta_content(&page, "csrf-token").expect("signed-in pages carry the csrf-token meta tag")
     }
+}
+
+/// The `value` of cookie `name` set by `response` (`None` if it sets none).
+pub fn set_cookie<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+}
+
+/// The value part of a `Set-Cookie` line (`name=VALUE; …`).
+pub fn cookie_value(set_cookie: &str) -> &str {
+    let first = set_cookie.split(';').next().unwrap_or("");
+    first.split_once('=').map_or("", |(_, v)| v)
+}
+
+/// Seed `count` entries into a new feed `feed_url` that `user` follows (in
+/// category `category`, a path like `Net/Vendors`, if given), published one
+/// minute apart going back from `newest`, each with its own link. Returns
+/// the feed's id.
+pub async fn seed(
+    store: &Store,
+    user: UserId,
+    feed_url: &str,
+    category: Option<&str>,
+    count: usize,
+    newest: DateTime<Utc>,
+) -> FeedId {
+    store
+        .subscribe(
+            user,
+            &[NewSubscription {
+                url: feed_url.to_owned(),
+                title: Some(format!("Feed {feed_url}")),
+                site_url: None,
+                category: category
+                    .map(|c| c.split('/').map(str::to_owned).collect())
+                    .unwrap_or_default(),
+            }],
+        )
+        .await
+        .expect("subscribe");
+    let feed = store
+        .feeds_to_fetch(&FeedSelector::Urls(vec![feed_url.to_owned()]))
+        .await
+        .expect("feeds")
+        .into_iter()
+        .next()
+        .expect("the feed exists")
+        .id;
+    let entries = (0..count)
+        .map(|i| {
+            let link = format!("{feed_url}/entry/{i}");
+            let title = format!("Entry {i} of {feed_url}");
+            NewEntry {
+                key: format!("guid:{link}"),
+                guid: Some(link.clone()),
+                url: Some(link.clone()),
+                canonical_url: Some(link.clone()),
+                title: title.clone(),
+                author: Some("Ann".to_owned()),
+                content_html: Some(format!("<p>{title}</p>")),
+                summary_html: None,
+                excerpt: title.clone(),
+                published: newest - Duration::minutes(i as i64),
+                published_from_feed: true,
+                updated: None,
+                enclosures: Vec::new(),
+                categories: Vec::new(),
+                content_hash: format!("hash {link}"),
+            }
+        })
+        .collect();
+    store
+        .record_success(
+            feed,
+            FetchSuccess {
+                fetched_at: newest,
+                next_fetch_at: newest + Duration::hours(1),
+                next_fetch_reason: "test".to_owned(),
+                schedule_hints: Default::default(),
+                status_note: None,
+                body_hash: None,
+                moved_to: None,
+                etag: None,
+                last_modified: None,
+                meta: FeedMeta::default(),
+                entries,
+            },
+        )
+        .await
+        .expect("record entries");
+    feed
 }
 
 /// The `value` of the first `<input name="NAME" … value="…">` in `html`.
@@ -141,5 +252,15 @@ fn attr(tag: &str, name: &str) -> Option<String> {
     let needle = format!("{name}=\"");
     let start = tag.find(&needle)? + needle.len();
     let end = start + tag[start..].find('"')?;
-    Some(tag[start..end].replace("&amp;", "&").replace("&quot;", "\""))
+    Some(unescape(&tag[start..end]))
+}
+
+/// `html` with the entities minijinja's escaping writes decoded.
+pub fn unescape(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
