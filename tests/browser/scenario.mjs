@@ -98,7 +98,9 @@ async function startFixtures() {
     res.writeHead(200, { 'content-type': TYPES[route] });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
-  return { server, base, hits };
+  /** How many items (RSS) or entries (Atom) a fixture feed has. */
+  const items = (route) => (bodies.get(route).match(/<item>|<entry>/g) || []).length;
+  return { server, base, hits, items };
 }
 
 // ------------------------------------------------------------------ server
@@ -282,7 +284,16 @@ async function scenario(ctx, base, fixtures) {
   page.setDefaultTimeout(10_000);
   page.setDefaultNavigationTimeout(15_000);
   const browserErrors = [];
-  page.on('pageerror', (e) => browserErrors.push(String(e)));
+  page.on('pageerror', (e) => browserErrors.push(`${page.url()}: ${e}`));
+  // Console errors too: a Content-Security-Policy that blocks the inline
+  // script or style shows up only there. (The browser's own favicon request
+  // is not the app's.)
+  page.on('console', (msg) => {
+    const where = msg.location() && msg.location().url;
+    if (msg.type() === 'error' && !(where && where.endsWith('/favicon.ico'))) {
+      browserErrors.push(`${page.url()}: console: ${msg.text()}`);
+    }
+  });
 
   await step('an unknown visitor is sent to the login page', async () => {
     await page.goto(base + '/');
@@ -324,9 +335,11 @@ async function scenario(ctx, base, fixtures) {
   });
 
   await step('the river shows the feed\'s entries once it is fetched', async () => {
-    const ok = await poll(page, base, '/', async (p) => (await p.locator('article.entry').count()) >= 6, 30_000);
+    const want = fixtures.items('/blog/rss.xml');
+    const ok = await poll(page, base, '/', async (p) => (await p.locator('article.entry').count()) >= want, 30_000);
     const n = await page.locator('article.entry').count();
-    check(ok, `after 30 s the river / lists ${n} article.entry, not the feed's 6 (fixture hits: ${JSON.stringify([...fixtures.hits])})`);
+    check(ok, `after 30 s the river / lists ${n} article.entry, not the feed's ${want} (fixture hits: ${JSON.stringify([...fixtures.hits])})`);
+    check(n === want, `the river lists ${n} article.entry, but the feed has ${want} items`);
     check(await page.locator('body').innerText().then((t) => t.includes('Kingfishers return to the lower weir')),
       'the river does not show the newest entry "Kingfishers return to the lower weir"');
     await screenshot(page, 'river');
@@ -481,7 +494,9 @@ async function scenario(ctx, base, fixtures) {
     await screenshot(page, 'logged-out');
   });
 
-  check(browserErrors.length === 0, `the pages threw JavaScript errors:\n${browserErrors.join('\n')}`);
+  await step('no page had a JavaScript error or a console error', async () => {
+    check(browserErrors.length === 0, `the pages had JavaScript or console errors:\n${browserErrors.join('\n')}`);
+  });
 }
 
 // -------------------------------------------------------------------- main
