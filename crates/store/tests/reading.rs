@@ -908,3 +908,30 @@ async fn a_user_never_sees_or_changes_another_users_things() {
     assert!(ann_view.items.iter().all(|i| !i.read && !i.starred));
     assert_eq!(store.categories(ann).await.unwrap()[0].name, "Private");
 }
+
+#[tokio::test]
+async fn entry_and_unread_counts_follow_inserts_and_deletions() {
+    let (store, _dir) = store().await;
+    let me = store.default_user().await.unwrap();
+    let feed = follow(&store, me, "https://a.example/feed", &[]).await;
+    let three = |n: &str| {
+        vec![
+            entry(&format!("{n}1"), "One", "x", t(1, 0)),
+            entry(&format!("{n}2"), "Two", "x", t(2, 0)),
+            entry(&format!("{n}3"), "Three", "x", t(3, 0)),
+        ]
+    };
+    fetch(&store, feed, t(3, 0), three("a")).await;
+    fetch(&store, feed, t(4, 0), three("a")).await; // unchanged: no new rows
+    let view = store.subscription_view(me, feed).await.unwrap().unwrap();
+    assert_eq!((view.subscription.entry_count, view.unread_count), (3, 3));
+    let river = store.river(me, &Default::default()).await.unwrap();
+    store.set_read(me, river[0].entry.id, true).await.unwrap();
+    store.delete_entry(river[1].entry.id).await.unwrap();
+    let view = store.subscription_view(me, feed).await.unwrap().unwrap();
+    assert_eq!((view.subscription.entry_count, view.unread_count), (2, 1));
+    assert_eq!(store.unread_counts(me).await.unwrap(), vec![(feed, 1)]);
+    store.delete_entry(river[0].entry.id).await.unwrap();
+    assert_eq!(store.unread_counts(me).await.unwrap(), vec![(feed, 1)]);
+    assert_eq!(store.subscriptions(me).await.unwrap()[0].entry_count, 1);
+}

@@ -35,16 +35,30 @@ ALTER TABLE subscriptions ADD COLUMN paused_at TEXT;
 -- The user's subscriptions by category (category pages, category counts).
 CREATE INDEX subscriptions_user_category ON subscriptions(user_id, category_id);
 
--- When an entry was last marked read (the history view's order).
+-- When an entry was last marked read (the history view's order), and its
+-- feed (copied from the entry, so unread counts are two index-only counts:
+-- a feed's entries minus the user's read ones).
 ALTER TABLE entry_states ADD COLUMN read_at TEXT;
+ALTER TABLE entry_states ADD COLUMN feed_id INTEGER;
 UPDATE entry_states SET read_at = updated_at WHERE read = 1;
+UPDATE entry_states SET feed_id = (SELECT e.feed_id FROM entries e WHERE e.id = entry_states.entry_id);
+CREATE INDEX entry_states_feed_read ON entry_states(user_id, feed_id) WHERE read = 1;
 CREATE INDEX entry_states_history ON entry_states(user_id, read_at) WHERE read = 1;
+CREATE INDEX entry_states_starred ON entry_states(user_id, entry_id) WHERE starred = 1;
 
 -- The keyset order of entry pages (published, then id, both descending):
 -- scanned backwards, these give it without sorting.
 DROP INDEX entries_published;
 CREATE INDEX entries_published ON entries(published, id);
 CREATE INDEX entries_feed_published ON entries(feed_id, published, id);
+
+-- Entries stored per feed, kept by the store (inserts) and a trigger
+-- (deletions), so unread counts need not count a feed's entries each time.
+ALTER TABLE feeds ADD COLUMN entry_count INTEGER NOT NULL DEFAULT 0;
+UPDATE feeds SET entry_count = (SELECT count(*) FROM entries e WHERE e.feed_id = feeds.id);
+CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
+    UPDATE feeds SET entry_count = entry_count - 1 WHERE id = old.feed_id;
+END;
 
 -- One row per fetch, kept 31 days, for the feed's chart.
 CREATE TABLE fetch_log (

@@ -5,33 +5,26 @@ use sqlx::{SqliteConnection, SqlitePool};
 use tributary_model::{CategoryId, UserId};
 
 use crate::rows::CategoryRow;
-use crate::sqlite::pages::{require_category_of, VISIBLE};
+use crate::sqlite::pages::{require_category_of, unread_of_subscription};
 use crate::sqlite::{begin_write, subscriptions};
 use crate::{time, Category, StoreError, StoreResult};
 
 /// The listing, for all of the user's categories or (`?2` not NULL) one.
-fn list_sql() -> String {
-    format!(
-        concat!(
-            with_category_paths!(),
-            "SELECT c.id AS id, c.parent_id AS parent_id, c.name AS name, cp.path AS path, \
-               (SELECT count(*) FROM subscriptions s \
-                 WHERE s.user_id = ?1 AND s.category_id = c.id) AS feed_count, \
-               (SELECT count(*) FROM subscriptions s \
-                  JOIN entries e ON e.feed_id = s.feed_id \
-                  LEFT JOIN entry_states st ON st.user_id = ?1 AND st.entry_id = e.id \
-                 WHERE s.user_id = ?1 AND s.category_id = c.id \
-                   AND COALESCE(st.read, 0) = 0 AND {}) AS unread_count \
-             FROM categories c JOIN cat_path cp ON cp.id = c.id \
-             WHERE ?2 IS NULL OR c.id = ?2 \
-             ORDER BY cp.path, c.id"
-        ),
-        VISIBLE
-    )
-}
+const LIST_SQL: &str = concat!(
+    with_category_paths!(),
+    "SELECT c.id AS id, c.parent_id AS parent_id, c.name AS name, cp.path AS path, \
+       (SELECT count(*) FROM subscriptions s \
+         WHERE s.user_id = ?1 AND s.category_id = c.id) AS feed_count, \
+       (SELECT COALESCE(sum(",
+    unread_of_subscription!(),
+    "), 0) FROM subscriptions s WHERE s.user_id = ?1 AND s.category_id = c.id) AS unread_count \
+     FROM categories c JOIN cat_path cp ON cp.id = c.id \
+     WHERE ?2 IS NULL OR c.id = ?2 \
+     ORDER BY cp.path, c.id"
+);
 
 pub(crate) async fn list(pool: &SqlitePool, user: UserId) -> StoreResult<Vec<Category>> {
-    let rows: Vec<CategoryRow> = sqlx::query_as(&list_sql())
+    let rows: Vec<CategoryRow> = sqlx::query_as(LIST_SQL)
         .bind(user.0)
         .bind(None::<i64>)
         .fetch_all(pool)
@@ -40,7 +33,7 @@ pub(crate) async fn list(pool: &SqlitePool, user: UserId) -> StoreResult<Vec<Cat
 }
 
 async fn one(conn: &mut SqliteConnection, user: UserId, id: CategoryId) -> StoreResult<Category> {
-    let row: Option<CategoryRow> = sqlx::query_as(&list_sql())
+    let row: Option<CategoryRow> = sqlx::query_as(LIST_SQL)
         .bind(user.0)
         .bind(id.0)
         .fetch_optional(conn)

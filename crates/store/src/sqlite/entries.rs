@@ -383,7 +383,13 @@ async fn insert_many(
         .iter()
         .filter_map(|(id, key)| by_key.get(key.as_str()).map(|e| fts::Doc::of_new(*id, e)))
         .collect();
-    fts::insert(conn, &docs).await
+    fts::insert(&mut *conn, &docs).await?;
+    sqlx::query("UPDATE feeds SET entry_count = entry_count + ? WHERE id = ?")
+        .bind(i64::try_from(ids.len()).unwrap_or(i64::MAX))
+        .bind(feed.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Overwrite a stored entry (row id, and so read state, kept) with `e`.
@@ -476,13 +482,15 @@ pub(crate) async fn set_flag(
     // Column names cannot be bound; these are fixed strings, not input.
     let sql = match flag {
         Flag::Read => {
-            "INSERT INTO entry_states (user_id, entry_id, read, read_at, updated_at) \
-             VALUES (?1, ?2, ?3, CASE WHEN ?3 THEN ?4 END, ?4) \
+            "INSERT INTO entry_states (user_id, entry_id, feed_id, read, read_at, updated_at) \
+             VALUES (?1, ?2, (SELECT feed_id FROM entries WHERE id = ?2), ?3, \
+                     CASE WHEN ?3 THEN ?4 END, ?4) \
              ON CONFLICT (user_id, entry_id) DO UPDATE SET read = ?3, \
                  read_at = CASE WHEN ?3 THEN ?4 END, updated_at = ?4"
         }
         Flag::Starred => {
-            "INSERT INTO entry_states (user_id, entry_id, starred, updated_at) VALUES (?1, ?2, ?3, ?4) \
+            "INSERT INTO entry_states (user_id, entry_id, feed_id, starred, updated_at) \
+             VALUES (?1, ?2, (SELECT feed_id FROM entries WHERE id = ?2), ?3, ?4) \
              ON CONFLICT (user_id, entry_id) DO UPDATE SET starred = ?3, updated_at = ?4"
         }
     };

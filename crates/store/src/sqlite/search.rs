@@ -161,8 +161,14 @@ fn snippet_parts(marked: &str) -> Vec<SnippetPart> {
     parts
 }
 
-/// `FROM … WHERE …` of a search, with its filters.
-fn push_from_where(sql: &mut Sql, user: UserId, expr: String, query: &SearchQuery) {
+/// `FROM … WHERE …` of a search, with its filters; returns the
+/// placeholders of the user and of the match expression.
+fn push_from_where(
+    sql: &mut Sql,
+    user: UserId,
+    expr: String,
+    query: &SearchQuery,
+) -> (String, String) {
     let u = sql.arg(Arg::Int(user.0));
     let m = sql.arg(Arg::Text(expr));
     sql.push(&format!(
@@ -193,6 +199,7 @@ fn push_from_where(sql: &mut Sql, user: UserId, expr: String, query: &SearchQuer
         sql.push(" AND e.published < ")
             .bind(Arg::Text(time::to_db(until)));
     }
+    (u, m)
 }
 
 pub(crate) async fn search(
@@ -221,17 +228,27 @@ pub(crate) async fn search(
         count.query().fetch_one(&mut *conn).await?.try_get(0)?
     };
 
+    // Rank every match, keep one page, and only then make snippets (each
+    // one reads and tokenizes its entry's text again).
     let mut page = Sql::default();
-    page.push(&format!(
-        "SELECT {}, -bm25(entries_fts, 10.0, 5.0, 1.0) AS score, \
-                snippet(entries_fts, -1, char(1), char(2), '…', {SNIPPET_TOKENS}) AS snippet",
-        item_columns!()
-    ));
-    push_from_where(&mut page, user, expr, query);
+    page.push("WITH top AS (SELECT e.id AS id, -bm25(entries_fts, 10.0, 5.0, 1.0) AS score");
+    let (u, m) = push_from_where(&mut page, user, expr, query);
     page.push(" ORDER BY score DESC, e.id DESC LIMIT ")
         .bind(Arg::Int(i64::from(limit)))
         .push(" OFFSET ")
         .bind(Arg::Int(i64::from(query.offset)));
+    page.push(&format!(
+        ") SELECT {}, top.score AS score, \
+                snippet(entries_fts, -1, char(1), char(2), '…', {SNIPPET_TOKENS}) AS snippet \
+           FROM top CROSS JOIN entries_fts ON entries_fts.rowid = top.id \
+           JOIN entries e ON e.id = top.id \
+           JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
+           JOIN feeds f ON f.id = e.feed_id \
+           LEFT JOIN entry_states st ON st.user_id = {u} AND st.entry_id = e.id \
+          WHERE entries_fts MATCH {m} \
+          ORDER BY top.score DESC, e.id DESC",
+        item_columns!()
+    ));
     let rows: Vec<SearchRow> = page.query_as().fetch_all(&mut *conn).await?;
     Ok(SearchResults {
         hits: rows

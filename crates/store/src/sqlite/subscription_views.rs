@@ -7,36 +7,30 @@ use tributary_model::{FeedId, UserId};
 
 use crate::rows::{feed_columns, SubscriptionViewRow};
 use crate::sqlite::begin_write;
-use crate::sqlite::pages::{require_category_of, require_feed_of, VISIBLE};
+use crate::sqlite::pages::{require_category_of, require_feed_of, unread_of_subscription};
 use crate::{time, StoreError, StoreResult, SubscriptionSettings, SubscriptionView};
 
 /// All of the user's subscriptions, or (`?2` not NULL) one.
-fn views_sql() -> String {
-    format!(
-        concat!(
-            with_category_paths!(),
-            "SELECT ",
-            feed_columns!(),
-            ", s.title_override AS title_override, cp.path AS category_path, \
-               (SELECT count(*) FROM entries e WHERE e.feed_id = f.id) AS entry_count, \
-               s.category_id AS category_id, s.min_interval_secs AS min_interval_secs, \
-               s.max_interval_secs AS max_interval_secs, s.paused AS paused, \
-               (SELECT count(*) FROM entries e \
-                  LEFT JOIN entry_states st ON st.user_id = ?1 AND st.entry_id = e.id \
-                 WHERE e.feed_id = f.id AND COALESCE(st.read, 0) = 0 AND {}) AS unread_count, \
-               (SELECT max(e.published) FROM entries e WHERE e.feed_id = f.id) AS newest_entry_at \
-             FROM subscriptions s \
-             JOIN feeds f ON f.id = s.feed_id \
-             LEFT JOIN cat_path cp ON cp.id = s.category_id \
-             WHERE s.user_id = ?1 AND (?2 IS NULL OR s.feed_id = ?2) \
-             ORDER BY COALESCE(cp.path, ''), lower(COALESCE(s.title_override, f.title, f.url)), f.id"
-        ),
-        VISIBLE
-    )
-}
+const VIEWS_SQL: &str = concat!(
+    with_category_paths!(),
+    "SELECT ",
+    feed_columns!(),
+    ", s.title_override AS title_override, cp.path AS category_path, \
+       f.entry_count AS entry_count, \
+       s.category_id AS category_id, s.min_interval_secs AS min_interval_secs, \
+       s.max_interval_secs AS max_interval_secs, s.paused AS paused, ",
+    unread_of_subscription!(),
+    " AS unread_count, \
+       (SELECT max(e.published) FROM entries e WHERE e.feed_id = f.id) AS newest_entry_at \
+     FROM subscriptions s \
+     JOIN feeds f ON f.id = s.feed_id \
+     LEFT JOIN cat_path cp ON cp.id = s.category_id \
+     WHERE s.user_id = ?1 AND (?2 IS NULL OR s.feed_id = ?2) \
+     ORDER BY COALESCE(cp.path, ''), lower(COALESCE(s.title_override, f.title, f.url)), f.id"
+);
 
 pub(crate) async fn list(pool: &SqlitePool, user: UserId) -> StoreResult<Vec<SubscriptionView>> {
-    let rows: Vec<SubscriptionViewRow> = sqlx::query_as(&views_sql())
+    let rows: Vec<SubscriptionViewRow> = sqlx::query_as(VIEWS_SQL)
         .bind(user.0)
         .bind(None::<i64>)
         .fetch_all(pool)
@@ -49,7 +43,7 @@ pub(crate) async fn one(
     user: UserId,
     feed: FeedId,
 ) -> StoreResult<Option<SubscriptionView>> {
-    let row: Option<SubscriptionViewRow> = sqlx::query_as(&views_sql())
+    let row: Option<SubscriptionViewRow> = sqlx::query_as(VIEWS_SQL)
         .bind(user.0)
         .bind(feed.0)
         .fetch_optional(pool)

@@ -200,7 +200,7 @@ pub(crate) async fn list(pool: &SqlitePool, user: UserId) -> StoreResult<Vec<Sub
         "SELECT ",
         feed_columns!(),
         ", s.title_override AS title_override, cp.path AS category_path, \
-           (SELECT count(*) FROM entries e WHERE e.feed_id = f.id) AS entry_count \
+           f.entry_count AS entry_count \
          FROM subscriptions s \
          JOIN feeds f ON f.id = s.feed_id \
          LEFT JOIN cat_path cp ON cp.id = s.category_id \
