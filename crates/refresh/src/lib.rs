@@ -31,7 +31,7 @@ use url::Url;
 pub use daemon::{DaemonHandle, DaemonOptions, DaemonStatus};
 pub use limits::{HostLimits, Permit};
 pub use schedule::SchedulePolicy;
-pub use subscribe::{AddOutcome, ImportReport, RefusedFeed};
+pub use subscribe::{AddOutcome, DiscoveredFeed, ImportReport, RefusedFeed};
 
 /// Why a refresh-side operation failed as a whole (per-feed failures are
 /// [`FeedOutcome::Failed`], not errors).

@@ -24,6 +24,15 @@ pub struct AddOutcome {
     pub alternatives: Vec<String>,
 }
 
+/// A feed that [`Refresher::discover`] found and fetched successfully.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveredFeed {
+    /// The feed URL (after permanent redirects).
+    pub url: String,
+    /// Its title, from the feed itself, else from the page's link.
+    pub title: Option<String>,
+}
+
 /// A subscription of an OPML list that was not imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefusedFeed {
@@ -88,11 +97,7 @@ impl Refresher {
                 }
             }
         };
-        let title = parsed
-            .title
-            .as_ref()
-            .map(|t| tributary_normalize::text::html_to_text(&t.value))
-            .filter(|t| !t.is_empty());
+        let title = feed_title(&parsed);
         let site_url = parsed
             .site_url
             .as_deref()
@@ -115,6 +120,39 @@ impl Refresher {
             added: !report.added.is_empty(),
             alternatives,
         })
+    }
+
+    /// The feeds behind `input`, without subscribing: a feed URL gives
+    /// itself; a page gives the feeds its `<link rel="alternate">` tags
+    /// announce that actually answer with a feed (in page order, each once).
+    /// An empty list when the page links to no working feed; an error when
+    /// `input` is not an http(s) URL or cannot be fetched or read.
+    pub async fn discover(&self, input: &str) -> Result<Vec<DiscoveredFeed>, RefreshError> {
+        let url = tributary_fetch::parse_http_url(input)?;
+        match self.fetch_feed(&url).await? {
+            Fetched::Feed(final_url, parsed) => Ok(vec![DiscoveredFeed {
+                url: final_url.to_string(),
+                title: feed_title(&parsed),
+            }]),
+            Fetched::Page(page_url, html) => {
+                let mut found: Vec<DiscoveredFeed> = Vec::new();
+                for link in discover(&html, &page_url) {
+                    if let Ok(Fetched::Feed(final_url, parsed)) = self.fetch_feed(&link.url).await {
+                        let url = final_url.to_string();
+                        if found.iter().any(|f| f.url == url) {
+                            continue;
+                        }
+                        let title = feed_title(&parsed).or_else(|| {
+                            link.title
+                                .map(|t| t.trim().to_owned())
+                                .filter(|t| !t.is_empty())
+                        });
+                        found.push(DiscoveredFeed { url, title });
+                    }
+                }
+                Ok(found)
+            }
+        }
     }
 
     /// Fetch `url` and tell a feed from an HTML page.
@@ -187,6 +225,15 @@ impl Refresher {
         report.skipped = stored.skipped;
         Ok(report)
     }
+}
+
+/// A parsed feed's title as plain text, `None` when it has none.
+fn feed_title(parsed: &ParsedFeed) -> Option<String> {
+    parsed
+        .title
+        .as_ref()
+        .map(|t| tributary_normalize::text::html_to_text(&t.value))
+        .filter(|t| !t.is_empty())
 }
 
 enum Fetched {

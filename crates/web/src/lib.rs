@@ -128,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .merge(outputs::routes())
         .merge(metrics::routes())
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(ui::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track_requests,

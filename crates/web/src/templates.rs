@@ -16,6 +16,50 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("login.html", include_str!("../templates/login.html")),
     ("account.html", include_str!("../templates/account.html")),
     ("admin.html", include_str!("../templates/admin.html")),
+    // The inlined assets, verbatim (their CSP hashes are of these bytes);
+    // the `/` in the name keeps them from being overridden.
+    (
+        "assets/app.css",
+        concat!(
+            "{% raw %}",
+            include_str!("../assets/app.css"),
+            "{% endraw %}"
+        ),
+    ),
+    (
+        "assets/app.js",
+        concat!(
+            "{% raw %}",
+            include_str!("../assets/app.js"),
+            "{% endraw %}"
+        ),
+    ),
+    ("entries.html", include_str!("../templates/entries.html")),
+    ("river.html", include_str!("../templates/river.html")),
+    (
+        "mark_all_read.html",
+        include_str!("../templates/mark_all_read.html"),
+    ),
+    ("entry.html", include_str!("../templates/entry.html")),
+    ("search.html", include_str!("../templates/search.html")),
+    (
+        "subscriptions.html",
+        include_str!("../templates/subscriptions.html"),
+    ),
+    ("add_feed.html", include_str!("../templates/add_feed.html")),
+    ("import.html", include_str!("../templates/import.html")),
+    (
+        "feed_settings.html",
+        include_str!("../templates/feed_settings.html"),
+    ),
+    (
+        "feed_delete.html",
+        include_str!("../templates/feed_delete.html"),
+    ),
+    (
+        "categories.html",
+        include_str!("../templates/categories.html"),
+    ),
 ];
 
 /// The compiled templates.
