@@ -27,6 +27,30 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run Tributary: the web UI and outputs, and fetching in the background.
+    ///
+    /// The first start on an empty database creates the admin account and
+    /// prints its password once (or sets TRIBUTARY_ADMIN_PASSWORD, or the
+    /// contents of TRIBUTARY_ADMIN_PASSWORD_FILE). Runs until SIGINT or
+    /// SIGTERM, then lets fetches in flight finish (at most 30 s).
+    Serve(ServeArgs),
+    /// Manage the accounts of the web UI.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Search the entries of your feeds (titles, content, authors).
+    ///
+    /// Words must all match; "quoted phrases", -word to exclude, OR between
+    /// alternatives, and word* for prefixes.
+    Search(SearchArgs),
+    /// Write the planet as a static site into DIR (only files that changed).
+    ///
+    /// index.html (the river), atom.xml, rss.xml, feed.json, opml.xml and
+    /// category/<slug>/index.html (+ atom.xml) per category. Pages come from
+    /// templates that --templates DIR overrides (see docs/PUBLISH.md).
+    Publish(PublishArgs),
+    /// The configuration file: print the commented example, or check a file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Subscribe to a feed; a page URL is searched for the feeds it links to.
     Add {
         /// Feed or page URL (http or https).
@@ -62,7 +86,7 @@ pub enum Command {
     },
     /// Fetch due feeds (or all, or the given ones) and store new entries.
     Fetch(FetchArgs),
-    /// Fetch feeds continuously, each when it is due, and serve /healthz.
+    /// Fetch feeds continuously and serve /healthz only: `serve` without the web UI.
     ///
     /// Runs until SIGINT or SIGTERM, then lets fetches in flight finish (at
     /// most 30 s). The database is re-read every `[daemon] rescan` for
@@ -104,6 +128,112 @@ pub struct DaemonArgs {
     /// Address of the HTTP server (/healthz) [default: `[daemon] listen`, else 127.0.0.1:8080].
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address of the web server [default: `[serve] listen`, else `[daemon] listen`, else 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (asks for the password twice unless --password-file).
+    Add {
+        /// Login name: letters, digits, `.`, `_`, `-`, `@`.
+        name: String,
+        /// May manage users and instance settings.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from this file (its first line).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+    /// Set a new password (ends the user's sessions).
+    Passwd {
+        /// Login name.
+        name: String,
+        /// Read the password from this file (its first line).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+    /// Delete an account with its subscriptions and reading state.
+    Remove {
+        /// Login name.
+        name: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// List the accounts.
+    List {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to look for.
+    pub query: String,
+    /// Only this feed (URL or id, see `feeds`).
+    #[arg(long)]
+    pub feed: Option<String>,
+    /// Only this category (and its sub-categories), e.g. "Networking/Vendors".
+    #[arg(long, short)]
+    pub category: Option<String>,
+    /// Only unread entries.
+    #[arg(long)]
+    pub unread: bool,
+    /// Only starred entries.
+    #[arg(long)]
+    pub starred: bool,
+    /// Only entries published within this duration, e.g. 12h, 2d, 1week.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub since: Option<std::time::Duration>,
+    /// At most this many results, best first.
+    #[arg(long, short = 'n', default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub limit: u32,
+    /// Print a JSON array instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Directory to write the site into (created if missing).
+    pub dir: PathBuf,
+    /// Only these categories (repeat the flag for several); default: all.
+    #[arg(long, short)]
+    pub category: Vec<String>,
+    /// Entries on the river page and in each feed [default: `[publish] limit`, else 50].
+    #[arg(long, short = 'n', value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub limit: Option<u32>,
+    /// Title of the site [default: `[publish] title`, else `[web] site_title`].
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Public URL of the site, for absolute links in its feeds [default: `[publish] link`].
+    #[arg(long)]
+    pub link: Option<url::Url>,
+    /// Directory of template overrides [default: `[publish] templates`].
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Whose subscriptions [default: the `planet.user` setting, else the command line's user].
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the commented example configuration (every key, with its default).
+    Example,
+    /// Check a configuration file (default: the one in use) and the environment.
+    Check {
+        /// The file to check [default: --config, else ~/.config/tributary/config.toml].
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

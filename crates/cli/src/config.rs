@@ -32,7 +32,22 @@ pub struct ConfigFile {
     /// `[daemon]`: the long-running process.
     #[serde(default)]
     pub daemon: DaemonSection,
+    /// `[serve]`: `tributary serve`.
+    #[serde(default)]
+    pub serve: ServeSection,
+    /// `[web]`: the web UI and outputs of `tributary serve`.
+    #[serde(default)]
+    pub web: WebSection,
+    /// `[publish]`: `tributary publish`.
+    #[serde(default)]
+    pub publish: PublishSection,
 }
+
+/// The sections of the file, as environment variables name them
+/// (`TRIBUTARY_<SECTION>_<KEY>`).
+pub const SECTIONS: &[&str] = &[
+    "fetch", "schedule", "websub", "daemon", "serve", "web", "publish",
+];
 
 /// `[fetch]`.
 #[derive(Debug, Default, Deserialize)]
@@ -102,12 +117,141 @@ pub struct DaemonSection {
     pub rescan: Option<HumanDuration>,
 }
 
-/// Read and parse `path`. The error names the file and, through toml's
-/// message, the line, column and key.
-pub fn load(path: &Path) -> anyhow::Result<ConfigFile> {
+/// `[serve]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeSection {
+    /// Address of the web server (default: `[daemon] listen`).
+    pub listen: Option<SocketAddr>,
+}
+
+/// `[web]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSection {
+    /// Name shown in page titles and outputs.
+    pub site_title: Option<String>,
+    /// The URL users reach the server at.
+    pub public_url: Option<Url>,
+    /// How long a login lasts.
+    pub session_ttl: Option<HumanDuration>,
+    /// Largest upload accepted (OPML import).
+    pub max_upload_size: Option<ByteSize>,
+    /// Directory of template overrides.
+    pub template_dir: Option<PathBuf>,
+    /// WebSub hub advertised in the outputs and pinged when they change.
+    pub hub_url: Option<Url>,
+    /// Entries per page.
+    pub page_size: Option<u32>,
+}
+
+/// `[publish]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishSection {
+    /// Directory of template overrides of the static site.
+    pub templates: Option<PathBuf>,
+    /// Title of the site.
+    pub title: Option<String>,
+    /// Public URL of the site (absolute links in its feeds).
+    pub link: Option<Url>,
+    /// Entries on the river page and in each feed.
+    pub limit: Option<u32>,
+}
+
+/// A value taken from the environment instead of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvOverride {
+    /// The variable (`TRIBUTARY_FETCH_TIMEOUT`).
+    pub var: String,
+    /// Its value as given.
+    pub value: String,
+    /// The key it sets (`fetch.timeout`).
+    pub key: String,
+}
+
+/// The `TRIBUTARY_<SECTION>_<KEY>` variables among `vars`, for a known
+/// section; other `TRIBUTARY_*` variables (`TRIBUTARY_DATABASE`…) are not
+/// config keys and are left alone.
+pub fn env_overrides(vars: impl IntoIterator<Item = (String, String)>) -> Vec<EnvOverride> {
+    let mut out: Vec<EnvOverride> = vars
+        .into_iter()
+        .filter_map(|(var, value)| {
+            let rest = var.strip_prefix("TRIBUTARY_")?;
+            let (section, key) = rest.split_once('_')?;
+            let section = section.to_ascii_lowercase();
+            if !SECTIONS.contains(&section.as_str()) || key.is_empty() {
+                return None;
+            }
+            let key = format!("{section}.{}", key.to_ascii_lowercase());
+            Some(EnvOverride { var, value, key })
+        })
+        .collect();
+    out.sort_by(|a, b| a.var.cmp(&b.var));
+    out
+}
+
+/// Parse `text` with `overrides` applied on top. Each value is read like
+/// the file's (`true`, `8`, `["a", "b"]`), else as a string (`30s`,
+/// `https://x.example/`); an error names the variable.
+pub fn parse_with_env(text: &str, overrides: &[EnvOverride]) -> anyhow::Result<ConfigFile> {
+    // First the file alone, so its errors keep their line numbers.
+    let file = parse(text)?;
+    if overrides.is_empty() {
+        return Ok(file);
+    }
+    let mut table: toml::Table = toml::from_str(text)?;
+    for o in overrides {
+        let (section, key) = o.key.split_once('.').unwrap_or((&o.key, ""));
+        let mut candidates = Vec::new();
+        if let Ok(mut doc) = toml::from_str::<toml::Table>(&format!("v = {}", o.value)) {
+            if let Some(v) = doc.remove("v") {
+                candidates.push(v);
+            }
+        }
+        candidates.push(toml::Value::String(o.value.clone()));
+        let mut first_error = None;
+        let mut accepted = None;
+        for value in candidates {
+            let mut trial = table.clone();
+            let entry = trial
+                .entry(section.to_owned())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let Some(section_table) = entry.as_table_mut() else {
+                anyhow::bail!("{}: [{section}] in the file is not a table", o.var);
+            };
+            section_table.insert(key.to_owned(), value);
+            match toml::Value::Table(trial.clone()).try_into::<ConfigFile>() {
+                Ok(_) => {
+                    accepted = Some(trial);
+                    break;
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match accepted {
+            Some(t) => table = t,
+            None => {
+                let why = first_error
+                    .map(|e| e.message().to_owned())
+                    .unwrap_or_default();
+                anyhow::bail!("{}={:?}: {why}", o.var, o.value);
+            }
+        }
+    }
+    Ok(toml::Value::Table(table).try_into::<ConfigFile>()?)
+}
+
+/// Read and parse `path` with `overrides` applied. The error names the
+/// file and, through toml's message, the line, column and key (or the
+/// variable of an override).
+pub fn load(path: &Path, overrides: &[EnvOverride]) -> anyhow::Result<ConfigFile> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read the config file {}: {e}", path.display()))?;
-    parse(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))
+    parse_with_env(&text, overrides)
+        .map_err(|e| anyhow::anyhow!("config file {}: {e:#}", path.display()))
 }
 
 /// Parse a configuration file's text.
@@ -300,6 +444,77 @@ mod tests {
             Some(HumanDuration(Duration::from_secs(30)))
         );
         assert_eq!(file.fetch.max_body_size, Some(ByteSize(20 << 20)));
+    }
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<EnvOverride> {
+        env_overrides(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        )
+    }
+
+    #[test]
+    fn environment_variables_name_a_section_and_a_key() {
+        let o = vars(&[
+            ("TRIBUTARY_WEB_PUBLIC_URL", "https://news.example/"),
+            ("TRIBUTARY_FETCH_TIMEOUT", "5s"),
+            ("TRIBUTARY_DATABASE", "sqlite:///x.db"),
+            ("TRIBUTARY_ALLOW_PRIVATE_NETWORKS", "1"),
+            ("TRIBUTARY_ADMIN_PASSWORD", "secret"),
+            ("HOME", "/root"),
+        ]);
+        let keys: Vec<_> = o.iter().map(|o| o.key.as_str()).collect();
+        assert_eq!(keys, ["fetch.timeout", "web.public_url"]);
+    }
+
+    #[test]
+    fn environment_values_are_read_like_the_file() {
+        let o = vars(&[
+            ("TRIBUTARY_FETCH_TIMEOUT", "5s"),
+            ("TRIBUTARY_FETCH_CONCURRENCY", "8"),
+            ("TRIBUTARY_FETCH_KEEP_OVERSIZED", "false"),
+            ("TRIBUTARY_FETCH_ALLOWED_NETWORKS", "[\"10.1.0.0/16\"]"),
+            ("TRIBUTARY_WEB_SITE_TITLE", "2026"),
+            ("TRIBUTARY_WEB_PUBLIC_URL", "https://news.example/"),
+            ("TRIBUTARY_WEB_MAX_UPLOAD_SIZE", "2MiB"),
+            ("TRIBUTARY_SERVE_LISTEN", "0.0.0.0:9000"),
+        ]);
+        let file = parse_with_env("[fetch]\ntimeout = \"1m\"\nper_host = 3\n", &o).unwrap();
+        assert_eq!(
+            file.fetch.timeout,
+            Some(HumanDuration(Duration::from_secs(5)))
+        );
+        assert_eq!(file.fetch.per_host, Some(3), "the file's other keys stay");
+        assert_eq!(file.fetch.concurrency, Some(8));
+        assert_eq!(file.fetch.keep_oversized, Some(false));
+        assert_eq!(
+            file.fetch.allowed_networks,
+            Some(vec!["10.1.0.0/16".to_owned()])
+        );
+        assert_eq!(file.web.site_title.as_deref(), Some("2026"));
+        assert_eq!(file.web.max_upload_size, Some(ByteSize(2 << 20)));
+        assert_eq!(file.serve.listen, Some("0.0.0.0:9000".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_bad_environment_value_names_the_variable() {
+        for (var, value, why) in [
+            ("TRIBUTARY_FETCH_TIMEOUT", "forever", "invalid duration"),
+            ("TRIBUTARY_FETCH_CONCURRENCY", "many", "u16"),
+            ("TRIBUTARY_WEB_PUBLIC_URL", "not a url", "relative URL"),
+            (
+                "TRIBUTARY_WEB_PUBLC_URL",
+                "https://x.example/",
+                "unknown field `publc_url`",
+            ),
+        ] {
+            let e = format!(
+                "{:#}",
+                parse_with_env("", &vars(&[(var, value)])).unwrap_err()
+            );
+            assert!(e.contains(var) && e.contains(why), "{var}: {e}");
+        }
     }
 
     #[test]

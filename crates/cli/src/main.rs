@@ -23,6 +23,10 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     init_tracing(cli.verbose);
+    // `config example|check` reads no settings first (checking them is its job).
+    if let args::Command::Config(command) = &cli.command {
+        return commands::config::run(command, cli.config.as_deref());
+    }
     // A bad configuration is a usage error, like a bad flag.
     let settings = match settings::Settings::load(cli.config.as_deref()) {
         Ok(settings) => settings,

@@ -30,6 +30,32 @@ pub struct Settings {
     pub websub: WebSubSettings,
     /// The long-running process.
     pub daemon: DaemonSettings,
+    /// `tributary serve`.
+    pub serve: ServeSettings,
+    /// The web server of `serve` (`[web]`).
+    pub web: tributary_web::WebConfig,
+    /// `tributary publish`.
+    pub publish: PublishSettings,
+}
+
+/// `[serve]`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeSettings {
+    /// Address of the web server: `[serve] listen`, else `[daemon] listen`.
+    pub listen: SocketAddr,
+}
+
+/// `[publish]`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishSettings {
+    /// Directory of template overrides.
+    pub templates: Option<PathBuf>,
+    /// Title of the site (`None`: the `planet.title` setting, else `[web] site_title`).
+    pub title: Option<String>,
+    /// Public URL of the site.
+    pub link: Option<Url>,
+    /// Entries on the river page and in each feed.
+    pub limit: u32,
 }
 
 /// `[websub]`, resolved.
@@ -59,6 +85,17 @@ impl Settings {
     /// Read the configuration file (`flag`, else the default path if it
     /// exists) and the environment.
     pub fn load(flag: Option<&Path>) -> Result<Settings> {
+        Settings::load_from(flag, std::env::vars())
+    }
+
+    /// [`Settings::load`] with the environment given: `TRIBUTARY_<SECTION>_<KEY>`
+    /// variables override the file's keys; an error names the variable.
+    pub fn load_from(
+        flag: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings> {
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        let overrides = config::env_overrides(env.iter().cloned());
         let path = match flag {
             Some(path) => {
                 if !path.is_file() {
@@ -69,15 +106,26 @@ impl Settings {
             None => default_config_path().filter(|p| p.is_file()),
         };
         let file = match &path {
-            Some(path) => config::load(path)?,
-            None => ConfigFile::default(),
+            Some(path) => config::load(path, &overrides)?,
+            None if overrides.is_empty() => ConfigFile::default(),
+            None => config::parse_with_env("", &overrides).context("environment")?,
         };
-        let env_private = std::env::var("TRIBUTARY_ALLOW_PRIVATE_NETWORKS").ok();
-        let mut settings =
-            Settings::resolve(file, env_private.as_deref()).with_context(|| match &path {
-                Some(p) => format!("config file {}", p.display()),
-                None => "settings".to_string(),
-            })?;
+        let env_private = env
+            .iter()
+            .find(|(k, _)| k == "TRIBUTARY_ALLOW_PRIVATE_NETWORKS")
+            .map(|(_, v)| v.clone());
+        let resolved = Settings::resolve(file, env_private.as_deref()).map_err(|e| {
+            // A value out of range names its key; say which variable set it.
+            let text = format!("{e:#}");
+            match overrides.iter().find(|o| text.contains(&o.key)) {
+                Some(o) => e.context(format!("{}={:?}", o.var, o.value)),
+                None => e,
+            }
+        });
+        let mut settings = resolved.with_context(|| match &path {
+            Some(p) => format!("config file {}", p.display()),
+            None => "settings".to_string(),
+        })?;
         settings.config_file = path;
         Ok(settings)
     }
@@ -207,14 +255,91 @@ impl Settings {
         };
         positive("daemon.rescan", daemon.rescan)?;
 
+        let serve = ServeSettings {
+            listen: file.serve.listen.unwrap_or(daemon.listen),
+        };
+        let web = resolve_web(file.web)?;
+        let p = file.publish;
+        if let Some(url) = &p.link {
+            if !matches!(url.scheme(), "http" | "https") {
+                bail!("publish.link must be an http or https URL, not {url}");
+            }
+        }
+        let publish = PublishSettings {
+            templates: p.templates,
+            title: one_line("publish.title", p.title)?,
+            link: p.link,
+            limit: p.limit.unwrap_or(50),
+        };
+        check_range_u32("publish.limit", publish.limit, 1, 10_000)?;
+
         Ok(Settings {
             config_file: None,
             fetch,
             refresh,
             websub,
             daemon,
+            serve,
+            web,
+            publish,
         })
     }
+}
+
+/// `[web]` into the web crate's settings, checked.
+fn resolve_web(w: config::WebSection) -> Result<tributary_web::WebConfig> {
+    let base = tributary_web::WebConfig::default();
+    for (key, url) in [
+        ("web.public_url", &w.public_url),
+        ("web.hub_url", &w.hub_url),
+    ] {
+        if let Some(url) = url {
+            if !matches!(url.scheme(), "http" | "https") {
+                bail!("{key} must be an http or https URL, not {url}");
+            }
+        }
+    }
+    let web = tributary_web::WebConfig {
+        site_title: one_line("web.site_title", w.site_title)?.unwrap_or(base.site_title),
+        public_url: w.public_url,
+        session_ttl: w.session_ttl.map_or(base.session_ttl, |d| d.0),
+        max_upload_bytes: match w.max_upload_size {
+            Some(size) => usize::try_from(size.0).unwrap_or(usize::MAX),
+            None => base.max_upload_bytes,
+        },
+        template_dir: w.template_dir,
+        hub_url: w.hub_url,
+        page_size: w.page_size.unwrap_or(base.page_size),
+    };
+    positive("web.session_ttl", web.session_ttl)?;
+    if web.max_upload_bytes == 0 {
+        bail!("web.max_upload_size must be more than 0 bytes");
+    }
+    check_range_u32("web.page_size", web.page_size, 1, 1000)?;
+    if let Some(dir) = &web.template_dir {
+        if !dir.is_dir() {
+            bail!("web.template_dir: {} is not a directory", dir.display());
+        }
+    }
+    Ok(web)
+}
+
+/// A title: one non-empty line, else an error naming `key`.
+fn one_line(key: &str, value: Option<String>) -> Result<Option<String>> {
+    match value {
+        Some(v) if v.trim().is_empty() || v.contains(['\r', '\n']) => {
+            bail!("{key} must be one non-empty line")
+        }
+        Some(v) => Ok(Some(v.trim().to_owned())),
+        None => Ok(None),
+    }
+}
+
+fn check_range_u32(key: &str, value: u32, min: u32, max: u32) -> Result<()> {
+    if !(min..=max).contains(&value) {
+        bail!("{key} = {value}: must be between {min} and {max}");
+    }
+    Ok(())
 }
 
 /// `<config dir>/tributary/config.toml` (on Linux `~/.config/tributary/config.toml`).
@@ -390,6 +515,77 @@ mod tests {
         let s = resolve(&format!("[fetch]\nca_certificates = [{ca:?}]"), None).unwrap();
         assert_eq!(s.fetch.extra_root_certificates.len(), 1);
         assert!(s.fetch.extra_root_certificates[0].contains("BEGIN CERTIFICATE"));
+    }
+
+    #[test]
+    fn web_serve_and_publish_sections() {
+        let s = resolve("", None).unwrap();
+        assert_eq!(
+            s.serve.listen, s.daemon.listen,
+            "serve listens where daemon would"
+        );
+        assert_eq!(s.web.page_size, 50);
+        assert_eq!(s.publish.title, None);
+        let s = resolve(
+            "[daemon]\nlisten = \"127.0.0.1:9001\"\n[web]\nsite_title = \"Our news\"\n\
+             public_url = \"https://news.example/\"\nsession_ttl = \"2 days\"\n\
+             max_upload_size = \"2MiB\"\nhub_url = \"https://hub.example/\"\npage_size = 20\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.serve.listen.to_string(), "127.0.0.1:9001");
+        assert_eq!(s.web.site_title, "Our news");
+        assert_eq!(s.web.session_ttl, Duration::from_secs(2 * 86400));
+        assert_eq!(s.web.max_upload_bytes, 2 << 20);
+        assert_eq!(s.web.page_size, 20);
+        assert_eq!(s.publish.limit, 50);
+        let s = resolve("[serve]\nlisten = \"127.0.0.1:9002\"\n", None).unwrap();
+        assert_eq!(s.serve.listen.to_string(), "127.0.0.1:9002");
+        assert_eq!(s.daemon.listen.to_string(), "127.0.0.1:8080");
+        for (text, key) in [
+            ("[web]\npage_size = 0", "web.page_size"),
+            ("[web]\nsession_ttl = \"0s\"", "web.session_ttl"),
+            ("[web]\nsite_title = \" \"", "web.site_title"),
+            ("[web]\nhub_url = \"ftp://hub.example/\"", "web.hub_url"),
+            (
+                "[web]\ntemplate_dir = \"/nonexistent/templates\"",
+                "web.template_dir",
+            ),
+            ("[publish]\nlimit = 0", "publish.limit"),
+        ] {
+            let e = format!("{:#}", resolve(text, None).unwrap_err());
+            assert!(e.contains(key), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn environment_overrides_without_a_file_and_their_errors_name_the_variable() {
+        let env = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[web]\npage_size = 10\n").unwrap();
+        let s = Settings::load_from(
+            Some(&file),
+            env(&[
+                ("TRIBUTARY_WEB_PAGE_SIZE", "25"),
+                ("TRIBUTARY_FETCH_PER_HOST", "4"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.web.page_size, 25);
+        assert_eq!(s.refresh.per_host, 4);
+        let e = format!(
+            "{:#}",
+            Settings::load_from(Some(&file), env(&[("TRIBUTARY_FETCH_CONCURRENCY", "0")]))
+                .unwrap_err()
+        );
+        assert!(e.contains("TRIBUTARY_FETCH_CONCURRENCY"), "{e}");
+        assert!(e.contains("fetch.concurrency"), "{e}");
     }
 
     #[test]

@@ -159,3 +159,76 @@ fn the_default_config_path_is_read_when_it_exists() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("user_agent"), "{}", stderr(&out));
 }
+
+#[test]
+fn config_example_prints_a_file_that_config_check_accepts() {
+    let env = Env::new();
+    let example = env.ok(&["config", "example"]);
+    assert!(
+        example.contains("[web]") && example.contains("[serve]"),
+        "{example}"
+    );
+    assert!(example.contains("TRIBUTARY_WEB_PUBLIC_URL"), "{example}");
+    let path = env.path("example.toml");
+    std::fs::write(&path, &example).unwrap();
+    let out = env.run(&["config", "check", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("example.toml: ok"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A broken file: exit 2, with the file, the key and the line.
+    std::fs::write(&path, "[web]\npage_size = \"many\"\n").unwrap();
+    let out = env.run(&["config", "check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("example.toml") && err.contains("page_size") && err.contains("line 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn environment_variables_override_the_file() {
+    let farm = start_farm();
+    let env = Env::new();
+    let url = farm.url("/hugo.xml");
+    env.ok(&["add", &url, "--no-fetch"]);
+    let path = env.path("config.toml");
+    std::fs::write(&path, "[fetch]\nuser_agent = \"FileAgent/1\"\n").unwrap();
+    let out = env
+        .cmd(&["--config", path.to_str().unwrap(), "fetch", "--all"])
+        .env("TRIBUTARY_FETCH_USER_AGENT", "EnvAgent/2")
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("fetched 1"), "{}", stderr(&out));
+    assert_eq!(
+        farm.state.user_agent.lock().unwrap().as_deref(),
+        Some("EnvAgent/2")
+    );
+}
+
+#[test]
+fn a_bad_environment_value_is_refused_naming_the_variable() {
+    let env = Env::new();
+    for (var, value, also) in [
+        ("TRIBUTARY_FETCH_TIMEOUT", "forever", "invalid duration"),
+        ("TRIBUTARY_WEB_PAGE_SIZE", "0", "web.page_size"),
+        ("TRIBUTARY_WEB_PUBLC_URL", "https://x.example/", "publc_url"),
+        ("TRIBUTARY_SERVE_LISTEN", "everywhere", "everywhere"),
+    ] {
+        let out = env.cmd(&["feeds"]).env(var, value).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(err.contains(var) && err.contains(also), "{var}: {err}");
+        let out = env
+            .cmd(&["config", "check"])
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "config check with {var}");
+        assert!(stderr(&out).contains(var), "{}", stderr(&out));
+    }
+}

@@ -119,6 +119,10 @@ impl RefreshSummary {
     }
 }
 
+/// Called after every fetch with its outcome and how long it took (metrics,
+/// hub pings). It runs on the fetching task: it must be quick and not block.
+pub type FetchObserver = Arc<dyn Fn(&FeedOutcome, std::time::Duration) + Send + Sync>;
+
 /// Runs feeds through the pipeline.
 #[derive(Clone)]
 pub struct Refresher {
@@ -126,6 +130,7 @@ pub struct Refresher {
     fetcher: Fetcher,
     config: RefreshConfig,
     websub: Option<Subscriber>,
+    observer: Option<FetchObserver>,
     /// Parses (CPU work) running at once: one per core.
     cpu: Arc<Semaphore>,
 }
@@ -137,6 +142,7 @@ impl Refresher {
             fetcher,
             config,
             websub: None,
+            observer: None,
             cpu: Arc::new(Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
@@ -147,6 +153,14 @@ impl Refresher {
     /// enabled), and poll feeds whose hub pushes rarely.
     pub fn with_websub(mut self, subscriber: Subscriber) -> Self {
         self.websub = Some(subscriber).filter(Subscriber::is_enabled);
+        self
+    }
+
+    /// Call `observer` after every fetch of [`Refresher::refresh_feed`]
+    /// (and so of [`Refresher::refresh_many`] and the daemon) with its
+    /// outcome and duration.
+    pub fn with_observer(mut self, observer: FetchObserver) -> Self {
+        self.observer = Some(observer);
         self
     }
 
@@ -169,11 +183,16 @@ impl Refresher {
     /// also reported that way, with code `store_error`).
     #[instrument(skip_all, fields(feed.id = %feed.id, feed.url = %feed.url))]
     pub async fn refresh_feed(&self, feed: &Feed) -> FeedOutcome {
+        let started = std::time::Instant::now();
         let now = Utc::now();
-        match self.try_refresh(feed, now).await {
+        let outcome = match self.try_refresh(feed, now).await {
             Ok(outcome) => outcome,
             Err(failure) => self.record_failure(feed, now, failure).await,
+        };
+        if let Some(observer) = &self.observer {
+            observer(&outcome, started.elapsed());
         }
+        outcome
     }
 
     /// Record a failed attempt: back off, keep the feed `ok` while the run of
@@ -791,5 +810,76 @@ mod tests {
         ];
         let ids: Vec<i64> = interleave_by_host(feeds).iter().map(|f| f.id.0).collect();
         assert_eq!(ids, vec![1, 4, 5, 2, 6, 3]);
+    }
+
+    /// The observer sees every fetch with its outcome: a stored body, then
+    /// the same body again (unchanged), then a server error.
+    #[tokio::test]
+    async fn the_observer_is_called_after_every_fetch_with_its_outcome() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Mutex;
+
+        let body = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
+                    <link>https://blog.example/</link><item><guid>g1</guid><title>One</title>\
+                    <link>https://blog.example/1</link></item></channel></rss>";
+        let fail = Arc::new(AtomicBool::new(false));
+        let fail_app = fail.clone();
+        let app = axum::Router::new().fallback(move || {
+            let fail = fail_app.clone();
+            async move {
+                if fail.load(Ordering::SeqCst) {
+                    (axum::http::StatusCode::INTERNAL_SERVER_ERROR, String::new())
+                } else {
+                    (axum::http::StatusCode::OK, body.to_owned())
+                }
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}/t.db", dir.path().display()))
+            .await
+            .unwrap();
+        let fetcher = Fetcher::new(tributary_fetch::FetchConfig {
+            allow_private_networks: true,
+            ..Default::default()
+        })
+        .unwrap();
+        let seen: Arc<Mutex<Vec<FeedOutcome>>> = Arc::default();
+        let record = seen.clone();
+        let refresher = Refresher::new(store.clone(), fetcher, RefreshConfig::default())
+            .with_observer(Arc::new(move |outcome, elapsed| {
+                assert!(elapsed < std::time::Duration::from_secs(60));
+                record.lock().unwrap().push(outcome.clone());
+            }));
+        let me = store.default_user().await.unwrap();
+        let url = format!("http://{addr}/f.xml");
+        store
+            .subscribe(
+                me,
+                &[tributary_store::NewSubscription {
+                    url: url.clone(),
+                    ..Default::default()
+                }],
+            )
+            .await
+            .unwrap();
+        let current = || async {
+            store
+                .feeds_to_fetch(&tributary_store::FeedSelector::Urls(vec![url.clone()]))
+                .await
+                .unwrap()
+                .remove(0)
+        };
+        let first = refresher.refresh_feed(&current().await).await;
+        let second = refresher.refresh_feed(&current().await).await;
+        fail.store(true, Ordering::SeqCst);
+        let third = refresher.refresh_feed(&current().await).await;
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen, vec![first.clone(), second.clone(), third.clone()]);
+        assert_eq!(first, FeedOutcome::Fetched { new: 1, updated: 0 });
+        assert_eq!(second, FeedOutcome::NotModified);
+        assert!(matches!(third, FeedOutcome::Failed { .. }), "{third:?}");
     }
 }

@@ -1,12 +1,16 @@
-//! `daemon [--listen ADDR]`: the continuous scheduler plus an HTTP server.
+//! `daemon [--listen ADDR]`: the continuous scheduler plus an HTTP server —
+//! `serve` without the web UI (fetching only, `/healthz` and the WebSub
+//! callback).
 //!
 //! The scheduler is `tributary_refresh::daemon::run`. The server answers
 //! `GET /healthz` with `ok`-status JSON counts (feeds, due, in flight) and
-//! merges whatever routes the caller adds (the WebSub callback, later the web
-//! UI). SIGINT or SIGTERM stops both gracefully: no new fetches, those in
-//! flight may finish (bounded), the server stops accepting, exit 0.
+//! merges whatever routes the caller adds (the WebSub callback). SIGINT or
+//! SIGTERM stops both gracefully: no new fetches, those in flight may finish
+//! (bounded), the server stops accepting, exit 0. `serve` runs the same
+//! loop ([`run_server`]) with the web router.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -39,16 +43,39 @@ pub async fn run(
     extra: Router,
 ) -> Result<ExitCode> {
     let listen = args.listen.unwrap_or(settings.daemon.listen);
-    let listener = tokio::net::TcpListener::bind(listen)
+    let listener = bind(listen).await?;
+    announce(listener.local_addr()?)?;
+    let handle = DaemonHandle::new();
+    let app = router(handle.clone(), extra);
+    run_server(refresher, settings, listener, app, handle).await
+}
+
+/// Bind the server's address.
+pub async fn bind(listen: SocketAddr) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+        .with_context(|| format!("cannot listen on {listen}"))
+}
+
+/// Print `listening on http://ADDR`: the first line tells scripts (and
+/// tests binding port 0) the address.
+pub fn announce(local: SocketAddr) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on http://{local}")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Serve `app` on `listener` and run the scheduler (its counts in
+/// `handle`) until SIGINT/SIGTERM, then stop both gracefully.
+pub async fn run_server(
+    refresher: Refresher,
+    settings: &Settings,
+    listener: tokio::net::TcpListener,
+    app: Router,
+    handle: DaemonHandle,
+) -> Result<ExitCode> {
     let local = listener.local_addr()?;
-    {
-        // The first line tells scripts (and tests binding port 0) the address.
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on http://{local}")?;
-        out.flush()?;
-    }
     info!(
         listen = %local,
         rescan = %humantime::format_duration(settings.daemon.rescan),
@@ -60,17 +87,19 @@ pub async fn run(
         "daemon starting"
     );
 
-    let handle = DaemonHandle::new();
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(signal_to(stop_tx.clone()));
 
-    let app = router(handle.clone(), extra);
     let server_stop = stopped(stop_rx.clone());
     let server_done = stop_tx.clone();
     let server = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(server_stop)
-            .await;
+        // The client's address is given to handlers (login throttling).
+        let result = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(server_stop)
+        .await;
         if let Err(e) = &result {
             warn!(error = %e, "HTTP server failed; stopping");
         }

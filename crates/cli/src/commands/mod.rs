@@ -1,10 +1,15 @@
 //! One module per group of commands; `run` dispatches.
 
+pub mod config;
 mod daemon;
 mod digest;
 mod fetch;
 mod parse;
+mod publish;
+mod search;
+mod serve;
 mod subscriptions;
+mod user;
 
 use std::io::Write;
 use std::path::Path;
@@ -30,6 +35,16 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
     let store = Store::open(&url)
         .await
         .with_context(|| format!("cannot open the database {url}"))?;
+    // Commands about accounts do not create the command line's user.
+    match cli.command {
+        Command::Serve(args) => {
+            let refresher = refresher(store.clone(), &settings, settings.refresh.clone())?;
+            return serve::run(store, refresher, &settings, &args).await;
+        }
+        Command::User(command) => return user::run(&store, command).await,
+        Command::Config(_) => unreachable!("handled in main"),
+        _ => {}
+    }
     let user = store.default_user().await?;
     match cli.command {
         Command::Add {
@@ -79,11 +94,19 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
             daemon::run(refresher, &settings, &args, extra).await
         }
         Command::Digest(args) => digest::run(&store, user, &args).await,
-        Command::Parse { .. } => unreachable!("handled above"),
+        Command::Search(args) => search::run(&store, user, &args).await,
+        Command::Publish(args) => publish::run(&store, user, &settings, &args).await,
+        Command::Parse { .. } | Command::Serve(_) | Command::User(_) | Command::Config(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 
-fn refresher(store: Store, settings: &Settings, config: RefreshConfig) -> Result<Refresher> {
+pub(crate) fn refresher(
+    store: Store,
+    settings: &Settings,
+    config: RefreshConfig,
+) -> Result<Refresher> {
     let fetcher = Fetcher::new(settings.fetch.clone()).context("cannot set up the HTTP client")?;
     let websub = WebSubConfig {
         enabled: settings.websub.enabled,

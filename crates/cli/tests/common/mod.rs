@@ -301,3 +301,79 @@ print(json.dumps({'bozo': bool(d.bozo), 'exc': str(d.get('bozo_exception', '')),
         ),
     }
 }
+
+/// A loopback server of documents the test sets and changes (`set`).
+pub struct Feeds {
+    pub addr: SocketAddr,
+    docs: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl Feeds {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Serve `body` (as RSS) at `path` from now on.
+    pub fn set(&self, path: &str, body: &str) {
+        self.docs
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), body.to_owned());
+    }
+}
+
+/// Start a [`Feeds`] server on 127.0.0.1 on its own thread.
+pub fn start_feeds() -> Feeds {
+    let docs: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let served = docs.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr"))
+                .expect("send addr");
+            let app = Router::new().fallback(move |uri: Uri| {
+                let served = served.clone();
+                async move {
+                    match served.lock().unwrap().get(uri.path()) {
+                        Some(body) => Response::builder()
+                            .header(header::CONTENT_TYPE, "application/rss+xml")
+                            .body(Body::from(body.clone()))
+                            .unwrap(),
+                        None => Response::builder()
+                            .status(StatusCode::NOT_FOUND)
+                            .body(Body::empty())
+                            .unwrap(),
+                    }
+                }
+            });
+            axum::serve(listener, app).await.expect("serve");
+        });
+    });
+    let addr = rx.recv().expect("feeds address");
+    Feeds { addr, docs }
+}
+
+/// An RSS 2.0 document titled `title` with items (guid, title, text, RFC 2822 date).
+pub fn rss(title: &str, items: &[(&str, &str, &str, &str)]) -> String {
+    let items: String = items
+        .iter()
+        .map(|(guid, title, text, date)| {
+            format!(
+                "<item><guid isPermaLink=\"false\">{guid}</guid><title>{title}</title>\
+                 <link>https://blog.example/{guid}</link><author>ann@blog.example (Ann)</author>\
+                 <pubDate>{date}</pubDate><description>{text}</description></item>"
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{title}</title>\
+         <link>https://blog.example/</link><description>d</description>{items}</channel></rss>"
+    )
+}

@@ -5,7 +5,8 @@
 //! category rivers and the subscriptions and returns `(path, bytes)` pairs;
 //! the caller writes them (`tributary publish` writes only those that
 //! changed). The output depends on the data only — its dates come from the
-//! newest entry, not the clock — so the same data gives the same bytes.
+//! newest entry, not the clock — so the same data gives the same bytes, and
+//! a category page changes only when its own entries do.
 //!
 //! Files (paths relative to the site's root, `/`-separated):
 //! - `index.html` (the river), `atom.xml`, `rss.xml`, `feed.json`, `opml.xml`;
@@ -190,6 +191,14 @@ pub fn render(
     for (river, category) in input.categories.iter().zip(&categories) {
         let dir = format!("category/{}", category.slug);
         let entries = collapse(&river.items);
+        // A category's page and feed date from its own newest entry, so a
+        // new entry elsewhere leaves them as they are.
+        let generated_at = newest_of(&river.items);
+        let site = SiteContext {
+            generated_iso: rfc3339(generated_at),
+            generated_human: generated_at.format(HUMAN_DATE).to_string(),
+            ..site.clone()
+        };
         let page = PageContext {
             site: &site,
             root: "../../",
@@ -237,10 +246,20 @@ fn file(path: &str, text: String) -> SiteFile {
 /// empty site): the site's "updated" date, so that unchanged data gives
 /// unchanged files.
 fn newest(input: &SiteInput<'_>) -> DateTime<Utc> {
-    input
-        .river
+    newest_of(input.river).max(
+        input
+            .categories
+            .iter()
+            .map(|c| newest_of(&c.items))
+            .max()
+            .unwrap_or(DateTime::UNIX_EPOCH),
+    )
+}
+
+/// The newest publication or update time of `items` (the epoch if none).
+fn newest_of(items: &[RiverItem]) -> DateTime<Utc> {
+    items
         .iter()
-        .chain(input.categories.iter().flat_map(|c| c.items.iter()))
         .map(|i| i.entry.updated.unwrap_or(i.entry.published))
         .max()
         .unwrap_or(DateTime::UNIX_EPOCH)
@@ -278,8 +297,8 @@ pub fn slugs<'a>(paths: impl Iterator<Item = &'a str>) -> Vec<String> {
     out
 }
 
-/// `site`: the same on every page.
-#[derive(Serialize)]
+/// `site`: the same on every page but for the dates.
+#[derive(Clone, Serialize)]
 struct SiteContext {
     title: String,
     link: Option<String>,

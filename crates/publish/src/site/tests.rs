@@ -172,6 +172,13 @@ fn the_same_data_gives_the_same_bytes_and_a_new_entry_changes_the_feeds() {
     let two = site(&d2, &t, None);
     assert_ne!(text(&one, "index.html"), text(&two, "index.html"));
     assert_ne!(text(&one, "atom.xml"), text(&two, "atom.xml"));
+    // The new entry is in no category: the category files stay as they were.
+    for path in [
+        "category/net-vendors/index.html",
+        "category/net-vendors/atom.xml",
+    ] {
+        assert_eq!(text(&one, path), text(&two, path), "{path}");
+    }
 }
 
 #[test]
