@@ -38,3 +38,4 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 say "cargo test"
 cargo test --workspace --locked
+scripts/test-browser.sh
