@@ -935,3 +935,108 @@ async fn entry_and_unread_counts_follow_inserts_and_deletions() {
     assert_eq!(store.unread_counts(me).await.unwrap(), vec![(feed, 1)]);
     assert_eq!(store.subscriptions(me).await.unwrap()[0].entry_count, 1);
 }
+
+/// Unread counts as the definition says: entries of the feed without a read state.
+async fn counted_by_hand(
+    store: &tributary_store::Store,
+    user: tributary_model::UserId,
+) -> Vec<(FeedId, i64)> {
+    let mut counts = std::collections::BTreeMap::new();
+    let page = store
+        .entries(
+            user,
+            &EntryQuery {
+                view: View::All,
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    for item in page.items.iter().filter(|i| !i.read) {
+        *counts.entry(item.entry.feed_id).or_insert(0) += 1;
+    }
+    counts.into_iter().collect()
+}
+
+#[tokio::test]
+async fn kept_read_counts_agree_with_a_count_by_hand_through_every_kind_of_change() {
+    let (store, _dir) = store().await;
+    let ann = store.default_user().await.unwrap();
+    let bob = store.ensure_user("bob").await.unwrap();
+    let a = follow(&store, ann, "https://a.example/feed", &["Net"]).await;
+    let b = follow(&store, ann, "https://b.example/feed", &[]).await;
+    follow(&store, bob, "https://a.example/feed", &[]).await;
+    let many = |prefix: &str, n: u32| {
+        (0..n)
+            .map(|i| {
+                entry(
+                    &format!("{prefix}{i}"),
+                    &format!("{prefix} {i}"),
+                    "x",
+                    t(1 + i % 20, i % 24),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    fetch(&store, a, t(21, 0), many("a", 30)).await;
+    fetch(&store, b, t(21, 0), many("b", 10)).await;
+    let check = |step: &'static str| {
+        let store = store.clone();
+        async move {
+            for user in [ann, bob] {
+                assert_eq!(
+                    store.unread_counts(user).await.unwrap(),
+                    counted_by_hand(&store, user).await,
+                    "after {step}, user {user}"
+                );
+            }
+        }
+    };
+    check("the first fetch").await;
+    let ids: Vec<EntryId> = store
+        .entries(
+            ann,
+            &EntryQuery {
+                view: View::All,
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|i| i.entry.id)
+        .collect();
+    store.set_read(ann, ids[0], true).await.unwrap();
+    store.set_read(ann, ids[0], true).await.unwrap(); // twice: counted once
+    store.set_starred(ann, ids[1], true).await.unwrap(); // a state row that is not read
+    check("set_read and set_starred").await;
+    store.set_read_many(ann, &ids[..12], true).await.unwrap();
+    store.set_read_many(ann, &ids[5..8], false).await.unwrap();
+    check("set_read_many").await;
+    store
+        .mark_all_read(bob, ReadScope::All, t(10, 0))
+        .await
+        .unwrap();
+    check("bob's mark_all_read").await;
+    store.delete_entry(ids[2]).await.unwrap(); // read by ann
+    store.delete_entry(ids[6]).await.unwrap(); // unread for ann
+    check("deleting entries").await;
+    fetch(&store, a, t(22, 0), many("c", 5)).await;
+    check("a second fetch").await;
+    store
+        .unsubscribe(ann, "https://b.example/feed")
+        .await
+        .unwrap();
+    follow(&store, ann, "https://b.example/feed", &[]).await;
+    check("unsubscribing and subscribing again").await;
+    store
+        .mark_all_read(ann, ReadScope::Feed(a), t(23, 0))
+        .await
+        .unwrap();
+    check("mark_all_read of a feed").await;
+    let cats = store.categories(ann).await.unwrap();
+    assert_eq!(cats[0].unread_count, 0, "Net holds only feed a, all read");
+}

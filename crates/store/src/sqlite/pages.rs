@@ -33,14 +33,13 @@ pub(crate) const VISIBLE: &str = "(s.paused_at IS NULL OR e.created_at <= s.paus
 
 /// Unread entries of the subscription `s` of the user bound as `?1`. For a
 /// subscription that is not paused: the feed's entry count minus the
-/// user's read entries of it (an index-only count); a paused one hides what came after
-/// the pause, so its entries are looked at one by one.
+/// user's read entries of it (`subscriptions.read_count`, kept by triggers);
+/// a paused one hides what came after the pause, so its entries are looked
+/// at one by one.
 macro_rules! unread_of_subscription {
     () => {
         "(CASE WHEN s.paused_at IS NULL THEN \
-            (SELECT uf.entry_count FROM feeds uf WHERE uf.id = s.feed_id) \
-            - (SELECT count(*) FROM entry_states us INDEXED BY entry_states_feed_read \
-                WHERE us.user_id = ?1 AND us.feed_id = s.feed_id AND us.read = 1) \
+            (SELECT uf.entry_count FROM feeds uf WHERE uf.id = s.feed_id) - s.read_count \
           ELSE (SELECT count(*) FROM entries ue \
                   LEFT JOIN entry_states us ON us.user_id = ?1 AND us.entry_id = ue.id \
                  WHERE ue.feed_id = s.feed_id AND COALESCE(us.read, 0) = 0 \
