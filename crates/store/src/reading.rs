@@ -289,6 +289,12 @@ impl Store {
         sqlite::pages::unread_counts(&self.pool, user).await
     }
 
+    /// All unread entries of the user: the sum of [`Store::unread_counts`],
+    /// in one row (every river page shows it).
+    pub async fn unread_total(&self, user: UserId) -> StoreResult<i64> {
+        sqlite::pages::unread_total(&self.pool, user).await
+    }
+
     /// Mark or unmark many entries read in one transaction; ids the user
     /// cannot see are skipped. Returns how many changed.
     pub async fn set_read_many(

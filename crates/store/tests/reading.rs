@@ -985,10 +985,16 @@ async fn kept_read_counts_agree_with_a_count_by_hand_through_every_kind_of_chang
         let store = store.clone();
         async move {
             for user in [ann, bob] {
+                let by_hand = counted_by_hand(&store, user).await;
                 assert_eq!(
                     store.unread_counts(user).await.unwrap(),
-                    counted_by_hand(&store, user).await,
+                    by_hand,
                     "after {step}, user {user}"
+                );
+                assert_eq!(
+                    store.unread_total(user).await.unwrap(),
+                    by_hand.iter().map(|(_, n)| n).sum::<i64>(),
+                    "total after {step}, user {user}"
                 );
             }
         }

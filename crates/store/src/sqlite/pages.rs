@@ -253,6 +253,18 @@ pub(crate) async fn unread_counts(
         .collect())
 }
 
+pub(crate) async fn unread_total(pool: &SqlitePool, user: UserId) -> StoreResult<i64> {
+    let total: i64 = sqlx::query_scalar(concat!(
+        "SELECT COALESCE(sum(",
+        unread_of_subscription!(),
+        "), 0) FROM subscriptions s WHERE s.user_id = ?1"
+    ))
+    .bind(user.0)
+    .fetch_one(pool)
+    .await?;
+    Ok(total)
+}
+
 /// Ids per statement of [`set_read_many`].
 const IDS_PER_STATEMENT: usize = 500;
 

@@ -229,13 +229,7 @@ async fn show(
         )
         .await?;
     let categories = state.store.categories(user.user.id).await?;
-    let unread_total: i64 = state
-        .store
-        .unread_counts(user.user.id)
-        .await?
-        .iter()
-        .map(|(_, n)| n)
-        .sum();
+    let unread_total = state.store.unread_total(user.user.id).await?;
     let now = Utc::now();
     let newest: Option<DateTime<Utc>> = page.items.iter().map(|i| i.entry.published).max();
     let entries: Vec<EntryRow> = page.items.iter().map(|i| EntryRow::new(i, now)).collect();
