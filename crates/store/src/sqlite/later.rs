@@ -111,17 +111,19 @@ impl<'a> Later<'a> {
         }
     }
 
-    /// Do the held writes. New index rows first: an entry inserted and then
-    /// updated by a later fetch of the same batch ends with its update.
+    /// Do the held writes. The index last, so its rows are written out once,
+    /// at the commit (a later statement would write them out at its start);
+    /// new rows before updated ones: an entry inserted and then updated by a
+    /// later fetch of the same batch ends with its update.
     pub(crate) async fn flush(self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
         let Some(held) = self.held else {
             return Ok(());
         };
-        fts::insert_new(&mut *conn, &held.new).await?;
-        fts::insert(&mut *conn, &held.changed, true).await?;
         let added: Vec<(i64, i64)> = held.added.into_iter().collect();
         add_counts(&mut *conn, &added).await?;
-        fetch_log::append_many(conn, &held.fetches).await
+        fetch_log::append_many(&mut *conn, &held.fetches).await?;
+        fts::insert_new(&mut *conn, &held.new).await?;
+        fts::insert(conn, &held.changed, true).await
     }
 }
 
