@@ -419,3 +419,96 @@ async fn entries_stored_before_the_index_are_indexed_at_open() {
     assert_eq!(page.items.len(), 50);
     assert!(page.next.is_some());
 }
+
+/// Store three entries for each of `feeds`, all at once (so the write
+/// queue takes them in batches); the result of each.
+async fn fetch_all_at_once(
+    store: &Store,
+    feeds: &[tributary_model::FeedId],
+    word: &str,
+) -> Vec<Result<tributary_store::UpsertReport, StoreError>> {
+    let tasks: Vec<_> = feeds
+        .iter()
+        .enumerate()
+        .map(|(f, &feed)| {
+            let store = store.clone();
+            let entries = (0..3)
+                .map(|i| {
+                    entry(
+                        &format!("{word}-{f}-{i}"),
+                        &format!("Item {i} of {f}"),
+                        &format!("<p>{word}</p>"),
+                        t(1, 0),
+                    )
+                })
+                .collect();
+            tokio::spawn(async move {
+                store
+                    .record_success(feed, common::success(t(2, 0), entries))
+                    .await
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    results
+}
+
+/// Per feed: stored entry count, entries, fetch log rows.
+async fn stored(url: &str) -> Vec<(i64, i64, i64)> {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+    let rows = sqlx::query_as(
+        "SELECT f.entry_count, (SELECT count(*) FROM entries e WHERE e.feed_id = f.id), \
+                (SELECT count(*) FROM fetch_log l WHERE l.feed_id = f.id) \
+           FROM feeds f ORDER BY f.id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    rows
+}
+
+#[tokio::test]
+async fn many_fetches_at_once_are_indexed_counted_and_logged_or_not_stored_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = Store::open(&url).await.unwrap();
+    let me = store.default_user().await.unwrap();
+    let mut feeds = Vec::new();
+    for f in 0..40 {
+        feeds.push(follow(&store, me, &format!("https://f{f}.example/feed"), &[]).await);
+    }
+    // An index row left behind for the id the first new entry gets: no
+    // entry can be indexed, so no fetch may be stored (no entry without
+    // its index row, no count or log row without its entries).
+    let exec = |sql: &'static str| {
+        let url = url.clone();
+        async move {
+            use sqlx::Connection;
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+        }
+    };
+    exec("INSERT INTO entries_fts (rowid, title, author, body) VALUES (1, 'x', NULL, 'narwhal')")
+        .await;
+    for result in fetch_all_at_once(&store, &feeds, "narwhal").await {
+        match result {
+            Err(StoreError::Entry { .. }) => {}
+            other => panic!("expected the entry's failure, got {other:?}"),
+        }
+    }
+    assert!(stored(&url).await.iter().all(|&row| row == (0, 0, 0)));
+
+    exec("DELETE FROM entries_fts").await;
+    for result in fetch_all_at_once(&store, &feeds, "walrus").await {
+        assert_eq!(result.unwrap().new, 3);
+    }
+    assert_eq!(find(&store, me, "walrus").await.total, 40 * 3);
+    assert_eq!(find(&store, me, "narwhal").await.total, 0);
+    assert!(stored(&url).await.iter().all(|&row| row == (3, 3, 1)));
+}

@@ -12,6 +12,7 @@ use sqlx::{Acquire, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 use tributary_model::FeedId;
 
+use crate::sqlite::later::Later;
 use crate::sqlite::{begin_write, entries, feeds};
 use crate::{FetchSuccess, FetchUnchanged, StoreError, StoreResult, UpsertReport};
 
@@ -110,21 +111,53 @@ async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<Job>) {
 
 /// One transaction for the whole batch, a savepoint per outcome. If the
 /// commit itself fails, every outcome of the batch gets that error.
+///
+/// The search index rows, fetch log rows and entry counts of the stored
+/// outcomes are written together after the last savepoint (see [`Later`]),
+/// still in the transaction. Should that fail, the batch is rolled back and
+/// stored again with each outcome doing its own inside its savepoint, so a
+/// failure stays with the outcome that caused it.
 async fn store_batch(writer: &SqlitePool, batch: &[Job]) -> Vec<StoreResult<UpsertReport>> {
+    match store_batch_with(writer, batch, true).await {
+        Ok(results) => results,
+        Err(e) => {
+            tracing::warn!(
+                error = %e,
+                "writing a batch's search index rows failed; storing it again, one outcome at a time"
+            );
+            match store_batch_with(writer, batch, false).await {
+                Ok(results) => results,
+                Err(e) => batch.iter().map(|_| Err(copy_error(&e))).collect(),
+            }
+        }
+    }
+}
+
+/// Store `batch`; `hold`: the [`Later`] writes held for the end (else done
+/// by each outcome). `Err` only when the held writes failed (nothing was
+/// stored then); other failures are in the results.
+async fn store_batch_with(
+    writer: &SqlitePool,
+    batch: &[Job],
+    hold: bool,
+) -> Result<Vec<StoreResult<UpsertReport>>, StoreError> {
     let mut tx = match begin_write(writer).await {
         Ok(tx) => tx,
-        Err(e) => return batch.iter().map(|_| Err(copy_error(&e))).collect(),
+        Err(e) => return Ok(batch.iter().map(|_| Err(copy_error(&e))).collect()),
     };
+    let writes = || if hold { Later::held() } else { Later::now() };
+    let mut held = writes();
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
+        let mut later = writes();
         let result = async {
             let mut savepoint = (&mut tx).begin().await?;
             let stored = match &job.outcome {
                 Outcome::Success(success) => {
-                    entries::record_in(&mut savepoint, job.feed, success).await
+                    entries::record_in(&mut savepoint, job.feed, success, &mut later).await
                 }
                 Outcome::Unchanged(unchanged) => {
-                    feeds::record_unchanged_in(&mut savepoint, job.feed, unchanged)
+                    feeds::record_unchanged_in(&mut savepoint, job.feed, unchanged, &mut later)
                         .await
                         .map(|()| UpsertReport::default())
                 }
@@ -141,13 +174,18 @@ async fn store_batch(writer: &SqlitePool, batch: &[Job]) -> Vec<StoreResult<Upse
             }
         }
         .await;
+        if result.is_ok() {
+            held.absorb(later);
+        }
         results.push(result);
     }
+    // Dropping `tx` on failure rolls the whole batch back.
+    held.flush(&mut tx).await?;
     match tx.commit().await {
-        Ok(()) => results,
+        Ok(()) => Ok(results),
         Err(e) => {
             let e = StoreError::from(e);
-            batch.iter().map(|_| Err(copy_error(&e))).collect()
+            Ok(batch.iter().map(|_| Err(copy_error(&e))).collect())
         }
     }
 }

@@ -25,15 +25,18 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use tributary_model::{Entry, EntryId, FeedId, NewEntry, UserId};
 
 use crate::rows::{entry_columns, EntryRow};
+use crate::sqlite::later::Later;
 use crate::sqlite::{begin_write, feeds, fetch_log, fts};
 use crate::{time, FetchSuccess, StoreError, StoreResult, UpsertReport};
 
 /// Store one fetch outcome inside the caller's transaction (the write
-/// queue's batch, in a savepoint of its own).
-pub(crate) async fn record_in(
+/// queue's batch, in a savepoint of its own); its search index rows, fetch
+/// log row and entry count go to `later` (see [`Later`]).
+pub(crate) async fn record_in<'a>(
     tx: &mut SqliteConnection,
     feed: FeedId,
-    outcome: &FetchSuccess,
+    outcome: &'a FetchSuccess,
+    later: &mut Later<'a>,
 ) -> StoreResult<UpsertReport> {
     let meta = &outcome.meta;
     // Metadata the document does not give keeps its stored value; the
@@ -85,13 +88,20 @@ pub(crate) async fn record_in(
     let mut report = UpsertReport::default();
     let mut pending: Vec<&NewEntry> = Vec::new();
     for entry in &outcome.entries {
-        let result = upsert(&mut *tx, entry, &batch_keys, &mut known, &mut pending)
-            .await
-            .map_err(|source| StoreError::Entry {
-                feed,
-                key: entry.key.clone(),
-                source,
-            })?;
+        let result = upsert(
+            &mut *tx,
+            entry,
+            &batch_keys,
+            &mut known,
+            &mut pending,
+            later,
+        )
+        .await
+        .map_err(|source| StoreError::Entry {
+            feed,
+            key: entry.key.clone(),
+            source,
+        })?;
         match result {
             Upserted::New => report.new += 1,
             Upserted::Updated => report.updated += 1,
@@ -102,12 +112,12 @@ pub(crate) async fn record_in(
     // New entries go in with a few multi-row INSERTs: one statement per
     // entry cost a round trip to the database thread each.
     for chunk in pending.chunks(INSERT_CHUNK) {
-        if let Err(source) = insert_many(&mut *tx, feed, chunk, &now).await {
+        if let Err(source) = insert_many(&mut *tx, feed, chunk, &now, later).await {
             // Name the entry that failed: SQLite undid only the statement,
             // so the rows can be tried one by one (the transaction is
             // rolled back either way).
             for entry in chunk {
-                if let Err(source) = insert_many(&mut *tx, feed, &[entry], &now).await {
+                if let Err(source) = insert_many(&mut *tx, feed, &[entry], &now, later).await {
                     return Err(StoreError::Entry {
                         feed,
                         key: entry.key.clone(),
@@ -127,7 +137,9 @@ pub(crate) async fn record_in(
     } else {
         fetch_log::Outcome::Unchanged
     };
-    fetch_log::append(&mut *tx, feed, outcome.fetched_at, outcome_kind).await?;
+    later
+        .fetched(&mut *tx, feed, outcome.fetched_at, outcome_kind)
+        .await?;
     tracing::debug!(
         feed.id = %feed, new = report.new, updated = report.updated,
         unchanged = report.unchanged, tombstoned = report.tombstoned, "fetch stored"
@@ -250,6 +262,7 @@ async fn upsert<'a>(
     batch_keys: &HashSet<&str>,
     known: &mut Known,
     pending: &mut Vec<&'a NewEntry>,
+    later: &mut Later<'a>,
 ) -> Result<Upserted, sqlx::Error> {
     // 1. Deleted before.
     if known.tombstoned_keys.contains(&entry.key) {
@@ -265,12 +278,12 @@ async fn upsert<'a>(
         if id < 0 {
             // The same key twice in one document, not stored yet: the
             // later one is what gets inserted.
-            let index = usize::try_from(-1 - id).unwrap_or(usize::MAX);
-            if let Some(slot) = pending.get_mut(index) {
+            let at = usize::try_from(-1 - id).unwrap_or(usize::MAX);
+            if let Some(slot) = pending.get_mut(at) {
                 *slot = entry;
             }
         } else {
-            update(conn, id, entry).await?;
+            update(conn, id, entry, later).await?;
         }
         known
             .by_key
@@ -280,11 +293,11 @@ async fn upsert<'a>(
 
     // 3. Same canonical link under a new key.
     if let Some(canonical) = entry.canonical_url.as_deref() {
-        if let Some(index) = known.reissued(batch_keys, |s| {
+        if let Some(at) = known.reissued(batch_keys, |s| {
             s.canonical_url.as_deref() == Some(canonical)
         }) {
-            update(conn, known.stored[index].id, entry).await?;
-            known.rekey(index, entry);
+            update(conn, known.stored[at].id, entry, later).await?;
+            known.rekey(at, entry);
             return Ok(Upserted::Updated);
         }
         // 3b. A deleted entry re-issued under a new key stays deleted.
@@ -297,11 +310,11 @@ async fn upsert<'a>(
     // fetch-time date says nothing about identity).
     if entry.published_from_feed {
         let published = time::to_db(entry.published);
-        if let Some(index) = known.reissued(batch_keys, |s| {
+        if let Some(at) = known.reissued(batch_keys, |s| {
             s.published_from_feed && s.title == entry.title && s.published == published
         }) {
-            update(conn, known.stored[index].id, entry).await?;
-            known.rekey(index, entry);
+            update(conn, known.stored[at].id, entry, later).await?;
+            known.rekey(at, entry);
             return Ok(Upserted::Updated);
         }
     }
@@ -321,11 +334,12 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
 
 /// Insert `entries` (at most [`INSERT_CHUNK`]) in one statement. Strings
 /// are bound borrowed, not copied.
-async fn insert_many(
+async fn insert_many<'a>(
     conn: &mut SqliteConnection,
     feed: FeedId,
-    entries: &[&NewEntry],
+    entries: &[&'a NewEntry],
     now: &str,
+    later: &mut Later<'a>,
 ) -> Result<(), sqlx::Error> {
     let mut sql = String::from(
         "INSERT INTO entries (feed_id, key, guid, url, canonical_url, title, author, \
@@ -338,7 +352,6 @@ async fn insert_many(
         }
         sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     }
-    sql.push_str(" RETURNING id, key");
     let encoded: Vec<(String, Option<String>, String, String)> = entries
         .iter()
         .map(|e| {
@@ -371,31 +384,22 @@ async fn insert_many(
             .bind(e.content_hash.as_str())
             .bind(now);
     }
+    query.execute(&mut *conn).await?;
     // The search index gets the new rows in the same transaction.
-    let ids: Vec<(i64, String)> = query
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()?;
-    let by_key: HashMap<&str, &NewEntry> = entries.iter().map(|e| (e.key.as_str(), *e)).collect();
-    let docs: Vec<fts::Doc<'_>> = ids
-        .iter()
-        .filter_map(|(id, key)| by_key.get(key.as_str()).map(|e| fts::Doc::of_new(*id, e)))
-        .collect();
-    fts::insert(&mut *conn, &docs).await?;
-    sqlx::query("UPDATE feeds SET entry_count = entry_count + ? WHERE id = ?")
-        .bind(i64::try_from(ids.len()).unwrap_or(i64::MAX))
-        .bind(feed.0)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    let docs = entries.iter().map(|e| fts::NewDoc::of(feed, e)).collect();
+    let added = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+    later.inserted(&mut *conn, feed, added, docs).await
 }
 
 /// Overwrite a stored entry (row id, and so read state, kept) with `e`.
 /// A date that is only the fetch time does not replace the stored date: an
 /// undated entry keeps the time it was first seen.
-async fn update(conn: &mut SqliteConnection, id: i64, e: &NewEntry) -> Result<(), sqlx::Error> {
+async fn update<'a>(
+    conn: &mut SqliteConnection,
+    id: i64,
+    e: &'a NewEntry,
+    later: &mut Later<'a>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE entries SET key = ?1, guid = ?2, url = ?3, canonical_url = ?4, title = ?5, \
                 author = ?6, content_html = ?7, summary_html = ?8, excerpt = ?9, \
@@ -422,7 +426,7 @@ async fn update(conn: &mut SqliteConnection, id: i64, e: &NewEntry) -> Result<()
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    fts::replace(conn, &fts::Doc::of_new(id, e)).await
+    later.changed(conn, fts::Doc::of(id, e)).await
 }
 
 pub(crate) async fn by_id(pool: &SqlitePool, id: EntryId) -> StoreResult<Option<Entry>> {

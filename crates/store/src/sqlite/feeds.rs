@@ -7,6 +7,7 @@ use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 use tributary_model::{Feed, FeedId};
 
 use crate::rows::{feed_columns, FeedRow};
+use crate::sqlite::later::Later;
 use crate::sqlite::{begin_write, fetch_log};
 use crate::{time, FeedSelector, FetchFailure, FetchUnchanged, StoreError, StoreResult};
 
@@ -105,16 +106,18 @@ pub(crate) async fn record_unchanged_in(
     tx: &mut SqliteConnection,
     feed: FeedId,
     outcome: &FetchUnchanged,
+    later: &mut Later<'_>,
 ) -> StoreResult<()> {
     let done = mark_unchanged(&mut *tx, feed, outcome).await?;
     require_feed(done, feed)?;
-    fetch_log::append(
-        &mut *tx,
-        feed,
-        outcome.fetched_at,
-        fetch_log::Outcome::Unchanged,
-    )
-    .await?;
+    later
+        .fetched(
+            &mut *tx,
+            feed,
+            outcome.fetched_at,
+            fetch_log::Outcome::Unchanged,
+        )
+        .await?;
     if let Some(new_url) = outcome.moved_to.as_deref() {
         let current: String = sqlx::query_scalar("SELECT url FROM feeds WHERE id = ?")
             .bind(feed.0)

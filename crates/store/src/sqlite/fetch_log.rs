@@ -40,6 +40,34 @@ impl Outcome {
     }
 }
 
+/// Record fetches (feed, when, outcome), in one statement.
+pub(crate) async fn append_many(
+    conn: &mut SqliteConnection,
+    fetches: &[(FeedId, DateTime<Utc>, Outcome)],
+) -> Result<(), sqlx::Error> {
+    if fetches.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(i64, String, &str)> = fetches
+        .iter()
+        .map(|(feed, at, outcome)| (feed.0, time::to_db(*at), outcome.as_str()))
+        .collect();
+    let json = serde_json::to_string(&rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "INSERT INTO fetch_log (feed_id, at, outcome) \
+         SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
+    )
+    .bind(json)
+    .execute(&mut *conn)
+    .await?;
+    let n = fetches.len() as u64;
+    let before = APPENDS.fetch_add(n, Ordering::Relaxed);
+    if before / PRUNE_EVERY != (before + n) / PRUNE_EVERY {
+        prune(conn, Utc::now()).await?;
+    }
+    Ok(())
+}
+
 /// Record one fetch of `feed` at `at`.
 pub(crate) async fn append(
     conn: &mut SqliteConnection,
@@ -47,16 +75,7 @@ pub(crate) async fn append(
     at: DateTime<Utc>,
     outcome: Outcome,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO fetch_log (feed_id, at, outcome) VALUES (?, ?, ?)")
-        .bind(feed.0)
-        .bind(time::to_db(at))
-        .bind(outcome.as_str())
-        .execute(&mut *conn)
-        .await?;
-    if APPENDS.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
-        prune(conn, Utc::now()).await?;
-    }
-    Ok(())
+    append_many(conn, &[(feed, at, outcome)]).await
 }
 
 /// Delete history older than [`KEEP_DAYS`] before `now`; returns how many rows.

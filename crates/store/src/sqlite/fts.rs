@@ -4,7 +4,7 @@
 //! existed.
 
 use sqlx::{SqliteConnection, SqlitePool};
-use tributary_model::NewEntry;
+use tributary_model::{FeedId, NewEntry};
 
 use crate::sqlite::begin_write;
 use crate::text::html_to_text;
@@ -16,24 +16,37 @@ const BACKFILLED: &str = "search.backfilled";
 /// Entries indexed per statement when filling the index.
 const BACKFILL_CHUNK: i64 = 500;
 
-/// Rows per multi-row INSERT (4 parameters each).
-const INSERT_CHUNK: usize = 64;
-
-/// One entry's indexed text.
-pub(crate) struct Doc<'a> {
-    pub id: i64,
-    pub title: &'a str,
-    pub author: Option<&'a str>,
+/// A new entry's indexed text; the entry is found by its feed and key (its
+/// id is not known yet), title and author are read from its row.
+pub(crate) struct NewDoc<'a> {
+    pub feed: i64,
+    pub key: &'a str,
     pub body: String,
 }
 
-impl<'a> Doc<'a> {
-    /// The text of an incoming entry stored under `id`.
-    pub(crate) fn of_new(id: i64, e: &'a NewEntry) -> Doc<'a> {
+impl<'a> NewDoc<'a> {
+    /// The text of an incoming entry of `feed`.
+    pub(crate) fn of(feed: FeedId, e: &'a NewEntry) -> NewDoc<'a> {
+        NewDoc {
+            feed: feed.0,
+            key: &e.key,
+            body: body_of(e.content_html.as_deref(), e.summary_html.as_deref()),
+        }
+    }
+}
+
+/// A stored entry's indexed body, by entry id (title and author are read
+/// from its row).
+pub(crate) struct Doc {
+    pub id: i64,
+    pub body: String,
+}
+
+impl Doc {
+    /// The text of stored entry `id`, now carrying `e`.
+    pub(crate) fn of(id: i64, e: &NewEntry) -> Doc {
         Doc {
             id,
-            title: &e.title,
-            author: e.author.as_deref(),
             body: body_of(e.content_html.as_deref(), e.summary_html.as_deref()),
         }
     }
@@ -48,39 +61,67 @@ pub(crate) fn body_of(content_html: Option<&str>, summary_html: Option<&str>) ->
         .unwrap_or_default()
 }
 
-/// Index new entries.
-pub(crate) async fn insert(
+/// Index rows from a JSON array of `[feed id, key, body]`: the entry's id,
+/// title and author, one lookup in the `(feed_id, key)` index each.
+const BY_KEY: &str = "SELECT e.id, e.title, e.author, d.value ->> 2 \
+                        FROM json_each(?) d CROSS JOIN entries e \
+                       WHERE e.feed_id = d.value ->> 0 AND e.key = d.value ->> 1";
+
+/// Index rows from a JSON array of `[entry id, body]`.
+const BY_ID: &str = "SELECT e.id, e.title, e.author, d.value ->> 1 \
+                       FROM json_each(?) d CROSS JOIN entries e \
+                      WHERE e.id = d.value ->> 0";
+
+/// Index new entries (rows the index does not have).
+pub(crate) async fn insert_new(
     conn: &mut SqliteConnection,
-    docs: &[Doc<'_>],
+    docs: &[NewDoc<'_>],
 ) -> Result<(), sqlx::Error> {
-    for chunk in docs.chunks(INSERT_CHUNK) {
-        let mut sql = String::from("INSERT INTO entries_fts (rowid, title, author, body) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str("(?,?,?,?)");
-        }
-        let mut query = sqlx::query(&sql);
-        for d in chunk {
-            query = query
-                .bind(d.id)
-                .bind(d.title)
-                .bind(d.author)
-                .bind(d.body.as_str());
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
+    let rows: Vec<(i64, &str, &str)> = docs
+        .iter()
+        .map(|d| (d.feed, d.key, d.body.as_str()))
+        .collect();
+    write(conn, "INSERT", BY_KEY, &rows).await
 }
 
-/// Re-index an updated entry (also when it was not indexed yet).
-pub(crate) async fn replace(conn: &mut SqliteConnection, doc: &Doc<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM entries_fts WHERE rowid = ?")
-        .bind(doc.id)
-        .execute(&mut *conn)
-        .await?;
-    insert(conn, std::slice::from_ref(doc)).await
+/// Index stored entries; `replace`: they may be indexed already (`OR
+/// REPLACE` drops a row's old terms first).
+pub(crate) async fn insert(
+    conn: &mut SqliteConnection,
+    docs: &[Doc],
+    replace: bool,
+) -> Result<(), sqlx::Error> {
+    let rows: Vec<(i64, &str)> = docs.iter().map(|d| (d.id, d.body.as_str())).collect();
+    let verb = if replace {
+        "INSERT OR REPLACE"
+    } else {
+        "INSERT"
+    };
+    write(conn, verb, BY_ID, &rows).await
+}
+
+/// One statement for all of `rows`, whatever their number: they go in as
+/// one JSON array. FTS5 writes its pending terms to disk at the start of
+/// every later statement of the transaction (the statement's savepoint),
+/// so a statement per chunk of rows made a small index segment per chunk,
+/// to be merged again later.
+async fn write<T: serde::Serialize>(
+    conn: &mut SqliteConnection,
+    verb: &str,
+    select: &str,
+    rows: &[T],
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let json = serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(&format!(
+        "{verb} INTO entries_fts (rowid, title, author, body) {select}"
+    ))
+    .bind(json)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Index the entries stored before the index existed, once (recorded in
@@ -98,9 +139,9 @@ pub(crate) async fn backfill(writer: &SqlitePool) -> StoreResult<u64> {
     loop {
         // One transaction per chunk: other writers get their turn between.
         let mut tx = begin_write(writer).await?;
-        type Row = (i64, String, Option<String>, Option<String>, Option<String>);
+        type Row = (i64, Option<String>, Option<String>);
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT e.id, e.title, e.author, e.content_html, e.summary_html FROM entries e \
+            "SELECT e.id, e.content_html, e.summary_html FROM entries e \
               WHERE e.id > ? AND NOT EXISTS (SELECT 1 FROM entries_fts x WHERE x.rowid = e.id) \
               ORDER BY e.id LIMIT ?",
         )
@@ -119,16 +160,14 @@ pub(crate) async fn backfill(writer: &SqlitePool) -> StoreResult<u64> {
             break;
         };
         after = last.0;
-        let docs: Vec<Doc<'_>> = rows
+        let docs: Vec<Doc> = rows
             .iter()
-            .map(|(id, title, author, content, summary)| Doc {
+            .map(|(id, content, summary)| Doc {
                 id: *id,
-                title,
-                author: author.as_deref(),
                 body: body_of(content.as_deref(), summary.as_deref()),
             })
             .collect();
-        insert(&mut tx, &docs).await?;
+        insert(&mut tx, &docs, false).await?;
         tx.commit().await?;
         indexed += docs.len() as u64;
     }
@@ -139,4 +178,28 @@ pub(crate) async fn backfill(writer: &SqlitePool) -> StoreResult<u64> {
         );
     }
     Ok(indexed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite;
+
+    #[tokio::test]
+    async fn indexed_rows_are_found_by_index_not_by_a_scan() {
+        let (pool, _) = sqlite::open("sqlite::memory:").await.unwrap();
+        for (select, index) in [
+            (BY_KEY, "USING INDEX sqlite_autoindex_entries"),
+            (BY_ID, "USING INTEGER PRIMARY KEY"),
+        ] {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {select}"))
+                    .bind("[]")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+            assert!(plan.iter().any(|p| p.3.contains(index)), "{plan:?}");
+            assert!(plan.iter().all(|p| !p.3.starts_with("SCAN e")), "{plan:?}");
+        }
+    }
 }

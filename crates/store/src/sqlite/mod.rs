@@ -26,6 +26,7 @@ pub(crate) mod entries;
 pub(crate) mod feeds;
 pub(crate) mod fetch_log;
 pub(crate) mod fts;
+pub(crate) mod later;
 pub(crate) mod pages;
 pub(crate) mod river;
 pub(crate) mod search;
