@@ -122,12 +122,8 @@ impl FromRequestParts<AppState> for CurrentUser {
 
 /// 303 to the login form, coming back to `target` afterwards.
 pub fn login_redirect(target: &str) -> Response {
-    let next: String = form_urlencoded_component(target);
+    let next = crate::outputs::paging::encode(target);
     see_other(&format!("/login?next={next}"))
-}
-
-fn form_urlencoded_component(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// A `303 See Other` to `location`.

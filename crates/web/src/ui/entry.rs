@@ -78,22 +78,7 @@ pub async fn set_read(
     headers: HeaderMap,
     CsrfForm { user, form }: CsrfForm<FlagForm>,
 ) -> Result<Response, WebError> {
-    let id = EntryId(parse_id(&id)?);
-    let read = one_or_zero(form.read.as_deref(), "read")?;
-    let item = state
-        .store
-        .entry_for_user(user.user.id, id)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    state.store.set_read(user.user.id, id, read).await?;
-    if wants_json(&headers) {
-        return Ok(Json(serde_json::json!({
-            "id": id.0, "read": read, "starred": item.starred,
-        }))
-        .into_response());
-    }
-    let back = safe_back(form.back.as_deref());
-    Ok(see_other(&back))
+    set_flag(&state, &id, &headers, &user, &form, Flag::Read).await
 }
 
 /// `POST /entry/{id}/star` with `starred=1|0`.
@@ -103,17 +88,47 @@ pub async fn set_star(
     headers: HeaderMap,
     CsrfForm { user, form }: CsrfForm<FlagForm>,
 ) -> Result<Response, WebError> {
-    let id = EntryId(parse_id(&id)?);
-    let starred = one_or_zero(form.starred.as_deref(), "starred")?;
-    let item = state
-        .store
-        .entry_for_user(user.user.id, id)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    state.store.set_starred(user.user.id, id, starred).await?;
-    if wants_json(&headers) {
+    set_flag(&state, &id, &headers, &user, &form, Flag::Starred).await
+}
+
+/// Which flag a form sets.
+#[derive(Debug, Clone, Copy)]
+enum Flag {
+    Read,
+    Starred,
+}
+
+/// Set one flag of an entry. The store refuses (`NotFound`) an entry the
+/// user does not follow; the script (JSON) gets both flags back, the form
+/// a redirect to its `back` page.
+async fn set_flag(
+    state: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+    user: &CurrentUser,
+    form: &FlagForm,
+    flag: Flag,
+) -> Result<Response, WebError> {
+    let id = EntryId(parse_id(id)?);
+    let me = user.user.id;
+    match flag {
+        Flag::Read => {
+            let read = one_or_zero(form.read.as_deref(), "read")?;
+            state.store.set_read(me, id, read).await?;
+        }
+        Flag::Starred => {
+            let starred = one_or_zero(form.starred.as_deref(), "starred")?;
+            state.store.set_starred(me, id, starred).await?;
+        }
+    }
+    if wants_json(headers) {
+        let item = state
+            .store
+            .entry_for_user(me, id)
+            .await?
+            .ok_or(WebError::NotFound)?;
         return Ok(Json(serde_json::json!({
-            "id": id.0, "read": item.read, "starred": starred,
+            "id": id.0, "read": item.read, "starred": item.starred,
         }))
         .into_response());
     }

@@ -23,7 +23,7 @@ mod render_tests;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
@@ -109,14 +109,9 @@ pub const ROUTES: &[(&str, &str)] = &[
 /// What every page of a signed-in user gets: the layout's data.
 #[derive(Debug, Clone, Serialize)]
 pub struct Page {
-    /// Name of the site (page titles, header).
-    pub site_title: String,
-    /// The signed-in user (templates show `user.username`).
-    pub user: tributary_store::User,
-    /// The session's CSRF token (forms and the `csrf-token` meta tag).
-    pub csrf: String,
-    /// Whether to show the admin link.
-    pub is_admin: bool,
+    /// What every page's layout gets (site title, user, CSRF token, admin link).
+    #[serde(flatten)]
+    pub layout: crate::auth::PageContext,
     /// A message about what the last action did, shown once.
     pub flash: Option<String>,
     /// Which navigation item is current (`unread`, `search`, …).
@@ -129,10 +124,7 @@ impl Page {
     /// The layout data for `user` on the page `here`.
     pub fn new(state: &AppState, user: &CurrentUser, nav: &'static str, here: String) -> Page {
         Page {
-            site_title: state.config.site_title.clone(),
-            user: user.user.clone(),
-            csrf: user.csrf.clone(),
-            is_admin: user.user.is_admin,
+            layout: crate::auth::PageContext::new(state, user),
             flash: None,
             nav,
             here,
@@ -188,17 +180,7 @@ pub fn csrf_token<'a>(headers: &'a HeaderMap, field: Option<&'a str>) -> &'a str
 
 /// `back` if it is a path on this site, else `/` (never an open redirect).
 pub fn safe_back(back: Option<&str>) -> String {
-    match back {
-        Some(b)
-            if b.starts_with('/')
-                && !b.starts_with("//")
-                && !b.starts_with("/\\")
-                && !b.chars().any(|c| c.is_control()) =>
-        {
-            b.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
+    crate::auth::session::safe_next(back)
 }
 
 /// `path` with `key=value` added to its query.
@@ -207,10 +189,7 @@ pub fn with_query(path: &str, key: &str, value: &str) -> String {
     format!("{path}{sep}{key}={}", forms::encode(value))
 }
 
-/// 303 See Other to `to`.
-pub fn see_other(to: &str) -> Response {
-    Redirect::to(to).into_response()
-}
+pub use crate::auth::see_other;
 
 /// Parse a numeric id from a path segment; anything else is "not found".
 pub fn parse_id(raw: &str) -> Result<i64, WebError> {

@@ -15,16 +15,18 @@ use crate::templates::Templates;
 
 fn page(nav: &'static str) -> Page {
     Page {
-        site_title: "Tributary <test>".into(),
-        user: tributary_store::User {
-            id: tributary_model::UserId(1),
-            username: "ann".into(),
+        layout: crate::auth::PageContext {
+            site_title: "Tributary <test>".into(),
+            user: Some(tributary_store::User {
+                id: tributary_model::UserId(1),
+                username: "ann".into(),
+                is_admin: false,
+                has_password: true,
+                created_at: Utc::now(),
+            }),
+            csrf: "tok\"en".into(),
             is_admin: false,
-            has_password: true,
-            created_at: Utc::now(),
         },
-        csrf: "tok\"en".into(),
-        is_admin: false,
         flash: None,
         nav,
         here: "/?after=1-2".into(),
