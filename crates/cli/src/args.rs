@@ -172,6 +172,40 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
+    /// API passwords for reader apps (Google Reader, Fever, Miniflux APIs).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make an API password and print it (once: only its hash is kept).
+    ///
+    /// Apps use it with the user name: Google Reader clients as the
+    /// password, Fever clients as the password, Miniflux clients as the API
+    /// key (X-Auth-Token) or the HTTP Basic password.
+    Add {
+        /// Login name.
+        name: String,
+        /// Which app or device it is for.
+        #[arg(long, short, default_value = "command line")]
+        description: String,
+    },
+    /// List a user's API passwords (never the secrets).
+    List {
+        /// Login name.
+        name: String,
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an API password: apps using it are signed out at once.
+    Revoke {
+        /// Login name.
+        name: String,
+        /// Its id (see `user token list`).
+        id: i64,
+    },
 }
 
 #[derive(Debug, Args)]

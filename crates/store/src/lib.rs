@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 
 mod accounts;
+mod api;
 mod error;
 mod reading;
 mod rows;
@@ -49,6 +50,7 @@ use tributary_model::{
 };
 
 pub use accounts::{Session, User};
+pub use api::{ApiEntryPage, ApiEntryQuery, ApiItem, ApiOrder, ApiToken, EntryRef};
 pub use error::{StoreError, StoreResult};
 pub use reading::{
     Category, Cursor, DayFetches, EntryPage, EntryQuery, FeedActivity, ReadScope, SearchHit,

@@ -17,7 +17,9 @@ use tributary_model::{
 };
 
 use crate::time;
-use crate::{Category, Session, SubscriptionSettings, SubscriptionView, User};
+use crate::{
+    ApiItem, ApiToken, Category, EntryRef, Session, SubscriptionSettings, SubscriptionView, User,
+};
 
 /// The feed columns every feed query selects, from `feeds f`.
 macro_rules! feed_columns {
@@ -296,5 +298,50 @@ impl<'r> FromRow<'r, SqliteRow> for SearchRow {
             row.try_get("score")?,
             snippet.unwrap_or_default(),
         ))
+    }
+}
+
+/// An API password: `token_id`, `token_user_id`, `token_description`,
+/// `token_created_at`, `token_last_used_at`.
+pub(crate) struct ApiTokenRow(pub ApiToken);
+
+impl<'r> FromRow<'r, SqliteRow> for ApiTokenRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        Ok(ApiTokenRow(ApiToken {
+            id: row.try_get("token_id")?,
+            user_id: UserId(row.try_get("token_user_id")?),
+            description: row.try_get("token_description")?,
+            created_at: time_col(row, "token_created_at")?,
+            last_used_at: opt_time_col(row, "token_last_used_at")?,
+        }))
+    }
+}
+
+/// An entry as the APIs show it: [`RiverRow`]'s columns plus
+/// `api_created_at` and `api_changed_at`.
+pub(crate) struct ApiItemRow(pub ApiItem);
+
+impl<'r> FromRow<'r, SqliteRow> for ApiItemRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        let RiverRow(item) = RiverRow::from_row(row)?;
+        Ok(ApiItemRow(ApiItem {
+            item,
+            created_at: time_col(row, "api_created_at")?,
+            changed_at: time_col(row, "api_changed_at")?,
+        }))
+    }
+}
+
+/// An entry reference: `ref_id`, `ref_feed_id`, `ref_published`, `ref_created_at`.
+pub(crate) struct EntryRefRow(pub EntryRef);
+
+impl<'r> FromRow<'r, SqliteRow> for EntryRefRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        Ok(EntryRefRow(EntryRef {
+            id: EntryId(row.try_get("ref_id")?),
+            feed_id: FeedId(row.try_get("ref_feed_id")?),
+            published: time_col(row, "ref_published")?,
+            created_at: time_col(row, "ref_created_at")?,
+        }))
     }
 }

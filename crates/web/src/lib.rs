@@ -1,5 +1,7 @@
 //! The web server of `tributary serve`: the reading UI, accounts, search,
-//! the live outputs (river page, merged feeds, OPML) and `/metrics`.
+//! the live outputs (river page, merged feeds, OPML), `/metrics`, and the
+//! reader APIs: Google Reader ([`greader`]), Fever ([`fever`]) and the
+//! Miniflux-compatible native API ([`api`]).
 //!
 //! Everything is server-rendered HTML (minijinja templates compiled into the
 //! binary, overridable from a directory) that works without JavaScript; one
@@ -16,8 +18,11 @@
 //! # }
 //! ```
 
+pub mod api;
 pub mod auth;
 pub mod error;
+pub mod fever;
+pub mod greader;
 pub mod metrics;
 pub mod outputs;
 pub mod templates;
@@ -127,6 +132,9 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::routes())
         .merge(outputs::routes())
         .merge(metrics::routes())
+        .merge(greader::routes())
+        .merge(fever::routes())
+        .merge(api::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(ui::security_headers))
         .layer(axum::middleware::from_fn_with_state(

@@ -1,4 +1,5 @@
-//! `user add|passwd|remove|list`: the accounts of the web UI.
+//! `user add|passwd|remove|list|token`: the accounts of the web UI and
+//! their API passwords.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -8,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use tributary_store::{Store, StoreError, User};
 
-use crate::args::UserCommand;
+use crate::args::{TokenCommand, UserCommand};
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -65,6 +66,7 @@ pub async fn run(store: &Store, command: UserCommand) -> Result<ExitCode> {
             println!("removed {name}");
         }
         UserCommand::List { json } => list(store, json).await?,
+        UserCommand::Token(command) => token(store, command).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -86,6 +88,82 @@ async fn find(store: &Store, name: &str) -> Result<User> {
             bail!("unknown user {name:?} (users: {})", names.join(", "))
         }
     }
+}
+
+#[derive(Serialize)]
+struct TokenRow {
+    id: i64,
+    description: String,
+    created: String,
+    last_used: Option<String>,
+}
+
+async fn token(store: &Store, command: TokenCommand) -> Result<()> {
+    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    match command {
+        TokenCommand::Add { name, description } => {
+            let user = find(store, &name).await?;
+            let new = tributary_web::auth::api_keys::create(store, &user, &description)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot make an API password for {name}: {e}"))?;
+            eprintln!(
+                "API password {} of {name} ({}); it is shown only now:",
+                new.token.id, new.token.description
+            );
+            println!("{}", new.secret);
+        }
+        TokenCommand::List { name, json } => {
+            let user = find(store, &name).await?;
+            let rows: Vec<TokenRow> = store
+                .api_tokens(user.id)
+                .await?
+                .into_iter()
+                .map(|t| TokenRow {
+                    id: t.id,
+                    description: t.description,
+                    created: when(t.created_at),
+                    last_used: t.last_used_at.map(when),
+                })
+                .collect();
+            let mut out = std::io::stdout().lock();
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+            } else if rows.is_empty() {
+                writeln!(
+                    out,
+                    "{name} has no API passwords (`tributary user token add {name}` makes one)"
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{:>5}  {:20}  {:20}  DESCRIPTION",
+                    "ID", "CREATED", "LAST USED"
+                )?;
+                for r in &rows {
+                    let used = r.last_used.as_deref().unwrap_or("never");
+                    writeln!(
+                        out,
+                        "{:>5}  {:20}  {used:20}  {}",
+                        r.id, r.created, r.description
+                    )?;
+                }
+            }
+        }
+        TokenCommand::Revoke { name, id } => {
+            let user = find(store, &name).await?;
+            store
+                .revoke_api_token(user.id, id)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound(_) => anyhow::anyhow!(
+                        "{name} has no API password {id} (see `tributary user token list {name}`)"
+                    ),
+                    other => anyhow::Error::new(other),
+                })?;
+            println!("revoked API password {id} of {name}; apps using it are signed out");
+        }
+    }
+    Ok(())
 }
 
 fn hash(password: &str) -> Result<String> {

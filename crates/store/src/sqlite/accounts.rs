@@ -32,7 +32,7 @@ pub(crate) fn check_username(name: &str) -> StoreResult<()> {
     Ok(())
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
@@ -308,7 +308,7 @@ pub(crate) async fn session(
         user_columns!(),
         ", s.csrf_token AS csrf_token, s.expires_at AS expires_at \
          FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = ? AND s.expires_at > ?"
+         WHERE s.token_hash = ? AND s.expires_at > ? AND s.api_token_id IS NULL"
     ))
     .bind(token_hash)
     .bind(time::to_db(now))

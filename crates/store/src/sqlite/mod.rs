@@ -19,6 +19,7 @@ macro_rules! with_category_paths {
 
 pub(crate) mod accounts;
 pub(crate) mod activity;
+pub(crate) mod api;
 pub(crate) mod args;
 pub(crate) mod batch;
 pub(crate) mod categories;

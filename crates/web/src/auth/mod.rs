@@ -24,6 +24,7 @@
 
 mod account;
 mod admin;
+pub mod api_keys;
 mod login;
 pub mod session;
 mod throttle;

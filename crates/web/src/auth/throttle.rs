@@ -36,8 +36,13 @@ enum Key {
     Ip(IpAddr),
 }
 
+/// The records an attempt counts against: the user name (none for the
+/// empty name: API secrets that carry no name) and the address.
 fn keys(username: &str, ip: Option<IpAddr>) -> Vec<Key> {
-    let mut keys = vec![Key::User(username.to_owned())];
+    let mut keys = Vec::with_capacity(2);
+    if !username.is_empty() {
+        keys.push(Key::User(username.to_owned()));
+    }
     keys.extend(ip.map(Key::Ip));
     keys
 }
@@ -53,7 +58,8 @@ fn delay(count: u32) -> Duration {
 
 impl Throttle {
     /// `Err(seconds to wait)` if an attempt for `username` from `ip` must
-    /// wait now; `Ok` if it may go ahead.
+    /// wait now; `Ok` if it may go ahead. An empty `username` (a bare API
+    /// secret) is throttled by the address only.
     pub fn check(&self, username: &str, ip: Option<IpAddr>) -> Result<(), u64> {
         self.check_at(username, ip, Instant::now())
     }
