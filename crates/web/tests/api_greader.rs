@@ -564,6 +564,19 @@ async fn subscriptions_labels_and_unread_counts() {
         )
         .await;
     assert_eq!(item_ids(&v2), want);
+    // Client quirks: feed/ID (FreshRSS and Miniflux clients) and the bare
+    // `reading-list` (Fluent Reader) name the same streams.
+    let v3 = reader
+        .json(&server, &format!("{API}/stream/contents/feed/{}", net.0))
+        .await;
+    assert_eq!(item_ids(&v3), want);
+    let v4 = reader
+        .json(
+            &server,
+            &format!("{API}/stream/contents/reading-list?n=100"),
+        )
+        .await;
+    assert_eq!(item_ids(&v4).len(), 9);
 }
 
 #[tokio::test]

@@ -17,7 +17,8 @@
 //!
 //! Stream ids: `user/-/state/com.google/reading-list`, `…/starred`,
 //! `…/read`, `…/kept-unread`, `feed/URL`, `user/-/label/NAME`, with `-`
-//! or the user's own numeric id after `user/`.
+//! or the user's own numeric id after `user/`; the bare `reading-list`,
+//! `starred` and `read` are accepted too (Fluent Reader sends them).
 
 use tributary_model::EntryId;
 
@@ -131,6 +132,13 @@ pub fn parse_stream(raw: &str, me: i64) -> Result<Stream, String> {
              user/-/state/com.google/STATE)"
         )
     };
+    // Fluent Reader asks for `stream/contents/reading-list`.
+    match s {
+        "reading-list" => return Ok(Stream::State(State::ReadingList)),
+        "starred" => return Ok(Stream::State(State::Starred)),
+        "read" => return Ok(Stream::State(State::Read)),
+        _ => {}
+    }
     let rest = s.strip_prefix("user/").ok_or_else(bad)?;
     let (who, rest) = rest.split_once('/').ok_or_else(bad)?;
     if who != "-" {
@@ -158,6 +166,15 @@ pub fn parse_stream(raw: &str, me: i64) -> Result<Stream, String> {
         }));
     }
     Err(bad())
+}
+
+/// Whether the `URL` of a `feed/URL` stream names `feed`: its current or
+/// an earlier URL, or its numeric id (`feed/12`, what FreshRSS and
+/// Miniflux clients may remember).
+pub fn names_feed(feed: &tributary_model::Feed, key: &str) -> bool {
+    feed.url == key
+        || feed.previous_urls.iter().any(|p| p == key)
+        || key.parse::<i64>().is_ok_and(|id| id == feed.id.0)
 }
 
 /// The stream id of a feed.
@@ -246,6 +263,10 @@ mod tests {
         assert_eq!(
             parse_stream("feed/http://x/feed.xml?a=1", 7),
             Ok(Stream::Feed("http://x/feed.xml?a=1".into()))
+        );
+        assert_eq!(
+            parse_stream("reading-list", 7),
+            Ok(Stream::State(State::ReadingList))
         );
         assert_eq!(
             parse_stream("user/-/label/Net/Vendors", 7),

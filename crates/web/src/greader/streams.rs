@@ -176,10 +176,7 @@ async fn scope(
             let views = state.store.subscription_views(user.id).await?;
             let view = views
                 .iter()
-                .find(|v| {
-                    let f = &v.subscription.feed;
-                    f.url == *url || f.previous_urls.iter().any(|p| p == url)
-                })
+                .find(|v| ids::names_feed(&v.subscription.feed, url))
                 .ok_or_else(|| not_found(format!("you do not follow the feed {url}")))?;
             query.feed = Some(view.subscription.feed.id);
             (
@@ -300,7 +297,6 @@ fn item_json(item: &ApiItem, labels: &HashMap<FeedId, String>) -> Value {
 
 /// The JSON of a stream's page.
 fn contents_json(
-    state: &AppState,
     id: &str,
     title: &str,
     items: &[ApiItem],
@@ -319,7 +315,6 @@ fn contents_json(
         "updatedUsec": usec(now),
         "items": items.iter().map(|i| item_json(i, labels)).collect::<Vec<_>>(),
     });
-    let _ = state;
     if let Some(c) = continuation {
         v["continuation"] = json!(c);
     }
@@ -347,7 +342,6 @@ async fn contents_of(state: &AppState, call: &Call, stream: &str) -> GrResult<Re
     let (items, continuation) = page(state, &call.user, &listing).await?;
     let labels = labels(state, &call.user).await?;
     Ok(json(contents_json(
-        state,
         &listing.id,
         &listing.title,
         &items,
@@ -433,7 +427,6 @@ pub async fn item_contents(State(state): State<AppState>, call: Call) -> GrResul
     let items: Vec<ApiItem> = wanted.iter().filter_map(|id| by_id.remove(id)).collect();
     let labels = labels(&state, &call.user).await?;
     Ok(json(contents_json(
-        &state,
         ids::READING_LIST,
         &format!("{} – Reading list", state.config.site_title),
         &items,
@@ -466,14 +459,8 @@ pub async fn edit_tag(State(state): State<AppState>, call: Call) -> GrResult<Res
             }
         }
     }
-    if read.is_none()
-        && starred.is_none()
-        && !call
-            .params
-            .all("a")
-            .chain(call.params.all("r"))
-            .any(|_| true)
-    {
+    let tags = call.params.all("a").count() + call.params.all("r").count();
+    if tags == 0 {
         return Err(bad_request("edit-tag needs a= or r= tags"));
     }
     if let Some(read) = read {

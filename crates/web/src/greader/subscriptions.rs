@@ -84,10 +84,7 @@ async fn view_of(state: &AppState, call: &Call, url: &str) -> GrResult<Subscript
         .subscription_views(call.user.id)
         .await?
         .into_iter()
-        .find(|v| {
-            let f = &v.subscription.feed;
-            f.url == url || f.previous_urls.iter().any(|p| p == url)
-        })
+        .find(|v| ids::names_feed(&v.subscription.feed, url))
         .ok_or_else(|| {
             GrError::from(tributary_store::StoreError::NotFound(format!(
                 "you do not follow the feed {url}"
@@ -273,7 +270,8 @@ pub async fn export(State(state): State<AppState>, call: Call) -> GrResult<Respo
 }
 
 /// `subscription/import`: an OPML document as the body (or an `opml`
-/// form field). Answers `OK` and what was added and skipped.
+/// form field). Answers JSON: the URLs `added`, `skipped` (already
+/// followed) and `refused` (not http(s), with the reason).
 pub async fn import(State(state): State<AppState>, call: Call) -> GrResult<Response> {
     call.require_token()?;
     let bytes: Vec<u8> = match call.params.get("opml") {
