@@ -13,7 +13,9 @@
 #   3. the server shows exactly that article read (asked through the API,
 #      and with `tributary search --json`);
 #   4. a reload into a fresh cache shows that article read (the Atom
-#      stream's `user/-/state/com.google/read` category).
+#      stream's `user/-/state/com.google/read` category);
+#   5. "mark feed read" (A) on Feed 1 in newsboat reaches the server
+#      (mark-all-as-read): Feed 1's five entries are read there too.
 set -euo pipefail
 
 fail() {
@@ -155,4 +157,38 @@ PY
 )
 [ "$read_now" = "$opened" ] || fail "a fresh newsboat cache shows \"$read_now\" read, not \"$opened\""
 echo "newsboat-greader: a fresh newsboat reload shows \"$opened\" read (the Atom stream's read category)"
+
+# --- 5. "mark feed read" in newsboat: mark-all-as-read on the server --------------
+rm -f "$WORK/exited"
+TERM=xterm tmux new-session -d -s "$session" -x 160 -y 40 \
+    "newsboat -C $WORK/config -c $WORK/cache2.db -u $WORK/urls -l 6 -d $WORK/newsboat2.log ; echo newsboat-exited >$WORK/exited"
+wait_screen "Your feeds" 30
+feed1_line=$(screen | grep -n "Feed 1\$" | head -n1 | cut -d: -f1)
+[ -n "$feed1_line" ] || fail "newsboat's feed list has no Feed 1: $(screen)"
+# Line 1 is the title bar, line 2 the first feed: move down to Feed 1.
+for ((i = 2; i < feed1_line; i++)); do tmux send-keys -t "$session" Down; sleep 0.2; done
+tmux send-keys -t "$session" A
+sleep 1
+tmux send-keys -t "$session" q
+for ((i = 0; i < 100; i++)); do [ -e "$WORK/exited" ] && break; sleep 0.1; done
+[ -e "$WORK/exited" ] || fail "newsboat did not quit: $(screen)"
+python3 - "$opened" <<'PY' || fail "after \"mark feed read\" on Feed 1 the server is not in the right state"
+import json, os, sys, urllib.parse, urllib.request
+
+base = os.environ["TRIBUTARY_URL"] + "/api/greader"
+form = urllib.parse.urlencode({
+    "Email": os.environ["TRIBUTARY_USER"],
+    "Passwd": os.environ["TRIBUTARY_API_PASSWORD"],
+}).encode()
+answer = urllib.request.urlopen(base + "/accounts/ClientLogin", form).read().decode()
+auth = next(l[5:] for l in answer.splitlines() if l.startswith("Auth="))
+req = urllib.request.Request(base + "/reader/api/0/stream/contents/user/-/state/com.google/read?n=100",
+                             headers={"Authorization": "GoogleLogin auth=" + auth})
+titles = sorted(i["title"] for i in json.load(urllib.request.urlopen(req))["items"])
+print("newsboat-greader: read on the server after mark feed read:", titles)
+want = sorted([sys.argv[1]] + ["Feed 1 item %d" % m for m in range(1, 6)])
+if titles != want:
+    print("expected", want)
+    sys.exit(1)
+PY
 echo "newsboat-greader: ok"
