@@ -1314,13 +1314,16 @@ async fn subscription_edit_export_and_import() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(v["added"], serde_json::json!(["http://feeds.test/sky.xml"]));
-    assert_eq!(
-        v["skipped"],
-        serde_json::json!(["http://feeds.test/new.xml"])
+    let text = r.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "OK: 1", "{text}");
+    assert_eq!(lines[1], "added http://feeds.test/sky.xml", "{text}");
+    assert_eq!(lines[2], "skipped http://feeds.test/new.xml", "{text}");
+    assert!(
+        lines[3].starts_with("refused ftp://feeds.test/x: "),
+        "{text}"
     );
-    assert_eq!(v["refused"][0]["url"], "ftp://feeds.test/x");
+    assert_eq!(lines.len(), 4, "{text}");
     let subs = server.store.subscription_views(user.id).await.unwrap();
     assert!(subs
         .iter()
@@ -1546,6 +1549,28 @@ async fn rename_and_disable_tags() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // FeedHQ's t=NAME form.
+    reader
+        .post_ok(
+            &server,
+            &format!("{API}/disable-tag"),
+            &[("t", "Net/Makers")],
+        )
+        .await;
+    let paths: Vec<String> = server
+        .store
+        .categories(user.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.path)
+        .collect();
+    assert_eq!(paths, ["Net"]);
+    let (status, body) = reader
+        .post(&server, &format!("{API}/disable-tag"), &[])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("give the label"), "{body}");
     reader
         .post_ok(
             &server,
@@ -1801,4 +1826,122 @@ async fn one_user_can_never_see_or_change_anothers_data() {
         .await;
     assert!(ids_where(&server, &bob, Some(true), None).await.is_empty());
     assert_eq!(ids_where(&server, &ann, Some(true), None).await.len(), 3);
+}
+
+#[tokio::test]
+async fn feedhq_extras_subscribed_count_preferences_and_direct_stream_ids() {
+    let server = Server::start().await;
+    let (user, secret) = user_with_secret(&server, "ann").await;
+    let now = Utc::now();
+    let feed = seed(
+        &server.store,
+        user.id,
+        "http://feeds.test/a.xml",
+        Some("Net"),
+        7,
+        now,
+    )
+    .await;
+    seed(
+        &server.store,
+        user.id,
+        "http://feeds.test/b.xml",
+        None,
+        2,
+        now,
+    )
+    .await;
+    let reader = sign_in(&server, "ann", &secret).await;
+    let ids = feed_entry_ids(&server, &user, feed).await;
+    server
+        .store
+        .set_read_many(user.id, &entry_ids(&ids[..3]), true)
+        .await
+        .unwrap();
+
+    for (s, want) in [
+        ("feed/http://feeds.test/a.xml", "true"),
+        ("feed/http://feeds.test/other.xml", "false"),
+    ] {
+        let (status, body) = reader
+            .get(&server, &format!("{API}/subscribed?s={}", enc(s)))
+            .await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, want), "{s}");
+    }
+    let count = |q: &str| format!("{API}/stream/items/count?s={q}");
+    let (status, body) = reader
+        .get(&server, &count("user/-/state/com.google/reading-list"))
+        .await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "9"));
+    let (_, body) = reader
+        .get(
+            &server,
+            &count("user/-/label/Net&xt=user/-/state/com.google/read"),
+        )
+        .await;
+    assert_eq!(body, "4");
+    let (_, body) = reader
+        .get(&server, &count("user/-/state/com.google/read&a=true"))
+        .await;
+    let (n, date) = body.split_once('#').expect("count#date");
+    assert_eq!(n, "3");
+    let newest = server
+        .store
+        .api_entry_refs(
+            user.id,
+            &ApiEntryQuery {
+                read: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.created_at)
+        .max()
+        .unwrap();
+    assert_eq!(date, newest.format("%B %-d, %Y").to_string());
+
+    let v = reader
+        .json(&server, &format!("{API}/preference/list"))
+        .await;
+    assert_eq!(v["prefs"][0]["id"], "lhn-prefs");
+    let v = reader
+        .json(&server, &format!("{API}/preference/stream/list"))
+        .await;
+    assert!(v["streamprefs"].is_object());
+
+    let v = reader
+        .json(
+            &server,
+            &format!(
+                "{API}/stream/items/ids?s=user/-/state/com.google/reading-list&n=100&includeAllDirectStreamIds=true"
+            ),
+        )
+        .await;
+    let refs = v["itemRefs"].as_array().unwrap();
+    assert_eq!(refs.len(), 9);
+    let of = |id: i64| {
+        refs.iter()
+            .find(|r| r["id"].as_str().and_then(|s| s.parse::<i64>().ok()) == Some(id))
+            .unwrap_or_else(|| panic!("{id}: {v}"))["directStreamIds"]
+            .clone()
+    };
+    assert_eq!(
+        of(ids[0]),
+        serde_json::json!(["feed/http://feeds.test/a.xml", "user/-/label/Net"])
+    );
+    let v = reader
+        .json(
+            &server,
+            &format!("{API}/stream/items/ids?s=feed/http://feeds.test/b.xml"),
+        )
+        .await;
+    for r in v["itemRefs"].as_array().unwrap() {
+        assert_eq!(
+            r["directStreamIds"],
+            serde_json::json!([]),
+            "only when asked"
+        );
+    }
 }

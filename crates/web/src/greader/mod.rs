@@ -7,8 +7,10 @@
 //!   header, and the request extractor every endpoint takes.
 //! - [`ids`]: item ids and stream ids, parsed in one place.
 //! - [`streams`]: `stream/contents`, `stream/items/ids`,
-//!   `stream/items/contents`, `reader/atom`, `edit-tag`, `mark-all-as-read`.
-//! - [`subscriptions`]: `subscription/*`, `user-info`.
+//!   `stream/items/contents`, `stream/items/count`, `reader/atom`,
+//!   `edit-tag`, `mark-all-as-read`.
+//! - [`subscriptions`]: `subscription/*`, `subscribed`, `user-info`,
+//!   `preference/list`, `preference/stream/list`.
 //! - [`tags`]: `tag/list`, `rename-tag`, `disable-tag`, `unread-count`.
 //!
 //! Clients build paths by appending to the base URL they are given, some
@@ -65,6 +67,19 @@ pub fn routes() -> Router<AppState> {
         (
             format!("{api}/subscription/import"),
             post(subscriptions::import),
+        ),
+        (format!("{api}/subscribed"), get(subscriptions::subscribed)),
+        (
+            format!("{api}/preference/list"),
+            get(subscriptions::preferences),
+        ),
+        (
+            format!("{api}/preference/stream/list"),
+            get(subscriptions::stream_preferences),
+        ),
+        (
+            format!("{api}/stream/items/count"),
+            get(streams::item_count),
         ),
         (format!("{api}/tag/list"), get(tags::list).post(tags::list)),
         (format!("{api}/rename-tag"), post(tags::rename)),

@@ -374,12 +374,22 @@ pub async fn item_ids(State(state): State<AppState>, call: Call) -> GrResult<Res
     let mut refs = state.store.api_entry_refs(call.user.id, &query).await?;
     let more = refs.len() > listing.n as usize;
     refs.truncate(listing.n as usize);
+    // With includeAllDirectStreamIds=true: each entry's feed and label.
+    let mut direct: HashMap<FeedId, Vec<String>> = HashMap::new();
+    if call.params.get("includeAllDirectStreamIds") == Some("true") {
+        for v in state.store.subscription_views(call.user.id).await? {
+            let s = &v.subscription;
+            let mut streams = vec![ids::feed_stream(&s.feed.url)];
+            streams.extend(s.category.as_deref().map(ids::label_stream));
+            direct.insert(s.feed.id, streams);
+        }
+    }
     let item_refs: Vec<Value> = refs
         .iter()
         .map(|r| {
             json!({
                 "id": ids::short_id(r.id),
-                "directStreamIds": [],
+                "directStreamIds": direct.get(&r.feed_id).cloned().unwrap_or_default(),
                 "timestampUsec": usec(r.created_at),
             })
         })
@@ -391,6 +401,30 @@ pub async fn item_ids(State(state): State<AppState>, call: Call) -> GrResult<Res
         }
     }
     Ok(json(v))
+}
+
+/// `stream/items/count?s=…`: how many entries the stream has (with its
+/// filters), as text; with `a=true` also the newest one's date
+/// (`20174#July 16, 2014`).
+pub async fn item_count(State(state): State<AppState>, call: Call) -> GrResult<Response> {
+    let stream = call
+        .params
+        .get("s")
+        .ok_or_else(|| bad_request("stream/items/count needs s=STREAM"))?
+        .to_owned();
+    let listing = listing(&state, &call.user, &stream, &call.params, MAX_IDS).await?;
+    let mut query = listing.query.clone();
+    query.descending = true;
+    query.limit = Some(1);
+    query.with_total = true;
+    let page = state.store.api_entries(call.user.id, &query).await?;
+    let mut body = page.total.unwrap_or(0).to_string();
+    if call.params.get("a") == Some("true") {
+        if let Some(newest) = page.items.first() {
+            body.push_str(&newest.created_at.format("#%B %-d, %Y").to_string());
+        }
+    }
+    Ok(super::text(StatusCode::OK, body))
 }
 
 /// The `i=` ids of a request (at least one, at most [`MAX_ITEMS`]).

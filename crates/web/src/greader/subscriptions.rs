@@ -270,8 +270,9 @@ pub async fn export(State(state): State<AppState>, call: Call) -> GrResult<Respo
 }
 
 /// `subscription/import`: an OPML document as the body (or an `opml`
-/// form field). Answers JSON: the URLs `added`, `skipped` (already
-/// followed) and `refused` (not http(s), with the reason).
+/// form field). Answers text, as FeedHQ did: `OK: <added count>`, then a
+/// line per URL `added …`, `skipped …` (already followed) and
+/// `refused …: reason` (not http(s)).
 pub async fn import(State(state): State<AppState>, call: Call) -> GrResult<Response> {
     call.require_token()?;
     let bytes: Vec<u8> = match call.params.get("opml") {
@@ -300,15 +301,49 @@ pub async fn import(State(state): State<AppState>, call: Call) -> GrResult<Respo
                     .map(|u| u.to_string()),
                 category: outline.category,
             }),
-            Err(e) => refused.push(json!({ "url": outline.xml_url, "reason": e.to_string() })),
+            Err(e) => refused.push(format!("refused {}: {e}\n", outline.xml_url)),
         }
     }
     let report = state.store.subscribe(call.user.id, &subs).await?;
-    let answer = json!({
-        "added": report.added,
-        "skipped": report.skipped,
-        "refused": refused,
-    });
+    let mut answer = format!("OK: {}\n", report.added.len());
+    for url in &report.added {
+        answer.push_str(&format!("added {url}\n"));
+    }
+    for url in &report.skipped {
+        answer.push_str(&format!("skipped {url}\n"));
+    }
+    answer.extend(refused);
     fetch_soon(&state, report.added);
-    Ok(json(answer))
+    Ok(super::text(StatusCode::OK, answer))
+}
+
+/// `subscribed?s=feed/URL`: `true` or `false`.
+pub async fn subscribed(State(state): State<AppState>, call: Call) -> GrResult<Response> {
+    let raw = call
+        .params
+        .get("s")
+        .ok_or_else(|| bad_request("subscribed needs s=feed/URL"))?;
+    let url = feed_url(&call, raw)?;
+    let found = state
+        .store
+        .subscription_views(call.user.id)
+        .await?
+        .iter()
+        .any(|v| ids::names_feed(&v.subscription.feed, &url));
+    Ok(super::text(
+        StatusCode::OK,
+        if found { "true" } else { "false" },
+    ))
+}
+
+/// `preference/list`: no preferences, subscriptions sorted alphabetically.
+pub async fn preferences(_call: Call) -> Response {
+    json(json!({
+        "prefs": [{ "id": "lhn-prefs", "value": "{\"subscriptions\":{\"ssa\":\"true\"}}" }]
+    }))
+}
+
+/// `preference/stream/list`: none.
+pub async fn stream_preferences(_call: Call) -> Response {
+    json(json!({ "streamprefs": {} }))
 }

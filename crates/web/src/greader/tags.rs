@@ -57,13 +57,18 @@ async fn category_of(
     call: &Call,
     param: &str,
 ) -> GrResult<tributary_store::Category> {
-    let raw = call
-        .params
-        .get(param)
-        .ok_or_else(|| bad_request(format!("give the label as {param}=user/-/label/NAME")))?;
-    let path = match ids::parse_stream(raw, call.me()).map_err(bad_request)? {
-        Stream::Label(p) => p,
-        _ => return Err(bad_request(format!("{param}={raw:?} is not a label"))),
+    // FeedHQ also took the bare label name as `t=`.
+    let path = match (call.params.get(param), call.params.get("t")) {
+        (Some(raw), _) => match ids::parse_stream(raw, call.me()).map_err(bad_request)? {
+            Stream::Label(p) => p,
+            _ => return Err(bad_request(format!("{param}={raw:?} is not a label"))),
+        },
+        (None, Some(name)) if !name.trim().is_empty() => name.trim().to_owned(),
+        _ => {
+            return Err(bad_request(format!(
+                "give the label as {param}=user/-/label/NAME (or t=NAME)"
+            )))
+        }
     };
     state
         .store
