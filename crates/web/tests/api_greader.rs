@@ -702,6 +702,19 @@ async fn continuation_pages_over_1000_entries_give_every_id_once() {
         )
         .await;
     assert_eq!(item_ids(&v).len(), 20);
+    // One edit-tag with all 1,130 ids (clients mark thousands at once).
+    let strs: Vec<String> = all.iter().map(|i| i.to_string()).collect();
+    let mut form: Vec<(&str, &str)> = strs.iter().map(|s| ("i", s.as_str())).collect();
+    form.push(("a", "user/-/state/com.google/read"));
+    reader
+        .post_ok(&server, &format!("{API}/edit-tag"), &form)
+        .await;
+    assert_eq!(
+        ids_where(&server, &user, Some(true), None).await.len(),
+        1130
+    );
+    let v = reader.json(&server, &format!("{API}/unread-count")).await;
+    assert_eq!(v["max"], 0);
 }
 
 #[tokio::test]

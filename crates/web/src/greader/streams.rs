@@ -31,8 +31,10 @@ pub const DEFAULT_N: u32 = 20;
 pub const MAX_CONTENTS: u32 = 1000;
 /// Most ids per page of `stream/items/ids`.
 pub const MAX_IDS: u32 = 10_000;
-/// Most ids of one `stream/items/contents` or `edit-tag`.
+/// Most ids of one `stream/items/contents`.
 pub const MAX_ITEMS: usize = 1000;
+/// Most ids of one `edit-tag` (clients mark thousands read at once).
+pub const MAX_EDITS: usize = 10_000;
 /// The scheme of Google Reader's Atom categories (newsboat looks for it).
 const READER_SCHEME: &str = "http://www.google.com/reader/";
 
@@ -427,8 +429,8 @@ pub async fn item_count(State(state): State<AppState>, call: Call) -> GrResult<R
     Ok(super::text(StatusCode::OK, body))
 }
 
-/// The `i=` ids of a request (at least one, at most [`MAX_ITEMS`]).
-fn item_params(params: &Params) -> GrResult<Vec<EntryId>> {
+/// The `i=` ids of a request (at least one, at most `max`).
+fn item_params(params: &Params, max: usize) -> GrResult<Vec<EntryId>> {
     let ids: Vec<EntryId> = params
         .all("i")
         .map(|i| ids::parse_item_id(i).map_err(bad_request))
@@ -436,9 +438,9 @@ fn item_params(params: &Params) -> GrResult<Vec<EntryId>> {
     if ids.is_empty() {
         return Err(bad_request("give the items as i=ID (repeated)"));
     }
-    if ids.len() > MAX_ITEMS {
+    if ids.len() > max {
         return Err(bad_request(format!(
-            "at most {MAX_ITEMS} items at once, not {}",
+            "at most {max} items at once, not {}",
             ids.len()
         )));
     }
@@ -449,7 +451,7 @@ fn item_params(params: &Params) -> GrResult<Vec<EntryId>> {
 /// asked (ids of entries the user cannot see are left out).
 pub async fn item_contents(State(state): State<AppState>, call: Call) -> GrResult<Response> {
     check_output(&call.params)?;
-    let wanted = item_params(&call.params)?;
+    let wanted = item_params(&call.params, MAX_ITEMS)?;
     let query = ApiEntryQuery {
         ids: Some(wanted.clone()),
         limit: Some(wanted.len() as u32),
@@ -475,7 +477,7 @@ pub async fn item_contents(State(state): State<AppState>, call: Call) -> GrResul
 /// files feeds, not entries) and are ignored too.
 pub async fn edit_tag(State(state): State<AppState>, call: Call) -> GrResult<Response> {
     call.require_token()?;
-    let items = item_params(&call.params)?;
+    let items = item_params(&call.params, MAX_EDITS)?;
     let mut read: Option<bool> = None;
     let mut starred: Option<bool> = None;
     for (name, adding) in [("a", true), ("r", false)] {
