@@ -1958,3 +1958,124 @@ async fn feedhq_extras_subscribed_count_preferences_and_direct_stream_ids() {
         );
     }
 }
+
+#[tokio::test]
+async fn garbage_never_causes_a_server_error() {
+    let server = Server::start().await;
+    let (user, secret) = user_with_secret(&server, "ann").await;
+    seed(
+        &server.store,
+        user.id,
+        "http://feeds.test/a.xml",
+        Some("Net"),
+        3,
+        Utc::now(),
+    )
+    .await;
+    let reader = sign_in(&server, "ann", &secret).await;
+    let paths = [
+        "token",
+        "user-info",
+        "subscription/list",
+        "subscription/edit",
+        "subscription/quickadd",
+        "subscription/export",
+        "subscription/import",
+        "subscribed",
+        "preference/list",
+        "tag/list",
+        "rename-tag",
+        "disable-tag",
+        "unread-count",
+        "stream/contents",
+        "stream/contents/user/-/state/com.google/reading-list",
+        "stream/contents/feed%2F%00",
+        "stream/items/ids",
+        "stream/items/count",
+        "stream/items/contents",
+        "edit-tag",
+        "mark-all-as-read",
+    ];
+    let long = "x".repeat(5000);
+    let garbage: Vec<Vec<(&str, &str)>> = vec![
+        vec![],
+        vec![
+            ("s", "\u{0}"),
+            ("i", "\u{0}"),
+            ("n", "99999999999999999999"),
+        ],
+        vec![
+            ("s", "user/-/label/a//b"),
+            ("dest", "user/-/label/a//c"),
+            ("t", "/"),
+        ],
+        vec![
+            ("s", "feed/javascript:alert(1)"),
+            ("ac", "subscribe"),
+            ("quickadd", "javascript:alert(1)"),
+        ],
+        vec![
+            ("c", "-1"),
+            ("ot", "-99999999999"),
+            ("nt", "9223372036854775807"),
+            ("r", "o"),
+        ],
+        vec![
+            ("ts", "9223372036854775807"),
+            ("s", "user/-/state/com.google/reading-list"),
+        ],
+        vec![("ts", "-9223372036854775808"), ("s", "user/-/label/Net")],
+        vec![
+            ("i", "-9223372036854775808"),
+            ("i", "18446744073709551615"),
+            ("a", "user/-/state/com.google/starred"),
+        ],
+        vec![
+            ("s", long.as_str()),
+            ("i", long.as_str()),
+            ("a", long.as_str()),
+            ("t", long.as_str()),
+        ],
+        vec![("s", "user/99999999999999999999/state/com.google/read")],
+        vec![
+            ("xt", "user/-/state/com.google/read"),
+            ("it", "user/-/state/com.google/read"),
+            ("s", "user/-/state/com.google/starred"),
+        ],
+        vec![
+            ("ac", "edit"),
+            ("s", "feed/http://feeds.test/a.xml"),
+            ("a", "user/-/label/"),
+            ("r", "user/-/label/Net"),
+        ],
+    ];
+    for path in paths {
+        let url = format!("{API}/{path}");
+        for form in &garbage {
+            let (status, body) = reader.post(&server, &url, form).await;
+            assert!(
+                !status.is_server_error(),
+                "POST {path} {form:?}: {status} {body}"
+            );
+            let query = serde_urlencoded::to_string(form).unwrap();
+            let (status, body) = reader.get(&server, &format!("{url}?{query}")).await;
+            assert!(
+                !status.is_server_error(),
+                "GET {path}?{query}: {status} {body}"
+            );
+        }
+    }
+    // Raw bytes that are not a form at all.
+    for path in ["edit-tag", "subscription/import", "stream/items/contents"] {
+        let r = reader
+            .http
+            .post(server.url(&format!("{API}/{path}?T={}", reader.t)))
+            .header("Authorization", reader.header())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(vec![0xff, 0xfe, b'%', b'z', b'=', 0x80])
+            .send()
+            .await
+            .unwrap();
+        assert!(!r.status().is_server_error(), "{path}: {}", r.status());
+    }
+}
