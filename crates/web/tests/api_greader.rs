@@ -1045,6 +1045,34 @@ async fn filters_xt_it_ot_nt_and_order() {
         .map(|r| r["id"].as_str().unwrap().parse().unwrap())
         .collect();
     assert_eq!(unread, ids[4..]);
+    // Filters narrow the stream; a contradiction lists nothing.
+    let stream = |s: &str, q: &str| {
+        format!("{API}/stream/contents/user/-/state/com.google/{s}?n=100&r=o{q}")
+    };
+    assert_eq!(
+        got(reader
+            .json(
+                &server,
+                &stream("starred", "&xt=user/-/state/com.google/read")
+            )
+            .await),
+        ids[4..6]
+    );
+    assert!(got(reader
+        .json(&server, &stream("read", "&xt=user/-/state/com.google/read"))
+        .await)
+    .is_empty());
+    assert!(got(reader
+        .json(
+            &server,
+            &stream("read", "&it=user/-/state/com.google/kept-unread")
+        )
+        .await)
+    .is_empty());
+    assert_eq!(
+        got(reader.json(&server, &stream("kept-unread", "")).await),
+        ids[4..]
+    );
     // Newest first is the reverse.
     let mut rev = ids.clone();
     rev.reverse();

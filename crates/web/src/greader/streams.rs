@@ -87,9 +87,9 @@ async fn listing(
     let (title, site) = scope(state, user, &parsed, &mut query).await?;
     for xt in params.all("xt") {
         match ids::parse_stream(xt, user.id.0).map_err(|e| bad_request(format!("xt: {e}")))? {
-            Stream::State(Tag::Read) => query.read = Some(false),
-            Stream::State(Tag::Starred) => query.starred = Some(false),
-            Stream::State(Tag::KeptUnread | Tag::Fresh) => query.read = Some(true),
+            Stream::State(Tag::Read) => narrow(&mut query, Flag::Read, false),
+            Stream::State(Tag::Starred) => narrow(&mut query, Flag::Starred, false),
+            Stream::State(Tag::KeptUnread | Tag::Fresh) => narrow(&mut query, Flag::Read, true),
             Stream::State(Tag::ReadingList) => query.ids = Some(Vec::new()),
             Stream::State(Tag::Other) => {}
             _ => {
@@ -101,9 +101,9 @@ async fn listing(
     }
     for it in params.all("it") {
         match ids::parse_stream(it, user.id.0).map_err(|e| bad_request(format!("it: {e}")))? {
-            Stream::State(Tag::Read) => query.read = Some(true),
-            Stream::State(Tag::Starred) => query.starred = Some(true),
-            Stream::State(Tag::KeptUnread | Tag::Fresh) => query.read = Some(false),
+            Stream::State(Tag::Read) => narrow(&mut query, Flag::Read, true),
+            Stream::State(Tag::Starred) => narrow(&mut query, Flag::Starred, true),
+            Stream::State(Tag::KeptUnread | Tag::Fresh) => narrow(&mut query, Flag::Read, false),
             Stream::State(Tag::ReadingList) => {}
             Stream::State(Tag::Other) => query.ids = Some(Vec::new()),
             _ => {
@@ -148,6 +148,26 @@ async fn listing(
         query,
         n,
     })
+}
+
+/// A reading-state flag of [`ApiEntryQuery`].
+#[derive(Clone, Copy)]
+enum Flag {
+    Read,
+    Starred,
+}
+
+/// Require `flag == value` on top of what `query` already asks: a
+/// contradiction (`s=…/read&xt=…/read`) leaves nothing to list.
+fn narrow(query: &mut ApiEntryQuery, flag: Flag, value: bool) {
+    let slot = match flag {
+        Flag::Read => &mut query.read,
+        Flag::Starred => &mut query.starred,
+    };
+    match *slot {
+        Some(v) if v != value => query.ids = Some(Vec::new()),
+        _ => *slot = Some(value),
+    }
 }
 
 /// Narrow `query` to a stream; its title and site.
