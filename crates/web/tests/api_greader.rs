@@ -373,6 +373,47 @@ async fn wrong_or_missing_auth_is_401_bad_authentication() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ids_where(&server, &user, Some(true), None).await.len(), 1);
 
+    // An expired session is refused like a wrong one.
+    let token_id = server.store.api_tokens(user.id).await.unwrap()[0].id;
+    let stale = "0123456789abcdef".repeat(4);
+    server
+        .store
+        .create_api_session(
+            token_id,
+            &tributary_web::auth::session::token_hash(&stale),
+            "csrf",
+            Utc::now() - Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+    let r = http
+        .get(&path)
+        .header("Authorization", format!("GoogleLogin auth={stale}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "expired");
+    assert_eq!(r.text().await.unwrap(), "Error=BadAuthentication\n");
+    // The same kind of session, not expired, works.
+    let fresh = "fedcba9876543210".repeat(4);
+    server
+        .store
+        .create_api_session(
+            token_id,
+            &tributary_web::auth::session::token_hash(&fresh),
+            "csrf",
+            Utc::now() + Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    let r = http
+        .get(&path)
+        .header("Authorization", format!("GoogleLogin auth={fresh}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "not expired");
+
     // Revoking the API password ends its sessions.
     let token = server.store.api_tokens(user.id).await.unwrap()[0].id;
     server.store.revoke_api_token(user.id, token).await.unwrap();
