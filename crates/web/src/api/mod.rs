@@ -42,6 +42,8 @@ pub fn routes() -> Router<AppState> {
             get(users::get_one).put(users::update).delete(users::remove),
         )
         .route("/v1/users/{id}/mark-all-as-read", put(users::mark_all_read))
+        .route("/v1/integrations/status", get(users::integrations))
+        .route("/v1/users/integrations/status", get(users::integrations))
         .route(
             "/v1/api-keys",
             get(users::api_keys).post(users::create_api_key),

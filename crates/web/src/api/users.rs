@@ -30,6 +30,12 @@ pub async fn version(_user: ApiUser) -> Json<Value> {
     }))
 }
 
+/// `GET /v1/integrations/status` (also under `/v1/users/`): Tributary
+/// has no third-party integrations.
+pub async fn integrations(_user: ApiUser) -> Json<Value> {
+    Json(json!({ "has_integrations": false }))
+}
+
 /// `GET /v1/me`.
 pub async fn me(ApiUser(user): ApiUser) -> Json<Value> {
     Json(model::user(&user))
