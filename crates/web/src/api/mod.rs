@@ -111,6 +111,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/{*rest}", any(unknown))
         .layer(axum::middleware::map_response(cors))
         .route("/healthcheck", get(|| async { "OK" }))
+        .route("//v1/{*rest}", any(double_slash))
 }
 
 /// CORS headers on every answer (as Miniflux sends them); a preflight
@@ -138,6 +139,25 @@ async fn unknown(method: Method) -> Response {
         return (StatusCode::OK, [(header::ACCESS_CONTROL_MAX_AGE, "3600")]).into_response();
     }
     ApiError::not_found().into_response()
+}
+
+/// `//v1/…` (a base URL given with a trailing slash, as newsboat's
+/// `miniflux-url "https://host/"` makes it): 308 to `/v1/…`, which keeps
+/// the method and the body.
+async fn double_slash(uri: axum::http::Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    let target = match uri.query() {
+        Some(q) => format!("/{path}?{q}"),
+        None => format!("/{path}"),
+    };
+    match HeaderValue::from_str(&target) {
+        Ok(location) => (
+            StatusCode::PERMANENT_REDIRECT,
+            [(header::LOCATION, location)],
+        )
+            .into_response(),
+        Err(_) => ApiError::bad_request("the path is not valid").into_response(),
+    }
 }
 
 /// A positive id from a path segment; 400 `invalid WHAT ID` otherwise.
