@@ -2,7 +2,8 @@
 # The one command that runs every test of Tributary, on a bare machine too:
 # it installs what the tests need (Python feedparser, the reference parser the
 # outputs are validated with), then checks formatting and lints and runs the
-# whole test suite.
+# whole test suite: cargo's tests, the real reader clients against the APIs
+# (scripts/test-clients.sh) and the browser scenario (scripts/test-browser.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,4 +39,5 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 say "cargo test"
 cargo test --workspace --locked
+scripts/test-clients.sh
 scripts/test-browser.sh

@@ -225,3 +225,67 @@ fn on_a_terminal_the_password_is_asked_twice() {
     assert!(text.contains("the two passwords differ"), "{text}");
     assert!(password_is(&env, "dave", "pass-word-2"), "nothing changed");
 }
+
+/// `user token add|list|revoke`: the secret is printed once on stdout (its
+/// hash is what is stored), listed without it, and revoked by id.
+#[test]
+fn api_passwords_are_made_listed_and_revoked() {
+    let env = Env::new();
+    let file = env.path("pw");
+    std::fs::write(&file, "long enough\n").unwrap();
+    let pw = file.to_str().unwrap();
+    env.ok(&["user", "add", "alice", "--password-file", pw]);
+
+    let out = env.run(&["user", "token", "add", "alice", "-d", "newsboat"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let secret = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(secret.len(), 32, "{secret}");
+    assert!(stderr(&out).contains("shown only now"), "{}", stderr(&out));
+    let found = block_on(async {
+        let store = Store::open(&env.db_url()).await.unwrap();
+        let hash = tributary_web::auth::api_keys::secret_hash(&secret);
+        let found = store.user_by_api_secret(&hash).await.unwrap();
+        store.close().await;
+        found.map(|(u, t)| (u.username, t.description, t.id))
+    });
+    let (name, description, id) = found.expect("the secret's hash is stored");
+    assert_eq!((name.as_str(), description.as_str()), ("alice", "newsboat"));
+
+    let list = env.ok(&["user", "token", "list", "alice"]);
+    assert!(list.lines().next().unwrap().contains("LAST USED"), "{list}");
+    assert!(list.contains("newsboat"), "{list}");
+    assert!(!list.contains(&secret), "{list}");
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["user", "token", "list", "alice", "--json"])).unwrap();
+    assert_eq!(json[0]["id"], id);
+    assert!(
+        json[0]["last_used"].is_string(),
+        "the look-up above was a use"
+    );
+
+    let out = env.run(&["user", "token", "revoke", "alice", "999"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("has no API password 999"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["user", "token", "add", "nobody"]);
+    assert!(
+        stderr(&out).contains("unknown user \"nobody\""),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["user", "token", "add", "alice", "-d", " "]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("needs a description"),
+        "{}",
+        stderr(&out)
+    );
+
+    env.ok(&["user", "token", "revoke", "alice", &id.to_string()]);
+    assert!(env
+        .ok(&["user", "token", "list", "alice"])
+        .contains("has no API passwords"));
+}

@@ -165,7 +165,8 @@ impl Store {
         sqlite::api::by_secret(&self.pool, &self.writer, secret_hash).await
     }
 
-    /// The user and API password with this Fever key (`md5("user:secret")`, hex).
+    /// The user and API password with this Fever key (`md5("user:secret")`,
+    /// hex; kept and compared in lower case).
     /// Records the use like [`Store::user_by_api_secret`].
     pub async fn user_by_fever_key(
         &self,

@@ -32,6 +32,8 @@ const ROUTES: &[(&str, Kind)] = &[
     ("/settings/account", Page),
     ("/settings/account", Form),
     ("/settings/account/token", Form),
+    ("/settings/account/api-passwords", Form),
+    ("/settings/account/api-passwords/1/revoke", Form),
     ("/admin", Page),
     ("/admin/users", Form),
     ("/admin/users/{user}/remove", Form),

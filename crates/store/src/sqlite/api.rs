@@ -58,7 +58,7 @@ pub(crate) async fn create_token(
     )
     .bind(description)
     .bind(secret_hash)
-    .bind(fever_key)
+    .bind(fever_key.to_ascii_lowercase())
     .bind(time::to_db(Utc::now()))
     .bind(user.0)
     .fetch_optional(pool)

@@ -1,11 +1,13 @@
 //! `/settings/account`: change one's own password, see the private output
-//! URLs and replace their token.
+//! URLs and replace their token, and make and revoke the API passwords of
+//! reader apps (shown once, on the page that answers the form).
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use super::api_keys;
 use super::{
     hash_password_blocking, login::start_session, see_other, verify_password_blocking, CsrfForm,
     CurrentUser, PageContext, MIN_PASSWORD_CHARS,
@@ -56,6 +58,7 @@ pub async fn page(
     let notice = match done.done.as_deref() {
         Some("password") => Some("Your password was changed; other sessions were signed out."),
         Some("token") => Some("New private URLs were made; the old ones no longer work."),
+        Some("revoked") => Some("The API password was revoked; apps using it are signed out."),
         _ => None,
     };
     render(
@@ -69,6 +72,84 @@ pub async fn page(
     .await
 }
 
+/// An API password just made: shown once.
+#[derive(Debug, Serialize)]
+struct Shown {
+    description: String,
+    secret: String,
+}
+
+/// The API password form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ApiPasswordForm {
+    description: String,
+}
+
+/// `POST /settings/account/api-passwords`: make one and show it (once).
+pub async fn create_api_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CsrfForm { user, form }: CsrfForm<ApiPasswordForm>,
+) -> Result<Response, WebError> {
+    let new = match api_keys::create(&state.store, &user.user, &form.description).await {
+        Ok(new) => new,
+        Err(WebError::Store(tributary_store::StoreError::Invalid(why))) => {
+            let page = Page {
+                api_error: Some(why),
+                ..Page::default()
+            };
+            return render_page(&state, &headers, &user, StatusCode::BAD_REQUEST, page).await;
+        }
+        Err(e) => return Err(e),
+    };
+    tracing::info!(username = %user.user.username, token.id = new.token.id, "API password made");
+    let page = Page {
+        shown: Some(Shown {
+            description: new.token.description,
+            secret: new.secret,
+        }),
+        ..Page::default()
+    };
+    let mut response = render_page(&state, &headers, &user, StatusCode::OK, page).await?;
+    // The secret must not linger in caches.
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+/// `POST /settings/account/api-passwords/{id}/revoke`.
+pub async fn revoke_api_password(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, .. }: CsrfForm<TokenForm>,
+) -> Result<Response, WebError> {
+    // Not a number, or not one of the user's: the same 404.
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    state.store.revoke_api_token(user.user.id, id).await?;
+    tracing::info!(username = %user.user.username, token.id = id, "API password revoked");
+    Ok(see_other("/settings/account?done=revoked#apps-heading"))
+}
+
+/// What a render of the page shows besides the account itself.
+#[derive(Debug, Default)]
+struct Page<'a> {
+    notice: Option<&'a str>,
+    errors: PasswordErrors,
+    shown: Option<Shown>,
+    api_error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ApiPasswordRow {
+    id: i64,
+    description: String,
+    created: String,
+    last_used: Option<String>,
+}
+
 async fn render(
     state: &AppState,
     headers: &HeaderMap,
@@ -77,6 +158,34 @@ async fn render(
     notice: Option<&str>,
     errors: PasswordErrors,
 ) -> Result<Response, WebError> {
+    let page = Page {
+        notice,
+        errors,
+        ..Page::default()
+    };
+    render_page(state, headers, user, status, page).await
+}
+
+async fn render_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &CurrentUser,
+    status: StatusCode,
+    page: Page<'_>,
+) -> Result<Response, WebError> {
+    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let api_passwords: Vec<ApiPasswordRow> = state
+        .store
+        .api_tokens(user.user.id)
+        .await?
+        .into_iter()
+        .map(|t| ApiPasswordRow {
+            id: t.id,
+            description: t.description,
+            created: when(t.created_at),
+            last_used: t.last_used_at.map(when),
+        })
+        .collect();
     let token = state.store.output_token(user.user.id).await?;
     let base = outputs::base_url(state, headers);
     let outputs = outputs::PATHS
@@ -87,9 +196,13 @@ async fn render(
         })
         .collect::<Vec<_>>();
     let ctx = PageContext::new(state, user).with(minijinja::context! {
-        notice => notice,
-        errors => errors,
+        notice => page.notice,
+        errors => page.errors,
         outputs => outputs,
+        api_passwords => api_passwords,
+        shown => page.shown,
+        api_error => page.api_error,
+        api_base => base,
     });
     Ok((status, state.templates.render("account.html", ctx)?).into_response())
 }

@@ -283,6 +283,14 @@ pub fn routes() -> Router<AppState> {
             get(account::page).post(account::change_password),
         )
         .route("/settings/account/token", post(account::rotate_token))
+        .route(
+            "/settings/account/api-passwords",
+            post(account::create_api_password),
+        )
+        .route(
+            "/settings/account/api-passwords/{id}/revoke",
+            post(account::revoke_api_password),
+        )
         .route("/admin", get(admin::page))
         .route("/admin/users", post(admin::add_user))
         .route("/admin/users/{id}/remove", post(admin::remove_user))

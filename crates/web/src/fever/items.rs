@@ -111,7 +111,6 @@ pub(crate) async fn items(
     let mut query = ApiEntryQuery {
         order: ApiOrder::Id,
         limit: Some(PAGE),
-        with_total: true,
         ..Default::default()
     };
     if let Some(list) = params.get("with_ids") {
@@ -150,8 +149,15 @@ pub(crate) async fn items(
             })
         })
         .collect();
+    // total_items counts every item of the user, not this page's matches.
+    let all = ApiEntryQuery {
+        limit: Some(0),
+        with_total: true,
+        ..Default::default()
+    };
+    let total = state.store.api_entries(user.id, &all).await?.total;
     out.insert("items".into(), json!(items));
-    out.insert("total_items".into(), json!(page.total.unwrap_or(0)));
+    out.insert("total_items".into(), json!(total.unwrap_or(0)));
     Ok(())
 }
 
