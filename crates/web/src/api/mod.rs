@@ -109,13 +109,13 @@ pub fn routes() -> Router<AppState> {
         .route("/v1", any(unknown))
         .route("/v1/", any(unknown))
         .route("/v1/{*rest}", any(unknown))
+        .layer(axum::middleware::from_fn(preflight))
         .layer(axum::middleware::map_response(cors))
         .route("/healthcheck", get(|| async { "OK" }))
         .route("//v1/{*rest}", any(double_slash))
 }
 
-/// CORS headers on every answer (as Miniflux sends them); a preflight
-/// `OPTIONS` is answered by [`unknown`] with 200.
+/// CORS headers on every answer (as Miniflux sends them).
 async fn cors(mut response: Response) -> Response {
     let h = response.headers_mut();
     h.insert(
@@ -133,11 +133,16 @@ async fn cors(mut response: Response) -> Response {
     response
 }
 
-/// Paths under `/v1/` that do not exist: a JSON 404 (a preflight is 200).
-async fn unknown(method: Method) -> Response {
-    if method == Method::OPTIONS {
+/// A CORS preflight (`OPTIONS`) is 200 without credentials, as in Miniflux.
+async fn preflight(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if request.method() == Method::OPTIONS {
         return (StatusCode::OK, [(header::ACCESS_CONTROL_MAX_AGE, "3600")]).into_response();
     }
+    next.run(request).await
+}
+
+/// Paths under `/v1/` that do not exist: a JSON 404.
+async fn unknown() -> Response {
     ApiError::not_found().into_response()
 }
 
