@@ -1074,6 +1074,11 @@ async fn entries_are_filtered_ordered_and_counted_like_miniflux() {
         5
     );
     let st = get(&s, &t, "/v1/entries?order=status&direction=asc").await;
+    assert_eq!(
+        st.body["entries"][0]["status"], "read",
+        "as Miniflux: \"read\" < \"unread\""
+    );
+    let st = get(&s, &t, "/v1/entries?order=status&direction=desc").await;
     assert_eq!(st.body["entries"][0]["status"], "unread");
 
     // Time bounds (exclusive, unix seconds) and id bounds.

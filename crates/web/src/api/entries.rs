@@ -89,6 +89,11 @@ async fn query(
             )))
         }
     };
+    if q.order == ApiOrder::Status {
+        // Miniflux sorts the status words: ascending is "read" before
+        // "unread"; the store's ascending status order is unread first.
+        q.descending = !q.descending;
+    }
     let limit = params.int("limit")?.unwrap_or(100);
     if limit < 0 {
         return Err(ApiError::bad_request("limit must be 0 or more"));
