@@ -56,19 +56,30 @@ server_ids=$(api "/v1/entries?limit=100&order=id" | python3 -c 'import json,sys;
 cache_ids=$(cache "select guid from rss_item order by cast(guid as integer)" | tr '\n' ' ' | sed 's/ $//')
 [ "$server_ids" = "$cache_ids" ] || fail "newsboat's guids ($cache_ids) are not the server's entry ids ($server_ids)"
 
-# 2. Open the first article of the first feed in newsboat's own UI.
+# 2. Open the first article of the first feed in newsboat's own UI, waiting
+#    for each screen to show before pressing the next key.
 session="tributary-newsboat-$$"
 tmux new-session -d -s "$session" -x 160 -y 50 "${nb[*]}; sleep 2"
 trap 'tmux kill-session -t "$session" 2>/dev/null || true' EXIT
-sleep 3
+screen_shows() { # TEXT SECONDS: wait until the screen shows TEXT
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        tmux capture-pane -p -t "$session" 2>/dev/null | grep -q -- "$1" && return 0
+        sleep 0.1
+    done
+    tmux capture-pane -p -t "$session" >&2 || true
+    fail "newsboat's screen never showed \"$1\""
+}
+screen_shows "Feed 1" 30                 # the feed list
 tmux send-keys -t "$session" Enter      # open the first feed
-sleep 1
+screen_shows "item 5" 10                 # its article list
 tmux send-keys -t "$session" Enter      # open its first article: newsboat marks it read
-sleep 2
+screen_shows "Body of feed" 10           # the article
+sleep 1
 tmux send-keys -t "$session" q          # back to the article list
-sleep 1
+sleep 0.5
 tmux send-keys -t "$session" q          # back to the feed list
-sleep 1
+sleep 0.5
 tmux send-keys -t "$session" q          # quit
 for _ in $(seq 1 50); do
     tmux has-session -t "$session" 2>/dev/null || break
@@ -88,7 +99,6 @@ for _ in $(seq 1 50); do
     sleep 0.2
 done
 [ "$server_read" = "$read_in_cache" ] || fail "the server's read entries ($server_read) are not newsboat's ($read_in_cache)"
-grep -q 'PUT /v1/entries' "$dir/newsboat.log" || true
 unread_now=$(api "/v1/entries?status=unread" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 [ "$unread_now" = 9 ] || fail "the server has $unread_now unread entries, not 9"
 
