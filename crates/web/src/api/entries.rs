@@ -170,7 +170,7 @@ async fn find(
     };
     let page = state.store.api_entries(user, &q).await?;
     let lookup = Lookup::load(state, user).await?;
-    let entries: Vec<Value> = page.items.iter().map(|i| lookup.entry(i)).collect();
+    let entries = lookup.entries(&page.items);
     let total = page.total.unwrap_or(entries.len() as i64);
     Ok(Json(json!({ "total": total, "entries": entries })))
 }
@@ -240,7 +240,10 @@ async fn one(
 
 /// An entry as JSON.
 async fn show(state: &AppState, user: UserId, item: &ApiItem) -> ApiResult<Json<Value>> {
-    Ok(Json(Lookup::load(state, user).await?.entry(item)))
+    let mut shown = Lookup::load(state, user)
+        .await?
+        .entries(std::slice::from_ref(item));
+    Ok(Json(shown.pop().unwrap_or(Value::Null)))
 }
 
 /// `GET /v1/entries/{id}`.

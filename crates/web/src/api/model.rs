@@ -154,28 +154,59 @@ pub(crate) fn feed(user: UserId, view: &SubscriptionView, categories: &Categorie
     })
 }
 
-/// The user's feeds (as JSON, by id) and categories, to show entries with.
+/// The user's subscriptions and categories, to show entries with.
 pub(crate) struct Lookup {
     /// Whose.
-    pub user: UserId,
-    /// Feed JSON by id.
-    pub feeds: HashMap<FeedId, Value>,
+    user: UserId,
+    /// Subscriptions by feed id.
+    views: HashMap<FeedId, SubscriptionView>,
+    /// Categories by id.
+    categories: Categories,
 }
 
 impl Lookup {
     /// Read the user's subscriptions and categories once.
     pub(crate) async fn load(state: &AppState, user: UserId) -> ApiResult<Lookup> {
         let categories = by_id(state.store.categories(user).await?);
-        let views = state.store.subscription_views(user).await?;
-        let feeds = views
-            .iter()
-            .map(|v| (v.subscription.feed.id, feed(user, v, &categories)))
+        let views = state
+            .store
+            .subscription_views(user)
+            .await?
+            .into_iter()
+            .map(|v| (v.subscription.feed.id, v))
             .collect();
-        Ok(Lookup { user, feeds })
+        Ok(Lookup {
+            user,
+            views,
+            categories,
+        })
     }
 
-    /// An entry with its feed.
-    pub(crate) fn entry(&self, item: &ApiItem) -> Value {
+    /// Entries with their feeds; each feed's JSON is made once.
+    pub(crate) fn entries(&self, items: &[ApiItem]) -> Vec<Value> {
+        let mut feeds: HashMap<FeedId, Value> = HashMap::new();
+        items
+            .iter()
+            .map(|item| {
+                let id = item.item.entry.feed_id;
+                let feed = feeds
+                    .entry(id)
+                    .or_insert_with(|| self.feed_json(id))
+                    .clone();
+                self.entry(item, feed)
+            })
+            .collect()
+    }
+
+    /// The JSON of one of the user's feeds (`null` if it is not followed any more).
+    fn feed_json(&self, id: FeedId) -> Value {
+        self.views
+            .get(&id)
+            .map_or(Value::Null, |v| feed(self.user, v, &self.categories))
+    }
+
+    /// An entry with its feed's JSON.
+    fn entry(&self, item: &ApiItem, feed: Value) -> Value {
         let e = &item.item.entry;
         let content = e
             .content_html
@@ -197,7 +228,6 @@ impl Lookup {
                 })
             })
             .collect();
-        let feed = self.feeds.get(&e.feed_id).cloned().unwrap_or(Value::Null);
         json!({
             "id": e.id.0,
             "user_id": self.user.0,
