@@ -178,6 +178,8 @@ impl Store {
     /// Start a session opened with an API password (Google Reader's
     /// `Auth=`): it ends when the password is revoked, and only
     /// [`Store::api_session`] finds it (never the UI's [`Store::session`]).
+    /// Each API password keeps its 20 newest sessions: clients that sign
+    /// in at every start do not pile them up.
     pub async fn create_api_session(
         &self,
         token: i64,

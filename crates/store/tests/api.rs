@@ -115,6 +115,49 @@ async fn api_sessions_end_with_their_password_and_are_not_ui_sessions() {
     assert!(store.session("ui-hash", now).await.unwrap().is_some());
 }
 
+#[tokio::test]
+async fn a_client_that_signs_in_at_every_start_keeps_only_the_newest_sessions() {
+    let (store, _dir) = store().await;
+    let ann = user(&store, "ann").await;
+    let a = store
+        .create_api_token(ann, "newsboat", "sha-a", "fever-a")
+        .await
+        .unwrap();
+    let b = store
+        .create_api_token(ann, "reeder", "sha-b", "fever-b")
+        .await
+        .unwrap();
+    let later = Utc::now() + Duration::days(365);
+    store
+        .create_api_session(b.id, "b-0", "t", later)
+        .await
+        .unwrap();
+    for i in 0..25 {
+        store
+            .create_api_session(a.id, &format!("a-{i:02}"), "t", later)
+            .await
+            .unwrap();
+    }
+    let now = Utc::now();
+    let mut live = 0;
+    for i in 0..25 {
+        if store
+            .api_session(&format!("a-{i:02}"), now)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            live += 1;
+            assert!(i >= 5, "a-{i:02} is one of the oldest and should be gone");
+        }
+    }
+    assert_eq!(live, 20);
+    assert!(
+        store.api_session("b-0", now).await.unwrap().is_some(),
+        "other passwords keep theirs"
+    );
+}
+
 /// Ann follows two feeds (one in Net/Vendors), Bob a third; 5 entries each.
 async fn setup() -> (
     Store,

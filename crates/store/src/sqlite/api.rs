@@ -23,6 +23,8 @@ use crate::{
 
 /// Longest description of an API password, in characters.
 const MAX_DESCRIPTION: usize = 200;
+/// Live sessions kept per API password (the oldest go first).
+pub(crate) const SESSIONS_PER_TOKEN: i64 = 20;
 /// `last_used_at` is written at most this often per password.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 /// Entries of [`entries`] when no limit is given.
@@ -172,6 +174,7 @@ pub(crate) async fn create_session(
     csrf_token: &str,
     expires_at: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let mut tx = begin_write(pool).await?;
     let done = sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, api_token_id) \
          SELECT ?, user_id, ?, ?, ?, id FROM api_tokens WHERE id = ?",
@@ -181,18 +184,33 @@ pub(crate) async fn create_session(
     .bind(time::to_db(Utc::now()))
     .bind(time::to_db(expires_at))
     .bind(token)
-    .execute(pool)
+    .execute(&mut *tx)
     .await;
     match done {
         Ok(done) if done.rows_affected() == 0 => {
-            Err(StoreError::NotFound(format!("API password {token}")))
+            return Err(StoreError::NotFound(format!("API password {token}")))
         }
-        Ok(_) => Ok(()),
-        Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(
-            "a session with this token already exists".to_owned(),
-        )),
-        Err(e) => Err(e.into()),
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(StoreError::Conflict(
+                "a session with this token already exists".to_owned(),
+            ))
+        }
+        Err(e) => return Err(e.into()),
     }
+    // Clients that sign in at every start (newsboat) would pile up a
+    // session each time: keep the newest few of each API password.
+    sqlx::query(
+        "DELETE FROM sessions WHERE api_token_id = ?1 AND token_hash NOT IN ( \
+             SELECT token_hash FROM sessions WHERE api_token_id = ?1 \
+              ORDER BY created_at DESC, token_hash DESC LIMIT ?2)",
+    )
+    .bind(token)
+    .bind(SESSIONS_PER_TOKEN)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub(crate) async fn session(
