@@ -473,3 +473,80 @@ async fn id_lists_have_every_match_and_last_refreshed_is_the_newest_fetch() {
         Err(StoreError::Invalid(_))
     ));
 }
+
+/// The totals that come from the kept counters equal the matches counted
+/// one by one, for every read filter and scope — also for a paused
+/// subscription, whose entries stored after the pause are hidden.
+#[tokio::test]
+async fn totals_from_counters_equal_the_counted_matches() {
+    let (store, _dir, ann, _bob, vendors, blog, _other) = setup().await;
+    let some: Vec<EntryId> = store
+        .api_entry_refs(ann, &ApiEntryQuery::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .step_by(3)
+        .map(|r| r.id)
+        .collect();
+    store.set_read_many(ann, &some, true).await.unwrap();
+    let mut settings = store
+        .subscription_view(ann, blog)
+        .await
+        .unwrap()
+        .unwrap()
+        .settings;
+    settings.paused = true;
+    store
+        .update_subscription(ann, blog, &settings)
+        .await
+        .unwrap();
+    let later = (0..3)
+        .map(|i| entry(&format!("late{i}"), "late", "<p>late</p>", t(9, i)))
+        .collect();
+    fetch(&store, blog, Utc::now() + Duration::seconds(5), later).await;
+    let net = store.categories(ann).await.unwrap()[0].id;
+
+    let mut checked = 0;
+    for read in [None, Some(true), Some(false)] {
+        for (feed, category) in [
+            (None, None),
+            (Some(vendors), None),
+            (Some(blog), None),
+            (None, Some(net)),
+        ] {
+            let q = ApiEntryQuery {
+                read,
+                feed,
+                category,
+                limit: Some(1000),
+                with_total: true,
+                ..Default::default()
+            };
+            let page = store.api_entries(ann, &q).await.unwrap();
+            assert_eq!(
+                page.total,
+                Some(page.items.len() as i64),
+                "read {read:?}, feed {feed:?}, category {category:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 12);
+    let all = store
+        .api_entries(
+            ann,
+            &ApiEntryQuery {
+                with_total: true,
+                limit: Some(0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        all.total,
+        Some(10),
+        "the three entries stored after the pause are hidden"
+    );
+    assert!(all.items.is_empty());
+}

@@ -13,7 +13,8 @@ use crate::sqlite::accounts::is_unique_violation;
 use crate::sqlite::args::{Arg, Sql};
 use crate::sqlite::begin_write;
 use crate::sqlite::pages::{
-    item_columns, push_category, require_category_of, require_feed_of, VISIBLE,
+    item_columns, push_category, require_category_of, require_feed_of, unread_of_subscription,
+    VISIBLE,
 };
 use crate::sqlite::search::to_fts;
 use crate::{
@@ -239,17 +240,71 @@ fn id_array(ids: &[EntryId]) -> String {
     serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// What a statement selects, so it joins only the tables it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Select {
+    /// Entries with their source (feeds) and, for the category orders,
+    /// the category.
+    Items,
+    /// Ids and times only.
+    Refs,
+    /// A count.
+    Count,
+}
+
 /// `FROM … WHERE …` of an API query (no order, no limit).
-fn push_from_where(sql: &mut Sql, user: UserId, query: &ApiEntryQuery) -> StoreResult<()> {
+///
+/// The join order is chosen here rather than left to the planner, which
+/// otherwise starts from the user's subscriptions, reads every entry of
+/// every feed and sorts them all for one page:
+/// - ordered by id or published time, with nothing narrower to start
+///   from, the walk goes down the entries' index (`CROSS JOIN` keeps
+///   `entries` outermost) and stops after one page, as the UI's pages do;
+/// - a filter that needs a stored state (read, starred) joins the states
+///   as an inner join, so the partial indexes of read and starred states
+///   can lead.
+fn push_from_where(
+    sql: &mut Sql,
+    user: UserId,
+    query: &ApiEntryQuery,
+    select: Select,
+) -> StoreResult<()> {
     let u = sql.arg(Arg::Int(user.0));
-    sql.push(&format!(
-        " FROM entries e \
-           JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
-           JOIN feeds f ON f.id = e.feed_id \
-           LEFT JOIN entry_states st ON st.user_id = {u} AND st.entry_id = e.id \
-           LEFT JOIN categories c ON c.id = s.category_id \
-          WHERE {VISIBLE}"
-    ));
+    let needs_state = query.read == Some(true) || query.starred == Some(true);
+    let walk_entries = !needs_state
+        && query.ids.is_none()
+        && query.feed.is_none()
+        && query.search.is_none()
+        && matches!(query.order, ApiOrder::Id | ApiOrder::Published)
+        && select != Select::Count;
+    let join = if walk_entries { "CROSS JOIN" } else { "JOIN" };
+    let states = if needs_state { "JOIN" } else { "LEFT JOIN" };
+    let subscriptions = format!("subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u}");
+    let feeds = if select == Select::Items {
+        " JOIN feeds f ON f.id = e.feed_id"
+    } else {
+        ""
+    };
+    if query.starred == Some(true) {
+        // Few starred among many: their partial index leads.
+        sql.push(&format!(
+            " FROM entry_states st INDEXED BY entry_states_starred \
+               CROSS JOIN entries e ON e.id = st.entry_id \
+               JOIN {subscriptions}{feeds}"
+        ));
+    } else {
+        sql.push(&format!(
+            " FROM entries e {join} {subscriptions}{feeds} \
+               {states} entry_states st ON st.user_id = {u} AND st.entry_id = e.id"
+        ));
+    }
+    if select != Select::Count && query.order == ApiOrder::CategoryTitle {
+        sql.push(" LEFT JOIN categories c ON c.id = s.category_id");
+    }
+    sql.push(&format!(" WHERE {VISIBLE}"));
+    if query.starred == Some(true) {
+        sql.push(&format!(" AND st.user_id = {u}"));
+    }
     if let Some(ids) = &query.ids {
         sql.push(" AND e.id IN (SELECT value FROM json_each(")
             .bind(Arg::Text(id_array(ids)))
@@ -261,13 +316,23 @@ fn push_from_where(sql: &mut Sql, user: UserId, query: &ApiEntryQuery) -> StoreR
     if let Some(category) = query.category {
         push_category(sql, &u, category);
     }
-    if let Some(read) = query.read {
-        sql.push(" AND COALESCE(st.read, 0) = ")
-            .bind(Arg::Int(i64::from(read)));
+    match query.read {
+        Some(true) => {
+            sql.push(" AND st.read = 1");
+        }
+        Some(false) => {
+            sql.push(" AND COALESCE(st.read, 0) = 0");
+        }
+        None => {}
     }
-    if let Some(starred) = query.starred {
-        sql.push(" AND COALESCE(st.starred, 0) = ")
-            .bind(Arg::Int(i64::from(starred)));
+    match query.starred {
+        Some(true) => {
+            sql.push(" AND st.starred = 1");
+        }
+        Some(false) => {
+            sql.push(" AND COALESCE(st.starred, 0) = 0");
+        }
+        None => {}
     }
     let bounds = [
         ("e.published", ">", query.published_after),
@@ -362,15 +427,15 @@ pub(crate) async fn entries(
                 COALESCE(st.updated_at, e.created_at) AS api_changed_at",
         item_columns!()
     ));
-    push_from_where(&mut sql, user, query)?;
+    push_from_where(&mut sql, user, query, Select::Items)?;
     push_order(&mut sql, query, Some(limit));
-    let rows: Vec<ApiItemRow> = sql.query_as().fetch_all(pool).await?;
+    let rows: Vec<ApiItemRow> = if limit == 0 {
+        Vec::new()
+    } else {
+        sql.query_as().fetch_all(pool).await?
+    };
     let total = if query.with_total {
-        let mut count = Sql::default();
-        count.push("SELECT count(*)");
-        push_from_where(&mut count, user, query)?;
-        let n: (i64,) = count.query_as().fetch_one(pool).await?;
-        Some(n.0)
+        Some(count(pool, user, query).await?)
     } else {
         None
     };
@@ -378,6 +443,58 @@ pub(crate) async fn entries(
         items: rows.into_iter().map(|r| r.0).collect(),
         total,
     })
+}
+
+/// How many entries match `query`. Filtered only by read state, feed and
+/// category (Miniflux's usual `status=unread`, Fever's `total_items`), the
+/// count comes from the kept counters (`feeds.entry_count`,
+/// `subscriptions.read_count`), one row per subscription; otherwise the
+/// matches are counted.
+async fn count(pool: &SqlitePool, user: UserId, query: &ApiEntryQuery) -> StoreResult<i64> {
+    let by_counters = query.ids.is_none()
+        && query.starred.is_none()
+        && query.search.is_none()
+        && query.after_id.is_none()
+        && query.before_id.is_none()
+        && [
+            query.published_after,
+            query.published_before,
+            query.created_after,
+            query.created_before,
+            query.changed_after,
+            query.changed_before,
+        ]
+        .iter()
+        .all(Option::is_none);
+    let mut sql = Sql::default();
+    if by_counters {
+        // ?1 is the user, as unread_of_subscription! expects.
+        let u = sql.arg(Arg::Int(user.0));
+        let unread = unread_of_subscription!();
+        let visible = "(CASE WHEN s.paused_at IS NULL \
+             THEN (SELECT vf.entry_count FROM feeds vf WHERE vf.id = s.feed_id) \
+             ELSE (SELECT count(*) FROM entries ve \
+                    WHERE ve.feed_id = s.feed_id AND ve.created_at <= s.paused_at) END)";
+        let per_subscription = match query.read {
+            Some(false) => unread.to_owned(),
+            Some(true) => format!("({visible} - {unread})"),
+            None => visible.to_owned(),
+        };
+        sql.push(&format!(
+            "SELECT COALESCE(sum({per_subscription}), 0) FROM subscriptions s WHERE s.user_id = {u}"
+        ));
+        if let Some(feed) = query.feed {
+            sql.push(" AND s.feed_id = ").bind(Arg::Int(feed.0));
+        }
+        if let Some(category) = query.category {
+            push_category(&mut sql, &u, category);
+        }
+    } else {
+        sql.push("SELECT count(*)");
+        push_from_where(&mut sql, user, query, Select::Count)?;
+    }
+    let n: (i64,) = sql.query_as().fetch_one(pool).await?;
+    Ok(n.0)
 }
 
 pub(crate) async fn entry_refs(
@@ -391,7 +508,7 @@ pub(crate) async fn entry_refs(
         "SELECT e.id AS ref_id, e.feed_id AS ref_feed_id, e.published AS ref_published, \
                 e.created_at AS ref_created_at",
     );
-    push_from_where(&mut sql, user, query)?;
+    push_from_where(&mut sql, user, query, Select::Refs)?;
     push_order(&mut sql, query, query.limit.map(|l| l.min(MAX_LIMIT)));
     let rows: Vec<EntryRefRow> = sql.query_as().fetch_all(pool).await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
@@ -443,4 +560,95 @@ pub(crate) async fn last_refreshed(
             })
         })
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite;
+
+    async fn plan(pool: &SqlitePool, sql: &Sql) -> String {
+        let text = format!("EXPLAIN QUERY PLAN {}", sql.text);
+        let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&text);
+        for a in sql.args() {
+            q = match a {
+                Arg::Int(i) => q.bind(*i),
+                Arg::Text(s) => q.bind(s.as_str()),
+            };
+        }
+        let rows = q.fetch_all(pool).await.unwrap();
+        rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+    }
+
+    fn page_sql(query: &ApiEntryQuery) -> Sql {
+        let mut sql = Sql::default();
+        sql.push(&format!("SELECT {}", item_columns!()));
+        push_from_where(&mut sql, UserId(1), query, Select::Items).unwrap();
+        push_order(&mut sql, query, Some(100));
+        sql
+    }
+
+    /// The pages every API asks for most (newest first, by id up or down,
+    /// unread or all, a category) walk an index and stop after one page:
+    /// no sort of all of the user's entries.
+    #[tokio::test]
+    async fn the_common_pages_walk_an_index_in_order() {
+        let (pool, _) = sqlite::open("sqlite::memory:").await.unwrap();
+        let cases = [
+            (
+                "miniflux: unread, newest published first",
+                ApiEntryQuery {
+                    read: Some(false),
+                    order: ApiOrder::Published,
+                    descending: true,
+                    ..Default::default()
+                },
+                "entries_published",
+            ),
+            (
+                "greader: reading list, newest first",
+                ApiEntryQuery {
+                    order: ApiOrder::Id,
+                    descending: true,
+                    ..Default::default()
+                },
+                "PRIMARY KEY",
+            ),
+            (
+                "fever: unread above since_id",
+                ApiEntryQuery {
+                    read: Some(false),
+                    after_id: Some(EntryId(10)),
+                    ..Default::default()
+                },
+                "PRIMARY KEY",
+            ),
+            (
+                "a category, newest first",
+                ApiEntryQuery {
+                    category: Some(tributary_model::CategoryId(2)),
+                    order: ApiOrder::Published,
+                    descending: true,
+                    ..Default::default()
+                },
+                "entries_published",
+            ),
+        ];
+        for (name, query, index) in cases {
+            let p = plan(&pool, &page_sql(&query)).await;
+            assert!(p.contains(index), "{name}: expected {index} in\n{p}");
+            assert!(
+                !p.contains("TEMP B-TREE FOR ORDER BY"),
+                "{name}: sorts\n{p}"
+            );
+        }
+        // Starred entries are found from their partial index, not by
+        // walking every entry.
+        let starred = ApiEntryQuery {
+            starred: Some(true),
+            ..Default::default()
+        };
+        let p = plan(&pool, &page_sql(&starred)).await;
+        assert!(p.contains("entry_states_starred"), "{p}");
+    }
 }
