@@ -232,6 +232,25 @@ impl Store {
         sqlite::api::set_starred_many(&self.writer, user, entries, starred).await
     }
 
+    /// Every unread entry of the user, by id: Fever's `unread_item_ids`,
+    /// asked at every sync. One statement that reads only indexes (no
+    /// entry row) and hands back one JSON array, not 70,000 rows.
+    pub async fn unread_ids(&self, user: UserId) -> StoreResult<Vec<EntryId>> {
+        sqlite::api::unread_ids(&self.pool, user).await
+    }
+
+    /// Every starred entry of the user, by id (Fever's `saved_item_ids`).
+    pub async fn starred_ids(&self, user: UserId) -> StoreResult<Vec<EntryId>> {
+        sqlite::api::starred_ids(&self.pool, user).await
+    }
+
+    /// For each of the user's feeds with entries, when its newest entry
+    /// (as the user sees it: before a pause) was stored. Google Reader's
+    /// `newestItemTimestampUsec`; reads one entry row per feed.
+    pub async fn newest_stored(&self, user: UserId) -> StoreResult<Vec<(FeedId, DateTime<Utc>)>> {
+        sqlite::api::newest_stored(&self.pool, user).await
+    }
+
     /// When any of the user's feeds was last fetched (Fever's
     /// `last_refreshed_on_time`); `None` before the first fetch.
     pub async fn last_refreshed(&self, user: UserId) -> StoreResult<Option<DateTime<Utc>>> {

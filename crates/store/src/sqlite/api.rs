@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqlitePool;
-use tributary_model::{EntryId, UserId};
+use tributary_model::{EntryId, FeedId, UserId};
 
 use crate::rows::{ApiItemRow, ApiTokenRow, EntryRefRow, SessionRow, UserRow};
 use crate::sqlite::accounts::is_unique_violation;
@@ -540,6 +540,75 @@ pub(crate) async fn set_starred_many(
     .execute(pool)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Ids from a statement answering one JSON array.
+async fn id_array_of(pool: &SqlitePool, sql: &str, user: UserId) -> StoreResult<Vec<EntryId>> {
+    let text: Option<String> = sqlx::query_scalar(sql).bind(user.0).fetch_one(pool).await?;
+    let ids: Vec<i64> = serde_json::from_str(text.as_deref().unwrap_or("[]")).map_err(|e| {
+        StoreError::Invalid(format!(
+            "the database answered ids that are not a JSON array: {e}"
+        ))
+    })?;
+    Ok(ids.into_iter().map(EntryId).collect())
+}
+
+pub(crate) async fn unread_ids(pool: &SqlitePool, user: UserId) -> StoreResult<Vec<EntryId>> {
+    // Unpaused subscriptions: every entry of the feed (from the covering
+    // index on feed_id) that has no read state. Paused ones also need the
+    // entry's stored time, so they read rows; they are few.
+    const NOT_READ: &str = "NOT EXISTS (SELECT 1 FROM entry_states st \
+         WHERE st.user_id = ?1 AND st.entry_id = x.id AND st.read = 1)";
+    let sql = format!(
+        "SELECT json_group_array(id) FROM ( \
+           SELECT x.id AS id FROM subscriptions s \
+             JOIN entries x INDEXED BY entries_feed_published ON x.feed_id = s.feed_id \
+            WHERE s.user_id = ?1 AND s.paused_at IS NULL AND {NOT_READ} \
+           UNION ALL \
+           SELECT x.id FROM subscriptions s JOIN entries x ON x.feed_id = s.feed_id \
+            WHERE s.user_id = ?1 AND s.paused_at IS NOT NULL \
+              AND x.created_at <= s.paused_at AND {NOT_READ} \
+           ORDER BY 1)"
+    );
+    id_array_of(pool, &sql, user).await
+}
+
+pub(crate) async fn starred_ids(pool: &SqlitePool, user: UserId) -> StoreResult<Vec<EntryId>> {
+    let sql = format!(
+        "SELECT json_group_array(id) FROM ( \
+           SELECT e.id AS id FROM entry_states st INDEXED BY entry_states_starred \
+             CROSS JOIN entries e ON e.id = st.entry_id \
+             JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = ?1 \
+            WHERE st.user_id = ?1 AND st.starred = 1 AND {VISIBLE} ORDER BY e.id)"
+    );
+    id_array_of(pool, &sql, user).await
+}
+
+pub(crate) async fn newest_stored(
+    pool: &SqlitePool,
+    user: UserId,
+) -> StoreResult<Vec<(FeedId, DateTime<Utc>)>> {
+    // The newest entry's id comes from the covering index on feed_id; only
+    // that one row is read for its time.
+    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+        "SELECT s.feed_id, (SELECT x.created_at FROM entries x WHERE x.id = \
+            CASE WHEN s.paused_at IS NULL \
+                 THEN (SELECT max(y.id) FROM entries y WHERE y.feed_id = s.feed_id) \
+                 ELSE (SELECT max(y.id) FROM entries y \
+                        WHERE y.feed_id = s.feed_id AND y.created_at <= s.paused_at) END) \
+         FROM subscriptions s WHERE s.user_id = ? ORDER BY s.feed_id",
+    )
+    .bind(user.0)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .filter_map(|(feed, at)| at.map(|at| (feed, at)))
+        .map(|(feed, at)| {
+            time::from_db(&at)
+                .map(|t| (FeedId(feed), t))
+                .map_err(|e| StoreError::Invalid(format!("entries.created_at {at:?}: {e}")))
+        })
+        .collect()
 }
 
 pub(crate) async fn last_refreshed(

@@ -161,25 +161,26 @@ pub(crate) async fn items(
     Ok(())
 }
 
-/// The user's entry ids with these flags, ascending, as `"1,2,3"`.
+/// Which id list.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum IdList {
+    /// `unread_item_ids`.
+    Unread,
+    /// `saved_item_ids` (starred).
+    Saved,
+}
+
+/// The user's unread or saved entry ids, ascending, as `"1,2,3"`.
 pub(crate) async fn id_list(
     state: &AppState,
     user: &User,
-    read: Option<bool>,
-    starred: Option<bool>,
+    list: IdList,
 ) -> Result<String, WebError> {
-    let refs = state
-        .store
-        .api_entry_refs(
-            user.id,
-            &ApiEntryQuery {
-                read,
-                starred,
-                ..Default::default()
-            },
-        )
-        .await?;
-    Ok(join(refs.into_iter().map(|r| r.id.0)))
+    let ids = match list {
+        IdList::Unread => state.store.unread_ids(user.id).await?,
+        IdList::Saved => state.store.starred_ids(user.id).await?,
+    };
+    Ok(join(ids.into_iter().map(|id| id.0)))
 }
 
 /// `before=UNIX`: only entries published at or before it (default: now).
@@ -212,21 +213,21 @@ pub(crate) async fn mark(
             store
                 .set_read_many(user.id, &[EntryId(id)], as_ == "read")
                 .await?;
-            let ids = id_list(state, user, Some(false), None).await?;
+            let ids = id_list(state, user, IdList::Unread).await?;
             out.insert("unread_item_ids".into(), json!(ids));
         }
         ("item", "saved" | "unsaved") => {
             store
                 .set_starred_many(user.id, &[EntryId(id)], as_ == "saved")
                 .await?;
-            let ids = id_list(state, user, None, Some(true)).await?;
+            let ids = id_list(state, user, IdList::Saved).await?;
             out.insert("saved_item_ids".into(), json!(ids));
         }
         ("feed", "read") => {
             store
                 .mark_all_read(user.id, ReadScope::Feed(FeedId(id)), before(params)?)
                 .await?;
-            let ids = id_list(state, user, Some(false), None).await?;
+            let ids = id_list(state, user, IdList::Unread).await?;
             out.insert("unread_item_ids".into(), json!(ids));
         }
         ("group", "read") => {
@@ -239,7 +240,7 @@ pub(crate) async fn mark(
             if let Some(scope) = scope {
                 store.mark_all_read(user.id, scope, before(params)?).await?;
             }
-            let ids = id_list(state, user, Some(false), None).await?;
+            let ids = id_list(state, user, IdList::Unread).await?;
             out.insert("unread_item_ids".into(), json!(ids));
         }
         _ => {

@@ -174,11 +174,11 @@ async fn respond(
         out.insert("links".into(), json!([]));
     }
     if params.has("unread_item_ids") {
-        let ids = items::id_list(state, user, Some(false), None).await?;
+        let ids = items::id_list(state, user, items::IdList::Unread).await?;
         out.insert("unread_item_ids".into(), json!(ids));
     }
     if params.has("saved_item_ids") {
-        let ids = items::id_list(state, user, None, Some(true)).await?;
+        let ids = items::id_list(state, user, items::IdList::Saved).await?;
         out.insert("saved_item_ids".into(), json!(ids));
     }
     Ok(out)

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::{json, Value};
 use tributary_model::FeedId;
-use tributary_store::{ApiEntryQuery, StoreError};
+use tributary_store::StoreError;
 
 use super::auth::Call;
 use super::ids::{self, Stream};
@@ -124,23 +124,15 @@ pub async fn disable(State(state): State<AppState>, call: Call) -> GrResult<Resp
 pub async fn unread_count(State(state): State<AppState>, call: Call) -> GrResult<Response> {
     let views = state.store.subscription_views(call.user.id).await?;
     let categories = state.store.categories(call.user.id).await?;
-    // The newest unread entry of each feed, from the unread id list.
-    let refs = state
+    // When each feed's newest entry was stored (one row per feed, not a
+    // walk over every unread entry).
+    let newest: HashMap<FeedId, i64> = state
         .store
-        .api_entry_refs(
-            call.user.id,
-            &ApiEntryQuery {
-                read: Some(false),
-                ..Default::default()
-            },
-        )
-        .await?;
-    let mut newest: HashMap<FeedId, i64> = HashMap::new();
-    for r in &refs {
-        let t = r.created_at.timestamp_micros();
-        let e = newest.entry(r.feed_id).or_insert(t);
-        *e = (*e).max(t);
-    }
+        .newest_stored(call.user.id)
+        .await?
+        .into_iter()
+        .map(|(feed, at)| (feed, at.timestamp_micros()))
+        .collect();
     let mut counts: Vec<Value> = Vec::new();
     let mut total = 0i64;
     let mut total_newest = 0i64;
