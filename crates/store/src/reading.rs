@@ -249,6 +249,17 @@ impl Store {
         sqlite::subscription_views::list(&self.pool, user).await
     }
 
+    /// The user's subscriptions to these feeds (feeds the user does not
+    /// follow are left out), ordered as [`Store::subscriptions`]: what a
+    /// page of entries needs, without the other 1,000 subscriptions.
+    pub async fn subscription_views_of(
+        &self,
+        user: UserId,
+        feeds: &[FeedId],
+    ) -> StoreResult<Vec<SubscriptionView>> {
+        sqlite::subscription_views::some(&self.pool, user, feeds).await
+    }
+
     /// One subscription of the user (`None` if the user does not follow the feed).
     pub async fn subscription_view(
         &self,

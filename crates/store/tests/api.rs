@@ -550,3 +550,25 @@ async fn totals_from_counters_equal_the_counted_matches() {
     );
     assert!(all.items.is_empty());
 }
+
+#[tokio::test]
+async fn views_of_some_feeds_are_those_of_all_views_and_only_the_users() {
+    let (store, _dir, ann, _bob, vendors, blog, other) = setup().await;
+    let all = store.subscription_views(ann).await.unwrap();
+    let some = store
+        .subscription_views_of(ann, &[blog, other, vendors, blog])
+        .await
+        .unwrap();
+    assert_eq!(
+        some, all,
+        "Bob's feed is left out, each of Ann's once, same order"
+    );
+    let one = store.subscription_views_of(ann, &[vendors]).await.unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].subscription.feed.id, vendors);
+    assert!(store
+        .subscription_views_of(ann, &[])
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -10,7 +10,8 @@ use crate::sqlite::begin_write;
 use crate::sqlite::pages::{require_category_of, require_feed_of, unread_of_subscription};
 use crate::{time, StoreError, StoreResult, SubscriptionSettings, SubscriptionView};
 
-/// All of the user's subscriptions, or (`?2` not NULL) one.
+/// All of the user's subscriptions, or (`?2` not NULL) one, or (`?3` not
+/// NULL, a JSON array of feed ids) those.
 const VIEWS_SQL: &str = concat!(
     with_category_paths!(),
     "SELECT ",
@@ -26,6 +27,7 @@ const VIEWS_SQL: &str = concat!(
      JOIN feeds f ON f.id = s.feed_id \
      LEFT JOIN cat_path cp ON cp.id = s.category_id \
      WHERE s.user_id = ?1 AND (?2 IS NULL OR s.feed_id = ?2) \
+       AND (?3 IS NULL OR s.feed_id IN (SELECT value FROM json_each(?3))) \
      ORDER BY COALESCE(cp.path, ''), lower(COALESCE(s.title_override, f.title, f.url)), f.id"
 );
 
@@ -33,6 +35,23 @@ pub(crate) async fn list(pool: &SqlitePool, user: UserId) -> StoreResult<Vec<Sub
     let rows: Vec<SubscriptionViewRow> = sqlx::query_as(VIEWS_SQL)
         .bind(user.0)
         .bind(None::<i64>)
+        .bind(None::<String>)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+pub(crate) async fn some(
+    pool: &SqlitePool,
+    user: UserId,
+    feeds: &[FeedId],
+) -> StoreResult<Vec<SubscriptionView>> {
+    let ids: Vec<i64> = feeds.iter().map(|f| f.0).collect();
+    let list = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned());
+    let rows: Vec<SubscriptionViewRow> = sqlx::query_as(VIEWS_SQL)
+        .bind(user.0)
+        .bind(None::<i64>)
+        .bind(list)
         .fetch_all(pool)
         .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
@@ -46,6 +65,7 @@ pub(crate) async fn one(
     let row: Option<SubscriptionViewRow> = sqlx::query_as(VIEWS_SQL)
         .bind(user.0)
         .bind(feed.0)
+        .bind(None::<String>)
         .fetch_optional(pool)
         .await?;
     Ok(row.map(|r| r.0))

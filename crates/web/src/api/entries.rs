@@ -169,7 +169,7 @@ async fn find(
         return Ok(Json(json!({ "total": 0, "entries": [] })));
     };
     let page = state.store.api_entries(user, &q).await?;
-    let lookup = Lookup::load(state, user).await?;
+    let lookup = Lookup::load(state, user, &page.items).await?;
     let entries = lookup.entries(&page.items);
     let total = page.total.unwrap_or(entries.len() as i64);
     Ok(Json(json!({ "total": total, "entries": entries })))
@@ -240,7 +240,7 @@ async fn one(
 
 /// An entry as JSON.
 async fn show(state: &AppState, user: UserId, item: &ApiItem) -> ApiResult<Json<Value>> {
-    let mut shown = Lookup::load(state, user)
+    let mut shown = Lookup::load(state, user, std::slice::from_ref(item))
         .await?
         .entries(std::slice::from_ref(item));
     Ok(Json(shown.pop().unwrap_or(Value::Null)))

@@ -165,12 +165,20 @@ pub(crate) struct Lookup {
 }
 
 impl Lookup {
-    /// Read the user's subscriptions and categories once.
-    pub(crate) async fn load(state: &AppState, user: UserId) -> ApiResult<Lookup> {
+    /// Read the subscriptions of the feeds of `items`, and the user's
+    /// categories, once.
+    pub(crate) async fn load(
+        state: &AppState,
+        user: UserId,
+        items: &[ApiItem],
+    ) -> ApiResult<Lookup> {
         let categories = by_id(state.store.categories(user).await?);
+        let mut feeds: Vec<FeedId> = items.iter().map(|i| i.item.entry.feed_id).collect();
+        feeds.sort_unstable_by_key(|f| f.0);
+        feeds.dedup();
         let views = state
             .store
-            .subscription_views(user)
+            .subscription_views_of(user, &feeds)
             .await?
             .into_iter()
             .map(|v| (v.subscription.feed.id, v))

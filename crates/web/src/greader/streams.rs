@@ -52,11 +52,18 @@ struct Listing {
     n: u32,
 }
 
-/// The user's feeds' category paths (labels), by feed.
-async fn labels(state: &AppState, user: &User) -> GrResult<HashMap<FeedId, String>> {
+/// The category paths (labels) of the feeds of `items`, by feed.
+async fn labels(
+    state: &AppState,
+    user: &User,
+    items: &[ApiItem],
+) -> GrResult<HashMap<FeedId, String>> {
+    let mut feeds: Vec<FeedId> = items.iter().map(|i| i.item.entry.feed_id).collect();
+    feeds.sort_unstable_by_key(|f| f.0);
+    feeds.dedup();
     Ok(state
         .store
-        .subscription_views(user.id)
+        .subscription_views_of(user.id, &feeds)
         .await?
         .into_iter()
         .filter_map(|v| {
@@ -362,7 +369,7 @@ async fn contents_of(state: &AppState, call: &Call, stream: &str) -> GrResult<Re
     check_output(&call.params)?;
     let listing = listing(state, &call.user, stream, &call.params, MAX_CONTENTS).await?;
     let (items, continuation) = page(state, &call.user, &listing).await?;
-    let labels = labels(state, &call.user).await?;
+    let labels = labels(state, &call.user, &items).await?;
     Ok(json(contents_json(
         &listing.id,
         &listing.title,
@@ -481,7 +488,7 @@ pub async fn item_contents(State(state): State<AppState>, call: Call) -> GrResul
     let mut by_id: HashMap<EntryId, ApiItem> =
         found.into_iter().map(|i| (i.item.entry.id, i)).collect();
     let items: Vec<ApiItem> = wanted.iter().filter_map(|id| by_id.remove(id)).collect();
-    let labels = labels(&state, &call.user).await?;
+    let labels = labels(&state, &call.user, &items).await?;
     Ok(json(contents_json(
         ids::READING_LIST,
         &format!("{} – Reading list", state.config.site_title),
@@ -585,7 +592,7 @@ pub async fn atom(
 async fn atom_of(state: &AppState, call: &Call, stream: &str) -> GrResult<Response> {
     let listing = listing(state, &call.user, stream, &call.params, MAX_CONTENTS).await?;
     let (items, continuation) = page(state, &call.user, &listing).await?;
-    let labels = labels(state, &call.user).await?;
+    let labels = labels(state, &call.user, &items).await?;
     let body = write_atom(&listing, &items, &labels, continuation.as_deref())
         .map_err(|e| GrError::Web(WebError::Internal(format!("writing Atom: {e}"))))?;
     Ok((
