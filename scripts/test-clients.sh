@@ -24,6 +24,7 @@ sudo_if_needed() {
 need_apt=()
 command -v newsboat >/dev/null || need_apt+=(newsboat)
 command -v tmux >/dev/null || need_apt+=(tmux)
+command -v curl >/dev/null || need_apt+=(curl)
 python3 -m venv --help >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
     say "installing ${need_apt[*]}"
