@@ -168,13 +168,26 @@ pub fn parse_stream(raw: &str, me: i64) -> Result<Stream, String> {
     Err(bad())
 }
 
-/// Whether the `URL` of a `feed/URL` stream names `feed`: its current or
-/// an earlier URL, or its numeric id (`feed/12`, what FreshRSS and
-/// Miniflux clients may remember).
-pub fn names_feed(feed: &tributary_model::Feed, key: &str) -> bool {
-    feed.url == key
-        || feed.previous_urls.iter().any(|p| p == key)
-        || key.parse::<i64>().is_ok_and(|id| id == feed.id.0)
+/// The user's subscription named by the `URL` of a `feed/URL` stream: the
+/// feed's current or an earlier URL, or its numeric id (`feed/12`, what
+/// FreshRSS and Miniflux clients may remember). Two indexed look-ups, not
+/// a read of every subscription (clients ask feed by feed).
+pub async fn followed(
+    store: &tributary_store::Store,
+    user: tributary_model::UserId,
+    key: &str,
+) -> tributary_store::StoreResult<Option<tributary_store::SubscriptionView>> {
+    let feed = match key.parse::<i64>() {
+        Ok(id) => tributary_model::FeedId(id),
+        Err(_) => {
+            let urls = tributary_store::FeedSelector::Urls(vec![key.to_owned()]);
+            match store.feeds_to_fetch(&urls).await?.into_iter().next() {
+                Some(feed) => feed.id,
+                None => return Ok(None),
+            }
+        }
+    };
+    store.subscription_view(user, feed).await
 }
 
 /// The stream id of a feed.

@@ -202,10 +202,8 @@ async fn scope(
             (format!("{} – {title}", state.config.site_title), None)
         }
         Stream::Feed(url) => {
-            let views = state.store.subscription_views(user.id).await?;
-            let view = views
-                .iter()
-                .find(|v| ids::names_feed(&v.subscription.feed, url))
+            let view = ids::followed(&state.store, user.id, url)
+                .await?
                 .ok_or_else(|| not_found(format!("you do not follow the feed {url}")))?;
             query.feed = Some(view.subscription.feed.id);
             (

@@ -79,12 +79,8 @@ fn label_path(call: &Call, raw: &str) -> GrResult<String> {
 
 /// The user's subscription to `url` (current or earlier URL).
 async fn view_of(state: &AppState, call: &Call, url: &str) -> GrResult<SubscriptionView> {
-    state
-        .store
-        .subscription_views(call.user.id)
+    ids::followed(&state.store, call.user.id, url)
         .await?
-        .into_iter()
-        .find(|v| ids::names_feed(&v.subscription.feed, url))
         .ok_or_else(|| {
             GrError::from(tributary_store::StoreError::NotFound(format!(
                 "you do not follow the feed {url}"
@@ -324,12 +320,9 @@ pub async fn subscribed(State(state): State<AppState>, call: Call) -> GrResult<R
         .get("s")
         .ok_or_else(|| bad_request("subscribed needs s=feed/URL"))?;
     let url = feed_url(&call, raw)?;
-    let found = state
-        .store
-        .subscription_views(call.user.id)
+    let found = ids::followed(&state.store, call.user.id, &url)
         .await?
-        .iter()
-        .any(|v| ids::names_feed(&v.subscription.feed, &url));
+        .is_some();
     Ok(super::text(
         StatusCode::OK,
         if found { "true" } else { "false" },
