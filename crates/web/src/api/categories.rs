@@ -160,16 +160,20 @@ pub async fn refresh(
     user: ApiUser,
     Path(raw): Path<String>,
 ) -> ApiResult<Response> {
-    let category = owned(&state, &user, &raw).await?;
-    let views = state.store.subscription_views(user.0.id).await?;
-    let inside: Vec<i64> = state
-        .store
-        .categories(user.0.id)
-        .await?
-        .into_iter()
-        .filter(|c| c.id == category.id || c.path.starts_with(&format!("{}/", category.path)))
+    // The categories once: the one named, and those under it.
+    let id = CategoryId(parse_id(&raw, "category")?);
+    let categories = state.store.categories(user.0.id).await?;
+    let category = categories
+        .iter()
+        .find(|c| c.id == id)
+        .ok_or_else(ApiError::not_found)?;
+    let under = format!("{}/", category.path);
+    let inside: Vec<i64> = categories
+        .iter()
+        .filter(|c| c.id == id || c.path.starts_with(&under))
         .map(|c| c.id.0)
         .collect();
+    let views = state.store.subscription_views(user.0.id).await?;
     let urls = views
         .into_iter()
         .filter(|v| !v.settings.paused)
