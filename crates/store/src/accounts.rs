@@ -6,11 +6,12 @@
 //! given too — the web crate stores a SHA-256 of the session id, so a leaked
 //! database does not hand out live sessions.
 
+use crate::on_engine;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 use tributary_model::UserId;
 
-use crate::{sqlite, Store, StoreResult};
+use crate::{Store, StoreResult};
 
 /// A user account (never carries the password hash: see [`Store::password_hash`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -49,7 +50,13 @@ impl Store {
         password_hash: &str,
         is_admin: bool,
     ) -> StoreResult<User> {
-        sqlite::accounts::create_user(&self.writer, username, password_hash, is_admin).await
+        on_engine!(self, |db| engine::accounts::create_user(
+            &db.writer,
+            username,
+            password_hash,
+            is_admin
+        )
+        .await)
     }
 
     /// On first start of `serve`: if no user has a password yet, give one
@@ -63,45 +70,63 @@ impl Store {
         username: &str,
         password_hash: &str,
     ) -> StoreResult<Option<User>> {
-        sqlite::accounts::bootstrap_admin(&self.writer, username, password_hash).await
+        on_engine!(self, |db| engine::accounts::bootstrap_admin(
+            &db.writer,
+            username,
+            password_hash
+        )
+        .await)
     }
 
     /// All users, by name.
     pub async fn users(&self) -> StoreResult<Vec<User>> {
-        sqlite::accounts::users(&self.pool).await
+        on_engine!(self, |db| engine::accounts::users(&db.pool).await)
     }
 
     /// A user by id.
     pub async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
-        sqlite::accounts::user(&self.pool, id).await
+        on_engine!(self, |db| engine::accounts::user(&db.pool, id).await)
     }
 
     /// A user by login name.
     pub async fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
-        sqlite::accounts::user_by_name(&self.pool, username).await
+        on_engine!(self, |db| engine::accounts::user_by_name(
+            &db.pool, username
+        )
+        .await)
     }
 
     /// The stored password hash (PHC string), `None` if none is set.
     pub async fn password_hash(&self, user: UserId) -> StoreResult<Option<String>> {
-        sqlite::accounts::password_hash(&self.pool, user).await
+        on_engine!(self, |db| engine::accounts::password_hash(&db.pool, user)
+            .await)
     }
 
     /// Replace the password hash and end every session of the user.
     /// `NotFound` for an unknown user.
     pub async fn set_password_hash(&self, user: UserId, password_hash: &str) -> StoreResult<()> {
-        sqlite::accounts::set_password_hash(&self.writer, user, password_hash).await
+        on_engine!(self, |db| engine::accounts::set_password_hash(
+            &db.writer,
+            user,
+            password_hash
+        )
+        .await)
     }
 
     /// Make a user admin or not. Refuses (`Invalid`) to take the last admin's rights.
     pub async fn set_admin(&self, user: UserId, is_admin: bool) -> StoreResult<()> {
-        sqlite::accounts::set_admin(&self.writer, user, is_admin).await
+        on_engine!(self, |db| engine::accounts::set_admin(
+            &db.writer, user, is_admin
+        )
+        .await)
     }
 
     /// Delete a user with everything of theirs (subscriptions, categories,
     /// states, sessions, tokens); feeds nobody follows any more go too.
     /// Refuses (`Invalid`) to remove the last admin. `NotFound` if unknown.
     pub async fn remove_user(&self, user: UserId) -> StoreResult<()> {
-        sqlite::accounts::remove_user(&self.writer, user).await
+        on_engine!(self, |db| engine::accounts::remove_user(&db.writer, user)
+            .await)
     }
 
     /// Start a session. `token_hash` is what [`Store::session`] is later asked for.
@@ -112,8 +137,10 @@ impl Store {
         csrf_token: &str,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlite::accounts::create_session(&self.writer, user, token_hash, csrf_token, expires_at)
-            .await
+        on_engine!(self, |db| engine::accounts::create_session(
+            &db.writer, user, token_hash, csrf_token, expires_at
+        )
+        .await)
     }
 
     /// The session with this token hash if it has not expired at `now`.
@@ -122,42 +149,61 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Session>> {
-        sqlite::accounts::session(&self.pool, token_hash, now).await
+        on_engine!(self, |db| engine::accounts::session(
+            &db.pool, token_hash, now
+        )
+        .await)
     }
 
     /// End one session (logout). Unknown hashes are fine.
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlite::accounts::delete_session(&self.writer, token_hash).await
+        on_engine!(self, |db| engine::accounts::delete_session(
+            &db.writer, token_hash
+        )
+        .await)
     }
 
     /// Delete sessions that expired before `now`; returns how many.
     pub async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-        sqlite::accounts::prune_sessions(&self.writer, now).await
+        on_engine!(self, |db| engine::accounts::prune_sessions(&db.writer, now)
+            .await)
     }
 
     /// The user's token for private output URLs (`/feeds/all.atom?token=…`),
     /// created (32 random bytes, hex) on first use.
     pub async fn output_token(&self, user: UserId) -> StoreResult<String> {
-        sqlite::accounts::output_token(&self.writer, user, false).await
+        on_engine!(self, |db| engine::accounts::output_token(
+            &db.writer, user, false
+        )
+        .await)
     }
 
     /// Replace the output token (old private URLs stop working).
     pub async fn rotate_output_token(&self, user: UserId) -> StoreResult<String> {
-        sqlite::accounts::output_token(&self.writer, user, true).await
+        on_engine!(self, |db| engine::accounts::output_token(
+            &db.writer, user, true
+        )
+        .await)
     }
 
     /// Whose output token this is.
     pub async fn user_by_output_token(&self, token: &str) -> StoreResult<Option<User>> {
-        sqlite::accounts::user_by_output_token(&self.pool, token).await
+        on_engine!(self, |db| engine::accounts::user_by_output_token(
+            &db.pool, token
+        )
+        .await)
     }
 
     /// An instance-wide setting (`planet.user`, `planet.title`, …).
     pub async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
-        sqlite::accounts::setting(&self.pool, key).await
+        on_engine!(self, |db| engine::accounts::setting(&db.pool, key).await)
     }
 
     /// Set (`Some`) or clear (`None`) an instance-wide setting.
     pub async fn set_setting(&self, key: &str, value: Option<&str>) -> StoreResult<()> {
-        sqlite::accounts::set_setting(&self.writer, key, value).await
+        on_engine!(self, |db| engine::accounts::set_setting(
+            &db.writer, key, value
+        )
+        .await)
     }
 }

@@ -9,11 +9,12 @@
 //! Secrets are hashed by the caller (the web crate): the store keeps the
 //! SHA-256 of an API password and Fever's `md5("username:password")`.
 
+use crate::on_engine;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 use tributary_model::{CategoryId, EntryId, FeedId, RiverItem, UserId};
 
-use crate::{sqlite, Session, Store, StoreResult, User};
+use crate::{Session, Store, StoreResult, User};
 
 /// An API password of a user (the secret is shown once, when it is made).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -141,19 +142,27 @@ impl Store {
         secret_hash: &str,
         fever_key: &str,
     ) -> StoreResult<ApiToken> {
-        sqlite::api::create_token(&self.writer, user, description, secret_hash, fever_key).await
+        on_engine!(self, |db| engine::api::create_token(
+            &db.writer,
+            user,
+            description,
+            secret_hash,
+            fever_key
+        )
+        .await)
     }
 
     /// The user's API passwords, newest first.
     pub async fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>> {
-        sqlite::api::tokens(&self.pool, user).await
+        on_engine!(self, |db| engine::api::tokens(&db.pool, user).await)
     }
 
     /// Delete one of the user's API passwords and every session it opened.
     /// `NotFound` unless it is the user's.
     #[instrument(skip_all, fields(user.id = %user, token.id = id))]
     pub async fn revoke_api_token(&self, user: UserId, id: i64) -> StoreResult<()> {
-        sqlite::api::revoke_token(&self.writer, user, id).await
+        on_engine!(self, |db| engine::api::revoke_token(&db.writer, user, id)
+            .await)
     }
 
     /// The user and API password whose secret has this SHA-256 (hex).
@@ -162,7 +171,12 @@ impl Store {
         &self,
         secret_hash: &str,
     ) -> StoreResult<Option<(User, ApiToken)>> {
-        sqlite::api::by_secret(&self.pool, &self.writer, secret_hash).await
+        on_engine!(self, |db| engine::api::by_secret(
+            &db.pool,
+            &db.writer,
+            secret_hash
+        )
+        .await)
     }
 
     /// The user and API password with this Fever key (`md5("user:secret")`,
@@ -172,7 +186,10 @@ impl Store {
         &self,
         fever_key: &str,
     ) -> StoreResult<Option<(User, ApiToken)>> {
-        sqlite::api::by_fever_key(&self.pool, &self.writer, fever_key).await
+        on_engine!(self, |db| engine::api::by_fever_key(
+            &db.pool, &db.writer, fever_key
+        )
+        .await)
     }
 
     /// Start a session opened with an API password (Google Reader's
@@ -187,7 +204,10 @@ impl Store {
         csrf_token: &str,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlite::api::create_session(&self.writer, token, token_hash, csrf_token, expires_at).await
+        on_engine!(self, |db| engine::api::create_session(
+            &db.writer, token, token_hash, csrf_token, expires_at
+        )
+        .await)
     }
 
     /// The API session with this token hash if it has not expired at `now`.
@@ -196,7 +216,8 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Session>> {
-        sqlite::api::session(&self.pool, token_hash, now).await
+        on_engine!(self, |db| engine::api::session(&db.pool, token_hash, now)
+            .await)
     }
 
     /// Entries of the user matching `query`, in its order, with the total if asked.
@@ -206,7 +227,7 @@ impl Store {
         user: UserId,
         query: &ApiEntryQuery,
     ) -> StoreResult<ApiEntryPage> {
-        sqlite::api::entries(&self.pool, user, query).await
+        on_engine!(self, |db| engine::api::entries(&db.pool, user, query).await)
     }
 
     /// Like [`Store::api_entries`] but only ids and times: for id lists of
@@ -218,7 +239,8 @@ impl Store {
         user: UserId,
         query: &ApiEntryQuery,
     ) -> StoreResult<Vec<EntryRef>> {
-        sqlite::api::entry_refs(&self.pool, user, query).await
+        on_engine!(self, |db| engine::api::entry_refs(&db.pool, user, query)
+            .await)
     }
 
     /// Star or unstar many entries in one transaction; ids the user cannot
@@ -229,31 +251,34 @@ impl Store {
         entries: &[EntryId],
         starred: bool,
     ) -> StoreResult<u64> {
-        sqlite::api::set_starred_many(&self.writer, user, entries, starred).await
+        on_engine!(self, |db| engine::api::set_starred_many(
+            &db.writer, user, entries, starred
+        )
+        .await)
     }
 
     /// Every unread entry of the user, by id: Fever's `unread_item_ids`,
     /// asked at every sync. One statement that reads only indexes (no
     /// entry row) and hands back one JSON array, not 70,000 rows.
     pub async fn unread_ids(&self, user: UserId) -> StoreResult<Vec<EntryId>> {
-        sqlite::api::unread_ids(&self.pool, user).await
+        on_engine!(self, |db| engine::api::unread_ids(&db.pool, user).await)
     }
 
     /// Every starred entry of the user, by id (Fever's `saved_item_ids`).
     pub async fn starred_ids(&self, user: UserId) -> StoreResult<Vec<EntryId>> {
-        sqlite::api::starred_ids(&self.pool, user).await
+        on_engine!(self, |db| engine::api::starred_ids(&db.pool, user).await)
     }
 
     /// For each of the user's feeds with entries, when its newest entry
     /// (as the user sees it: before a pause) was stored. Google Reader's
     /// `newestItemTimestampUsec`; reads one entry row per feed.
     pub async fn newest_stored(&self, user: UserId) -> StoreResult<Vec<(FeedId, DateTime<Utc>)>> {
-        sqlite::api::newest_stored(&self.pool, user).await
+        on_engine!(self, |db| engine::api::newest_stored(&db.pool, user).await)
     }
 
     /// When any of the user's feeds was last fetched (Fever's
     /// `last_refreshed_on_time`); `None` before the first fetch.
     pub async fn last_refreshed(&self, user: UserId) -> StoreResult<Option<DateTime<Utc>>> {
-        sqlite::api::last_refreshed(&self.pool, user).await
+        on_engine!(self, |db| engine::api::last_refreshed(&db.pool, user).await)
     }
 }

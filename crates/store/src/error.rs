@@ -23,6 +23,26 @@ pub enum StoreError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The database server did not answer, or refused the connection.
+    #[error("cannot connect to the database at {server}: {source}")]
+    Unreachable {
+        /// Where the server was looked for (`postgres://tributary@db:5432/tributary`),
+        /// without the password.
+        server: String,
+        /// What the connection attempt said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The database was migrated by a newer Tributary than this one.
+    #[error(
+        "the database was created or upgraded by a newer Tributary (its schema has \
+         migration {version}, which this version does not know); upgrade Tributary \
+         or point it at another database"
+    )]
+    NewerSchema {
+        /// The newest migration applied to the database.
+        version: i64,
+    },
     /// The directory of the database file could not be created.
     #[error("cannot create the database directory {path}: {source}")]
     Io {
@@ -48,7 +68,20 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     /// The schema could not be brought up to date.
     #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    /// A migration the database has and this build does not know means a
+    /// newer Tributary migrated it: [`StoreError::NewerSchema`].
+    fn from(e: sqlx::migrate::MigrateError) -> StoreError {
+        match e {
+            sqlx::migrate::MigrateError::VersionMissing(version) => {
+                StoreError::NewerSchema { version }
+            }
+            other => StoreError::Migrate(other),
+        }
+    }
 }
 
 /// Result of every store operation.

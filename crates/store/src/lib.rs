@@ -2,8 +2,10 @@
 //! categories, entries (with tombstones) and per-user entry state.
 //!
 //! Every fetch outcome is written in one transaction. SQLite (WAL) is the
-//! embedded backend; the API is backend-neutral so PostgreSQL can follow:
-//! all SQL lives in the private `sqlite` module, rows are decoded in `rows`,
+//! embedded engine, PostgreSQL the one for several processes on several
+//! machines. The API is engine-neutral: all SQL lives in the private
+//! `sqlite` and `postgres` modules (the same functions, each with its own
+//! dialect and migrations), rows of both are decoded by one body in `rows`,
 //! and [`Store`] only dispatches.
 //!
 //! ```no_run
@@ -33,16 +35,18 @@
 mod accounts;
 mod api;
 mod error;
+mod lease;
+mod postgres;
 mod reading;
 mod rows;
 mod schedule;
 mod sqlite;
+pub mod testing;
 mod text;
 mod time;
 mod websub;
 
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 use tracing::instrument;
 use tributary_model::{
     Entry, EntryId, Feed, FeedId, FeedMeta, NewEntry, RiverItem, ScheduleHints, Subscription,
@@ -52,6 +56,8 @@ use tributary_model::{
 pub use accounts::{Session, User};
 pub use api::{ApiEntryPage, ApiEntryQuery, ApiItem, ApiOrder, ApiToken, EntryRef};
 pub use error::{StoreError, StoreResult};
+pub use lease::{Claim, FetchClaim};
+pub use postgres::redact as redact_database_url;
 pub use reading::{
     Category, Cursor, DayFetches, EntryPage, EntryQuery, FeedActivity, ReadScope, SearchHit,
     SearchQuery, SearchResults, SnippetPart, StoreCounts, SubscriptionSettings, SubscriptionView,
@@ -186,57 +192,98 @@ pub struct RiverQuery {
 
 /// The store handle (cheap to clone: clones share the connection pools).
 ///
+/// The engine is chosen once, by [`Store::open`]'s URL: SQLite (a file, or
+/// memory) or PostgreSQL. Each engine has its own module with the same
+/// functions (`sqlite::feeds::to_fetch`, `postgres::feeds::to_fetch`, …),
+/// its own SQL and its own migrations; a method of `Store` picks the module
+/// once per call (`on_engine!`), and no query ever asks which engine it
+/// runs on.
+///
 /// SQLite allows one writer at a time. Writes go through a pool of one
 /// connection, so concurrent writers of this process queue in order instead
 /// of contending for the file lock (and failing with "database is locked"
 /// after the busy timeout); reads use their own pool and run beside the
-/// writer thanks to WAL. Today SQLite pools; a PostgreSQL backend will make
-/// this an enum (or a generic) without changing the methods.
+/// writer thanks to WAL. PostgreSQL reads and writes share one pool.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
-    writer: SqlitePool,
-    /// Fetch outcomes, stored in groups (one transaction per batch).
-    queue: sqlite::batch::WriteQueue,
+    engine: Engine,
 }
 
+/// The open database of one engine.
+#[derive(Clone, Debug)]
+enum Engine {
+    Sqlite(sqlite::Db),
+    Postgres(postgres::Db),
+}
+
+/// Run `$body` with `$db` bound to the store's open database and `engine`
+/// naming that engine's module (`engine::feeds::by_id(&db.pool, id)`).
+macro_rules! on_engine {
+    ($store:expr, |$db:ident| $body:expr) => {
+        match &$store.engine {
+            $crate::Engine::Sqlite($db) => {
+                #[allow(unused_imports)]
+                use $crate::sqlite as engine;
+                $body
+            }
+            $crate::Engine::Postgres($db) => {
+                #[allow(unused_imports)]
+                use $crate::postgres as engine;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_engine;
+
 impl Store {
-    /// Open (creating if missing) the database at `url` (`sqlite://PATH`,
-    /// `sqlite:PATH`, `sqlite::memory:`) and run migrations.
+    /// Open the database at `url` and run its migrations.
     ///
-    /// A file database gets its missing parent directories created and runs
+    /// SQLite: `sqlite://PATH`, `sqlite:PATH` or `sqlite::memory:`. A file
+    /// database is created if missing (with its parent directories) and runs
     /// in WAL mode with `synchronous=NORMAL`, foreign keys on and a 5 s busy
     /// timeout. An in-memory database uses one connection, so every query
     /// sees the same data; it disappears with the last clone of the store.
-    /// Any other scheme is [`StoreError::BadUrl`].
+    ///
+    /// PostgreSQL: `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (or
+    /// `postgresql://`), the database existing already. An unreachable
+    /// server is [`StoreError::Unreachable`], naming the server but never
+    /// the password.
+    ///
+    /// Both refuse a database that a newer Tributary migrated
+    /// ([`StoreError::NewerSchema`]). Any other scheme is [`StoreError::BadUrl`].
     #[instrument(skip_all, err(level = "warn"))]
     pub async fn open(url: &str) -> StoreResult<Store> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(StoreError::BadUrl {
-                url: url.to_owned(),
-                reason: "PostgreSQL is not supported yet; use sqlite://PATH".to_owned(),
-            });
+        let engine = if postgres::is_url(url) {
+            Engine::Postgres(postgres::Db::open(url).await?)
+        } else {
+            Engine::Sqlite(sqlite::Db::open(url).await?)
+        };
+        Ok(Store { engine })
+    }
+
+    /// The engine this store runs on: `"sqlite"` or `"postgres"`.
+    pub fn engine(&self) -> &'static str {
+        match self.engine {
+            Engine::Sqlite(_) => "sqlite",
+            Engine::Postgres(_) => "postgres",
         }
-        let (pool, writer) = sqlite::open(url).await?;
-        let queue = sqlite::batch::WriteQueue::start(writer.clone());
-        Ok(Store {
-            pool,
-            writer,
-            queue,
-        })
     }
 
     /// The user the command line acts as: the first admin (lowest id) if
     /// there is one, else the user named `default` (created on first use).
     #[instrument(skip_all)]
     pub async fn default_user(&self) -> StoreResult<UserId> {
-        sqlite::accounts::default_user(&self.writer).await
+        on_engine!(self, |db| engine::accounts::default_user(&db.writer).await)
     }
 
     /// The user named `username`, created if missing (`NotFound` never).
     #[instrument(skip_all)]
     pub async fn ensure_user(&self, username: &str) -> StoreResult<UserId> {
-        sqlite::subscriptions::ensure_user(&self.writer, username).await
+        on_engine!(self, |db| engine::subscriptions::ensure_user(
+            &db.writer, username
+        )
+        .await)
     }
 
     /// Subscribe `user` to every feed in one transaction (all or nothing).
@@ -252,7 +299,10 @@ impl Store {
         user: UserId,
         subs: &[NewSubscription],
     ) -> StoreResult<SubscribeReport> {
-        sqlite::subscriptions::subscribe(&self.writer, user, subs).await
+        on_engine!(self, |db| engine::subscriptions::subscribe(
+            &db.writer, user, subs
+        )
+        .await)
     }
 
     /// Remove the user's subscription given a feed URL (current or previous) or numeric feed id.
@@ -261,14 +311,17 @@ impl Store {
     /// `NotFound("no subscription to …")` when the user does not follow it.
     #[instrument(skip_all, fields(user.id = %user))]
     pub async fn unsubscribe(&self, user: UserId, url_or_id: &str) -> StoreResult<String> {
-        sqlite::subscriptions::unsubscribe(&self.writer, user, url_or_id).await
+        on_engine!(self, |db| engine::subscriptions::unsubscribe(
+            &db.writer, user, url_or_id
+        )
+        .await)
     }
 
     /// The user's subscriptions, ordered by category path (uncategorized
     /// first) then display title.
     #[instrument(skip_all, fields(user.id = %user))]
     pub async fn subscriptions(&self, user: UserId) -> StoreResult<Vec<Subscription>> {
-        sqlite::subscriptions::list(&self.pool, user).await
+        on_engine!(self, |db| engine::subscriptions::list(&db.pool, user).await)
     }
 
     /// Feeds to fetch (all users').
@@ -279,13 +332,13 @@ impl Store {
     /// and leaves out URLs no feed has.
     #[instrument(skip_all)]
     pub async fn feeds_to_fetch(&self, selector: &FeedSelector) -> StoreResult<Vec<Feed>> {
-        sqlite::feeds::to_fetch(&self.pool, selector).await
+        on_engine!(self, |db| engine::feeds::to_fetch(&db.pool, selector).await)
     }
 
     /// One feed by id, or `None`.
     #[instrument(skip_all, fields(feed.id = %id))]
     pub async fn feed_by_id(&self, id: FeedId) -> StoreResult<Option<Feed>> {
-        Ok(sqlite::feeds::by_id(&self.pool, id).await?)
+        Ok(on_engine!(self, |db| engine::feeds::by_id(&db.pool, id).await)?)
     }
 
     /// Store a successful fetch and its entries in one transaction.
@@ -307,7 +360,7 @@ impl Store {
         feed: FeedId,
         outcome: FetchSuccess,
     ) -> StoreResult<UpsertReport> {
-        self.queue.record_success(feed, outcome).await
+        on_engine!(self, |db| db.queue.record_success(feed, outcome).await)
     }
 
     /// Store a fetch without a new body (304, or the same body again): the
@@ -318,7 +371,7 @@ impl Store {
         feed: FeedId,
         outcome: FetchUnchanged,
     ) -> StoreResult<()> {
-        self.queue.record_unchanged(feed, outcome).await
+        on_engine!(self, |db| db.queue.record_unchanged(feed, outcome).await)
     }
 
     /// Store a failed fetch: error, code, one more consecutive failure (the
@@ -326,28 +379,37 @@ impl Store {
     /// `error` (when `mark_error`) or still `ok`. Entries are untouched.
     #[instrument(skip_all, fields(feed.id = %feed, code = %failure.code))]
     pub async fn record_failure(&self, feed: FeedId, failure: &FetchFailure) -> StoreResult<()> {
-        sqlite::feeds::record_failure(&self.writer, feed, failure).await
+        on_engine!(self, |db| engine::feeds::record_failure(
+            &db.writer, feed, failure
+        )
+        .await)
     }
 
     /// Entries of the user's subscriptions, newest first (published, then
     /// id, descending), with their source as this user sees it.
     #[instrument(skip_all, fields(user.id = %user))]
     pub async fn river(&self, user: UserId, query: &RiverQuery) -> StoreResult<Vec<RiverItem>> {
-        sqlite::river::river(&self.pool, user, query).await
+        on_engine!(self, |db| engine::river::river(&db.pool, user, query).await)
     }
 
     /// One stored entry, or `None`.
     #[instrument(skip_all, fields(entry.id = %id))]
     pub async fn entry(&self, id: EntryId) -> StoreResult<Option<Entry>> {
-        sqlite::entries::by_id(&self.pool, id).await
+        on_engine!(self, |db| engine::entries::by_id(&db.pool, id).await)
     }
 
     /// Mark an entry read or unread for `user`. `NotFound` for an unknown
     /// entry or user.
     #[instrument(skip_all, fields(user.id = %user, entry.id = %entry))]
     pub async fn set_read(&self, user: UserId, entry: EntryId, read: bool) -> StoreResult<()> {
-        sqlite::entries::set_flag(&self.writer, user, entry, sqlite::entries::Flag::Read, read)
-            .await
+        on_engine!(self, |db| engine::entries::set_flag(
+            &db.writer,
+            user,
+            entry,
+            engine::entries::Flag::Read,
+            read
+        )
+        .await)
     }
 
     /// Star or unstar an entry for `user`. `NotFound` for an unknown entry or user.
@@ -358,14 +420,14 @@ impl Store {
         entry: EntryId,
         starred: bool,
     ) -> StoreResult<()> {
-        sqlite::entries::set_flag(
-            &self.writer,
+        on_engine!(self, |db| engine::entries::set_flag(
+            &db.writer,
             user,
             entry,
-            sqlite::entries::Flag::Starred,
+            engine::entries::Flag::Starred,
             starred,
         )
-        .await
+        .await)
     }
 
     /// Delete an entry (for every user) and leave a tombstone, so later
@@ -373,19 +435,21 @@ impl Store {
     /// new guid, under its canonical URL. `NotFound` for an unknown entry.
     #[instrument(skip_all, fields(entry.id = %entry))]
     pub async fn delete_entry(&self, entry: EntryId) -> StoreResult<()> {
-        sqlite::entries::delete(&self.writer, entry).await
+        on_engine!(self, |db| engine::entries::delete(&db.writer, entry).await)
     }
 
     /// Number of stored entries, all feeds.
     #[instrument(skip_all)]
     pub async fn entry_count(&self) -> StoreResult<i64> {
-        sqlite::entries::count(&self.pool).await
+        on_engine!(self, |db| engine::entries::count(&db.pool).await)
     }
 
     /// Close the connections, waiting for queries in flight. Optional: they
     /// also close when the last clone is dropped.
     pub async fn close(&self) {
-        self.pool.close().await;
-        self.writer.close().await;
+        on_engine!(self, |db| {
+            db.pool.close().await;
+            db.writer.close().await;
+        })
     }
 }

@@ -6,11 +6,12 @@
 //! user's data: an entry, feed or category of someone else is `NotFound`,
 //! exactly as if it did not exist.
 
+use crate::on_engine;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 use tributary_model::{CategoryId, EntryId, FeedId, FeedStatus, RiverItem, Subscription, UserId};
 
-use crate::{sqlite, Store, StoreResult};
+use crate::{Store, StoreResult};
 
 /// A user's category (folder).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -217,14 +218,17 @@ pub struct StoreCounts {
 impl Store {
     /// The user's categories, by path.
     pub async fn categories(&self, user: UserId) -> StoreResult<Vec<Category>> {
-        sqlite::categories::list(&self.pool, user).await
+        on_engine!(self, |db| engine::categories::list(&db.pool, user).await)
     }
 
     /// Create a category path (`Net/Vendors`; missing parents too) and
     /// return the innermost. An existing path is returned as is.
     /// `Invalid` for an empty path or segment.
     pub async fn create_category(&self, user: UserId, path: &str) -> StoreResult<Category> {
-        sqlite::categories::create(&self.writer, user, path).await
+        on_engine!(self, |db| engine::categories::create(
+            &db.writer, user, path
+        )
+        .await)
     }
 
     /// Rename a category (its own name, not the path). `Conflict` if a
@@ -235,18 +239,23 @@ impl Store {
         id: CategoryId,
         name: &str,
     ) -> StoreResult<Category> {
-        sqlite::categories::rename(&self.writer, user, id, name).await
+        on_engine!(self, |db| engine::categories::rename(
+            &db.writer, user, id, name
+        )
+        .await)
     }
 
     /// Delete a category and its sub-categories; their feeds become uncategorized.
     pub async fn delete_category(&self, user: UserId, id: CategoryId) -> StoreResult<()> {
-        sqlite::categories::delete(&self.writer, user, id).await
+        on_engine!(self, |db| engine::categories::delete(&db.writer, user, id)
+            .await)
     }
 
     /// The user's subscriptions with settings and unread counts, ordered as
     /// [`Store::subscriptions`].
     pub async fn subscription_views(&self, user: UserId) -> StoreResult<Vec<SubscriptionView>> {
-        sqlite::subscription_views::list(&self.pool, user).await
+        on_engine!(self, |db| engine::subscription_views::list(&db.pool, user)
+            .await)
     }
 
     /// The user's subscriptions to these feeds (feeds the user does not
@@ -257,7 +266,10 @@ impl Store {
         user: UserId,
         feeds: &[FeedId],
     ) -> StoreResult<Vec<SubscriptionView>> {
-        sqlite::subscription_views::some(&self.pool, user, feeds).await
+        on_engine!(self, |db| engine::subscription_views::some(
+            &db.pool, user, feeds
+        )
+        .await)
     }
 
     /// One subscription of the user (`None` if the user does not follow the feed).
@@ -266,7 +278,10 @@ impl Store {
         user: UserId,
         feed: FeedId,
     ) -> StoreResult<Option<SubscriptionView>> {
-        sqlite::subscription_views::one(&self.pool, user, feed).await
+        on_engine!(self, |db| engine::subscription_views::one(
+            &db.pool, user, feed
+        )
+        .await)
     }
 
     /// Replace a subscription's settings. `NotFound` if the user does not
@@ -278,12 +293,16 @@ impl Store {
         feed: FeedId,
         settings: &SubscriptionSettings,
     ) -> StoreResult<()> {
-        sqlite::subscription_views::update(&self.writer, user, feed, settings).await
+        on_engine!(self, |db| engine::subscription_views::update(
+            &db.writer, user, feed, settings
+        )
+        .await)
     }
 
     /// A page of the user's entries.
     pub async fn entries(&self, user: UserId, query: &EntryQuery) -> StoreResult<EntryPage> {
-        sqlite::pages::entries(&self.pool, user, query).await
+        on_engine!(self, |db| engine::pages::entries(&db.pool, user, query)
+            .await)
     }
 
     /// One entry as this user sees it, `None` unless the user follows its feed.
@@ -292,18 +311,22 @@ impl Store {
         user: UserId,
         entry: EntryId,
     ) -> StoreResult<Option<RiverItem>> {
-        sqlite::pages::entry_for_user(&self.pool, user, entry).await
+        on_engine!(self, |db| engine::pages::entry_for_user(
+            &db.pool, user, entry
+        )
+        .await)
     }
 
     /// Unread entries per feed of the user (feeds with none are left out).
     pub async fn unread_counts(&self, user: UserId) -> StoreResult<Vec<(FeedId, i64)>> {
-        sqlite::pages::unread_counts(&self.pool, user).await
+        on_engine!(self, |db| engine::pages::unread_counts(&db.pool, user)
+            .await)
     }
 
     /// All unread entries of the user: the sum of [`Store::unread_counts`],
     /// in one row (every river page shows it).
     pub async fn unread_total(&self, user: UserId) -> StoreResult<i64> {
-        sqlite::pages::unread_total(&self.pool, user).await
+        on_engine!(self, |db| engine::pages::unread_total(&db.pool, user).await)
     }
 
     /// Mark or unmark many entries read in one transaction; ids the user
@@ -314,7 +337,10 @@ impl Store {
         entries: &[EntryId],
         read: bool,
     ) -> StoreResult<u64> {
-        sqlite::pages::set_read_many(&self.writer, user, entries, read).await
+        on_engine!(self, |db| engine::pages::set_read_many(
+            &db.writer, user, entries, read
+        )
+        .await)
     }
 
     /// Mark as read every unread entry in `scope` published at or before
@@ -326,14 +352,18 @@ impl Store {
         scope: ReadScope,
         older_than: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        sqlite::pages::mark_all_read(&self.writer, user, scope, older_than).await
+        on_engine!(self, |db| engine::pages::mark_all_read(
+            &db.writer, user, scope, older_than
+        )
+        .await)
     }
 
     /// Full-text search over title, content and author of the user's
     /// entries. `Invalid` with a reason for a query with no words.
     #[instrument(skip_all, fields(user.id = %user))]
     pub async fn search(&self, user: UserId, query: &SearchQuery) -> StoreResult<SearchResults> {
-        sqlite::search::search(&self.pool, user, query).await
+        on_engine!(self, |db| engine::search::search(&db.pool, user, query)
+            .await)
     }
 
     /// The chart data of one of the user's feeds (`None` if not theirs).
@@ -343,11 +373,14 @@ impl Store {
         feed: FeedId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<FeedActivity>> {
-        sqlite::activity::feed_activity(&self.pool, user, feed, now).await
+        on_engine!(self, |db| engine::activity::feed_activity(
+            &db.pool, user, feed, now
+        )
+        .await)
     }
 
     /// Counts for `/metrics`.
     pub async fn counts(&self, now: DateTime<Utc>) -> StoreResult<StoreCounts> {
-        sqlite::activity::counts(&self.pool, now).await
+        on_engine!(self, |db| engine::activity::counts(&db.pool, now).await)
     }
 }

@@ -1,4 +1,4 @@
-//! Row wrappers: decode SQLite rows into `tributary-model` types, so the
+//! Row wrappers: decode SQLite and PostgreSQL rows into `tributary-model` types, so the
 //! model crate never depends on sqlx.
 //!
 //! Queries select columns under fixed aliases (`feed_*`, `entry_*`), given
@@ -10,8 +10,8 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, Row};
 use tributary_model::{
     CategoryId, Entry, EntryId, Feed, FeedId, FeedStatus, RiverItem, Source, Subscription, UserId,
 };
@@ -68,129 +68,6 @@ fn decode_error(
     }
 }
 
-fn time_col(row: &SqliteRow, column: &str) -> Result<DateTime<Utc>, sqlx::Error> {
-    let s: String = row.try_get(column)?;
-    time::from_db(&s).map_err(|e| decode_error(column, e))
-}
-
-fn opt_time_col(row: &SqliteRow, column: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    let s: Option<String> = row.try_get(column)?;
-    s.map(|s| time::from_db(&s).map_err(|e| decode_error(column, e)))
-        .transpose()
-}
-
-fn json_col<T: serde::de::DeserializeOwned>(
-    row: &SqliteRow,
-    column: &str,
-) -> Result<T, sqlx::Error> {
-    let s: String = row.try_get(column)?;
-    serde_json::from_str(&s).map_err(|e| decode_error(column, e))
-}
-
-fn decode_feed(row: &SqliteRow) -> Result<Feed, sqlx::Error> {
-    let status: String = row.try_get("feed_status")?;
-    Ok(Feed {
-        id: FeedId(row.try_get("feed_id")?),
-        url: row.try_get("feed_url")?,
-        previous_urls: json_col(row, "feed_previous_urls")?,
-        title: row.try_get("feed_title")?,
-        site_url: row.try_get("feed_site_url")?,
-        description: row.try_get("feed_description")?,
-        status: FeedStatus::from_str(&status).map_err(|e| decode_error("feed_status", e))?,
-        last_error: row.try_get("feed_last_error")?,
-        last_error_code: row.try_get("feed_last_error_code")?,
-        error_count: row.try_get("feed_error_count")?,
-        etag: row.try_get("feed_etag")?,
-        last_modified: row.try_get("feed_last_modified")?,
-        last_fetched_at: opt_time_col(row, "feed_last_fetched_at")?,
-        next_fetch_at: opt_time_col(row, "feed_next_fetch_at")?,
-        next_fetch_reason: row.try_get("feed_next_fetch_reason")?,
-        failing_since: opt_time_col(row, "feed_failing_since")?,
-        last_success_at: opt_time_col(row, "feed_last_success_at")?,
-        disabled_at: opt_time_col(row, "feed_disabled_at")?,
-        status_note: row.try_get("feed_status_note")?,
-        schedule_hints: json_col(row, "feed_schedule_hints")?,
-        body_hash: row.try_get("feed_body_hash")?,
-        min_interval_secs: row.try_get("feed_min_interval_secs")?,
-        max_interval_secs: row.try_get("feed_max_interval_secs")?,
-    })
-}
-
-fn decode_entry(row: &SqliteRow) -> Result<Entry, sqlx::Error> {
-    Ok(Entry {
-        id: EntryId(row.try_get("entry_id")?),
-        feed_id: FeedId(row.try_get("entry_feed_id")?),
-        key: row.try_get("entry_key")?,
-        guid: row.try_get("entry_guid")?,
-        url: row.try_get("entry_url")?,
-        canonical_url: row.try_get("entry_canonical_url")?,
-        title: row.try_get("entry_title")?,
-        author: row.try_get("entry_author")?,
-        content_html: row.try_get("entry_content_html")?,
-        summary_html: row.try_get("entry_summary_html")?,
-        excerpt: row.try_get("entry_excerpt")?,
-        published: time_col(row, "entry_published")?,
-        updated: opt_time_col(row, "entry_updated")?,
-        enclosures: json_col(row, "entry_enclosures")?,
-        categories: json_col(row, "entry_categories")?,
-    })
-}
-
-/// A feed, from [`feed_columns!`].
-pub(crate) struct FeedRow(pub Feed);
-
-impl<'r> FromRow<'r, SqliteRow> for FeedRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        decode_feed(row).map(FeedRow)
-    }
-}
-
-/// An entry, from [`entry_columns!`].
-pub(crate) struct EntryRow(pub Entry);
-
-impl<'r> FromRow<'r, SqliteRow> for EntryRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        decode_entry(row).map(EntryRow)
-    }
-}
-
-/// A subscription: [`feed_columns!`] plus `title_override`,
-/// `category_path` and `entry_count`.
-pub(crate) struct SubscriptionRow(pub Subscription);
-
-impl<'r> FromRow<'r, SqliteRow> for SubscriptionRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(SubscriptionRow(Subscription {
-            feed: decode_feed(row)?,
-            title_override: row.try_get("title_override")?,
-            category: row.try_get("category_path")?,
-            entry_count: row.try_get("entry_count")?,
-        }))
-    }
-}
-
-/// A river item: [`entry_columns!`] plus `source_title`, `source_url`,
-/// `source_site_url`, `read` and `starred`.
-pub(crate) struct RiverRow(pub RiverItem);
-
-impl<'r> FromRow<'r, SqliteRow> for RiverRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        let entry = decode_entry(row)?;
-        let source = Source {
-            feed_id: entry.feed_id,
-            title: row.try_get("source_title")?,
-            feed_url: row.try_get("source_url")?,
-            site_url: row.try_get("source_site_url")?,
-        };
-        Ok(RiverRow(RiverItem {
-            entry,
-            source,
-            read: row.try_get("read")?,
-            starred: row.try_get("starred")?,
-        }))
-    }
-}
-
 /// The user columns every user query selects, from `users u`.
 macro_rules! user_columns {
     () => {
@@ -200,148 +77,291 @@ macro_rules! user_columns {
 }
 pub(crate) use user_columns;
 
-fn decode_user(row: &SqliteRow) -> Result<User, sqlx::Error> {
-    Ok(User {
-        id: UserId(row.try_get("user_id")?),
-        username: row.try_get("user_username")?,
-        is_admin: row.try_get("user_is_admin")?,
-        has_password: row.try_get("user_has_password")?,
-        created_at: time_col(row, "user_created_at")?,
-    })
-}
+/// A feed, from [`feed_columns!`].
+pub(crate) struct FeedRow(pub Feed);
+
+/// An entry, from [`entry_columns!`].
+pub(crate) struct EntryRow(pub Entry);
+
+/// A subscription: [`feed_columns!`] plus `title_override`,
+/// `category_path` and `entry_count`.
+pub(crate) struct SubscriptionRow(pub Subscription);
+
+/// A river item: [`entry_columns!`] plus `source_title`, `source_url`,
+/// `source_site_url`, `read` and `starred`.
+pub(crate) struct RiverRow(pub RiverItem);
 
 /// A user, from [`user_columns!`].
 pub(crate) struct UserRow(pub User);
 
-impl<'r> FromRow<'r, SqliteRow> for UserRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        decode_user(row).map(UserRow)
-    }
-}
-
 /// A session: [`user_columns!`] plus `csrf_token` and `expires_at`.
 pub(crate) struct SessionRow(pub Session);
-
-impl<'r> FromRow<'r, SqliteRow> for SessionRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(SessionRow(Session {
-            user: decode_user(row)?,
-            csrf_token: row.try_get("csrf_token")?,
-            expires_at: time_col(row, "expires_at")?,
-        }))
-    }
-}
 
 /// A subscription as the UI shows it: [`SubscriptionRow`]'s columns plus
 /// `category_id`, `min_interval_secs`, `max_interval_secs`, `paused`,
 /// `unread_count` and `newest_entry_at`.
 pub(crate) struct SubscriptionViewRow(pub SubscriptionView);
 
-impl<'r> FromRow<'r, SqliteRow> for SubscriptionViewRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        let SubscriptionRow(subscription) = SubscriptionRow::from_row(row)?;
-        let category_id: Option<i64> = row.try_get("category_id")?;
-        let category_id = category_id.map(CategoryId);
-        Ok(SubscriptionViewRow(SubscriptionView {
-            settings: SubscriptionSettings {
-                title_override: subscription.title_override.clone(),
-                category: category_id,
-                min_interval_secs: row.try_get("min_interval_secs")?,
-                max_interval_secs: row.try_get("max_interval_secs")?,
-                paused: row.try_get("paused")?,
-            },
-            subscription,
-            category_id,
-            unread_count: row.try_get("unread_count")?,
-            newest_entry_at: opt_time_col(row, "newest_entry_at")?,
-        }))
-    }
-}
-
 /// A category: `id`, `parent_id`, `name`, `path`, `feed_count`, `unread_count`.
 pub(crate) struct CategoryRow(pub Category);
 
-impl<'r> FromRow<'r, SqliteRow> for CategoryRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        let parent: Option<i64> = row.try_get("parent_id")?;
-        Ok(CategoryRow(Category {
-            id: CategoryId(row.try_get("id")?),
-            parent: parent.map(CategoryId),
-            name: row.try_get("name")?,
-            path: row.try_get("path")?,
-            feed_count: row.try_get("feed_count")?,
-            unread_count: row.try_get("unread_count")?,
-        }))
-    }
-}
-
 /// A river item with its sort key `sort_at` (published, or read time in history).
 pub(crate) struct PagedRow(pub RiverItem, pub DateTime<Utc>);
-
-impl<'r> FromRow<'r, SqliteRow> for PagedRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        let RiverRow(item) = RiverRow::from_row(row)?;
-        Ok(PagedRow(item, time_col(row, "sort_at")?))
-    }
-}
 
 /// A search hit: [`RiverRow`]'s columns plus `score` and `snippet` (hits
 /// marked with the control characters of `text::HIT_START`/`HIT_END`).
 pub(crate) struct SearchRow(pub RiverItem, pub f64, pub String);
 
-impl<'r> FromRow<'r, SqliteRow> for SearchRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        let RiverRow(item) = RiverRow::from_row(row)?;
-        let snippet: Option<String> = row.try_get("snippet")?;
-        Ok(SearchRow(
-            item,
-            row.try_get("score")?,
-            snippet.unwrap_or_default(),
-        ))
-    }
-}
-
 /// An API password: `token_id`, `token_user_id`, `token_description`,
 /// `token_created_at`, `token_last_used_at`.
 pub(crate) struct ApiTokenRow(pub ApiToken);
-
-impl<'r> FromRow<'r, SqliteRow> for ApiTokenRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(ApiTokenRow(ApiToken {
-            id: row.try_get("token_id")?,
-            user_id: UserId(row.try_get("token_user_id")?),
-            description: row.try_get("token_description")?,
-            created_at: time_col(row, "token_created_at")?,
-            last_used_at: opt_time_col(row, "token_last_used_at")?,
-        }))
-    }
-}
 
 /// An entry as the APIs show it: [`RiverRow`]'s columns plus
 /// `api_created_at` and `api_changed_at`.
 pub(crate) struct ApiItemRow(pub ApiItem);
 
-impl<'r> FromRow<'r, SqliteRow> for ApiItemRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        let RiverRow(item) = RiverRow::from_row(row)?;
-        Ok(ApiItemRow(ApiItem {
-            item,
-            created_at: time_col(row, "api_created_at")?,
-            changed_at: time_col(row, "api_changed_at")?,
-        }))
-    }
-}
-
 /// An entry reference: `ref_id`, `ref_feed_id`, `ref_published`, `ref_created_at`.
 pub(crate) struct EntryRefRow(pub EntryRef);
 
-impl<'r> FromRow<'r, SqliteRow> for EntryRefRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(EntryRefRow(EntryRef {
-            id: EntryId(row.try_get("ref_id")?),
-            feed_id: FeedId(row.try_get("ref_feed_id")?),
-            published: time_col(row, "ref_published")?,
-            created_at: time_col(row, "ref_created_at")?,
-        }))
-    }
+/// The decoders and `FromRow` impls, written once and instantiated for the
+/// row type of each backend: the backends' schemas give every column the
+/// same Rust type (i64, bool, String, f64), so one body decodes both.
+macro_rules! decoders {
+    ($row:ty) => {
+        fn time_col(row: &$row, column: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+            let s: String = row.try_get(column)?;
+            time::from_db(&s).map_err(|e| decode_error(column, e))
+        }
+
+        fn opt_time_col(row: &$row, column: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+            let s: Option<String> = row.try_get(column)?;
+            s.map(|s| time::from_db(&s).map_err(|e| decode_error(column, e)))
+                .transpose()
+        }
+
+        fn json_col<T: serde::de::DeserializeOwned>(
+            row: &$row,
+            column: &str,
+        ) -> Result<T, sqlx::Error> {
+            let s: String = row.try_get(column)?;
+            serde_json::from_str(&s).map_err(|e| decode_error(column, e))
+        }
+
+        fn decode_feed(row: &$row) -> Result<Feed, sqlx::Error> {
+            let status: String = row.try_get("feed_status")?;
+            Ok(Feed {
+                id: FeedId(row.try_get("feed_id")?),
+                url: row.try_get("feed_url")?,
+                previous_urls: json_col(row, "feed_previous_urls")?,
+                title: row.try_get("feed_title")?,
+                site_url: row.try_get("feed_site_url")?,
+                description: row.try_get("feed_description")?,
+                status: FeedStatus::from_str(&status)
+                    .map_err(|e| decode_error("feed_status", e))?,
+                last_error: row.try_get("feed_last_error")?,
+                last_error_code: row.try_get("feed_last_error_code")?,
+                error_count: row.try_get("feed_error_count")?,
+                etag: row.try_get("feed_etag")?,
+                last_modified: row.try_get("feed_last_modified")?,
+                last_fetched_at: opt_time_col(row, "feed_last_fetched_at")?,
+                next_fetch_at: opt_time_col(row, "feed_next_fetch_at")?,
+                next_fetch_reason: row.try_get("feed_next_fetch_reason")?,
+                failing_since: opt_time_col(row, "feed_failing_since")?,
+                last_success_at: opt_time_col(row, "feed_last_success_at")?,
+                disabled_at: opt_time_col(row, "feed_disabled_at")?,
+                status_note: row.try_get("feed_status_note")?,
+                schedule_hints: json_col(row, "feed_schedule_hints")?,
+                body_hash: row.try_get("feed_body_hash")?,
+                min_interval_secs: row.try_get("feed_min_interval_secs")?,
+                max_interval_secs: row.try_get("feed_max_interval_secs")?,
+            })
+        }
+
+        fn decode_entry(row: &$row) -> Result<Entry, sqlx::Error> {
+            Ok(Entry {
+                id: EntryId(row.try_get("entry_id")?),
+                feed_id: FeedId(row.try_get("entry_feed_id")?),
+                key: row.try_get("entry_key")?,
+                guid: row.try_get("entry_guid")?,
+                url: row.try_get("entry_url")?,
+                canonical_url: row.try_get("entry_canonical_url")?,
+                title: row.try_get("entry_title")?,
+                author: row.try_get("entry_author")?,
+                content_html: row.try_get("entry_content_html")?,
+                summary_html: row.try_get("entry_summary_html")?,
+                excerpt: row.try_get("entry_excerpt")?,
+                published: time_col(row, "entry_published")?,
+                updated: opt_time_col(row, "entry_updated")?,
+                enclosures: json_col(row, "entry_enclosures")?,
+                categories: json_col(row, "entry_categories")?,
+            })
+        }
+
+        impl<'r> FromRow<'r, $row> for FeedRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                decode_feed(row).map(FeedRow)
+            }
+        }
+
+        impl<'r> FromRow<'r, $row> for EntryRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                decode_entry(row).map(EntryRow)
+            }
+        }
+
+        impl<'r> FromRow<'r, $row> for SubscriptionRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                Ok(SubscriptionRow(Subscription {
+                    feed: decode_feed(row)?,
+                    title_override: row.try_get("title_override")?,
+                    category: row.try_get("category_path")?,
+                    entry_count: row.try_get("entry_count")?,
+                }))
+            }
+        }
+
+        impl<'r> FromRow<'r, $row> for RiverRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                let entry = decode_entry(row)?;
+                let source = Source {
+                    feed_id: entry.feed_id,
+                    title: row.try_get("source_title")?,
+                    feed_url: row.try_get("source_url")?,
+                    site_url: row.try_get("source_site_url")?,
+                };
+                Ok(RiverRow(RiverItem {
+                    entry,
+                    source,
+                    read: row.try_get("read")?,
+                    starred: row.try_get("starred")?,
+                }))
+            }
+        }
+
+        fn decode_user(row: &$row) -> Result<User, sqlx::Error> {
+            Ok(User {
+                id: UserId(row.try_get("user_id")?),
+                username: row.try_get("user_username")?,
+                is_admin: row.try_get("user_is_admin")?,
+                has_password: row.try_get("user_has_password")?,
+                created_at: time_col(row, "user_created_at")?,
+            })
+        }
+
+        impl<'r> FromRow<'r, $row> for UserRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                decode_user(row).map(UserRow)
+            }
+        }
+
+        impl<'r> FromRow<'r, $row> for SessionRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                Ok(SessionRow(Session {
+                    user: decode_user(row)?,
+                    csrf_token: row.try_get("csrf_token")?,
+                    expires_at: time_col(row, "expires_at")?,
+                }))
+            }
+        }
+
+        impl<'r> FromRow<'r, $row> for SubscriptionViewRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                let SubscriptionRow(subscription) = SubscriptionRow::from_row(row)?;
+                let category_id: Option<i64> = row.try_get("category_id")?;
+                let category_id = category_id.map(CategoryId);
+                Ok(SubscriptionViewRow(SubscriptionView {
+                    settings: SubscriptionSettings {
+                        title_override: subscription.title_override.clone(),
+                        category: category_id,
+                        min_interval_secs: row.try_get("min_interval_secs")?,
+                        max_interval_secs: row.try_get("max_interval_secs")?,
+                        paused: row.try_get("paused")?,
+                    },
+                    subscription,
+                    category_id,
+                    unread_count: row.try_get("unread_count")?,
+                    newest_entry_at: opt_time_col(row, "newest_entry_at")?,
+                }))
+            }
+        }
+
+        impl<'r> FromRow<'r, $row> for CategoryRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                let parent: Option<i64> = row.try_get("parent_id")?;
+                Ok(CategoryRow(Category {
+                    id: CategoryId(row.try_get("id")?),
+                    parent: parent.map(CategoryId),
+                    name: row.try_get("name")?,
+                    path: row.try_get("path")?,
+                    feed_count: row.try_get("feed_count")?,
+                    unread_count: row.try_get("unread_count")?,
+                }))
+            }
+        }
+
+        impl<'r> FromRow<'r, $row> for PagedRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                let RiverRow(item) = RiverRow::from_row(row)?;
+                Ok(PagedRow(item, time_col(row, "sort_at")?))
+            }
+        }
+
+        impl<'r> FromRow<'r, $row> for SearchRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                let RiverRow(item) = RiverRow::from_row(row)?;
+                let snippet: Option<String> = row.try_get("snippet")?;
+                Ok(SearchRow(
+                    item,
+                    row.try_get("score")?,
+                    snippet.unwrap_or_default(),
+                ))
+            }
+        }
+
+        impl<'r> FromRow<'r, $row> for ApiTokenRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                Ok(ApiTokenRow(ApiToken {
+                    id: row.try_get("token_id")?,
+                    user_id: UserId(row.try_get("token_user_id")?),
+                    description: row.try_get("token_description")?,
+                    created_at: time_col(row, "token_created_at")?,
+                    last_used_at: opt_time_col(row, "token_last_used_at")?,
+                }))
+            }
+        }
+
+        impl<'r> FromRow<'r, $row> for ApiItemRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                let RiverRow(item) = RiverRow::from_row(row)?;
+                Ok(ApiItemRow(ApiItem {
+                    item,
+                    created_at: time_col(row, "api_created_at")?,
+                    changed_at: time_col(row, "api_changed_at")?,
+                }))
+            }
+        }
+
+        impl<'r> FromRow<'r, $row> for EntryRefRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                Ok(EntryRefRow(EntryRef {
+                    id: EntryId(row.try_get("ref_id")?),
+                    feed_id: FeedId(row.try_get("ref_feed_id")?),
+                    published: time_col(row, "ref_published")?,
+                    created_at: time_col(row, "ref_created_at")?,
+                }))
+            }
+        }
+    };
+}
+
+mod sqlite_rows {
+    use super::*;
+    use sqlx::{FromRow, Row};
+    decoders!(SqliteRow);
+}
+
+mod postgres_rows {
+    use super::*;
+    use sqlx::{FromRow, Row};
+    decoders!(PgRow);
 }

@@ -4,19 +4,17 @@ use chrono::{DateTime, Utc};
 use tracing::instrument;
 use tributary_model::FeedId;
 
-use crate::{sqlite, time, Store, StoreResult};
+use crate::{on_engine, Store, StoreResult};
 
 impl Store {
     /// Make `feed` due at `at`, leaving everything else as it is.
     /// `NotFound` when there is no such feed.
     #[instrument(skip_all, fields(feed.id = %feed))]
     pub async fn set_next_fetch(&self, feed: FeedId, at: DateTime<Utc>) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE feeds SET next_fetch_at = ? WHERE id = ?")
-            .bind(time::to_db(at))
-            .bind(feed.0)
-            .execute(&self.writer)
-            .await?;
-        sqlite::feeds::require_feed(done.rows_affected(), feed)
+        on_engine!(self, |db| engine::feeds::set_next_fetch(
+            &db.writer, feed, at
+        )
+        .await)
     }
 }
 

@@ -5,13 +5,14 @@
 //! One subscription per feed, to one hub. The protocol itself lives in the
 //! `tributary-websub` crate; this module only keeps its state.
 
+use crate::on_engine;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 use tributary_model::FeedId;
 
-use crate::{sqlite, Store, StoreResult};
+use crate::{Store, StoreResult};
 
 /// Where a WebSub subscription is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -177,7 +178,10 @@ impl Store {
         new: &NewWebSub,
         now: DateTime<Utc>,
     ) -> StoreResult<WebSubSubscription> {
-        sqlite::websub::request_subscription(&self.writer, feed, new, now).await
+        on_engine!(self, |db| engine::websub::request_subscription(
+            &db.writer, feed, new, now
+        )
+        .await)
     }
 
     /// Record an unsubscription request for `feed` (`pending_mode` becomes
@@ -189,19 +193,22 @@ impl Store {
         feed: FeedId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<WebSubSubscription>> {
-        sqlite::websub::request_unsubscription(&self.writer, feed, now).await
+        on_engine!(self, |db| engine::websub::request_unsubscription(
+            &db.writer, feed, now
+        )
+        .await)
     }
 
     /// The subscription whose callback token is `token`, or `None`.
     #[instrument(skip_all)]
     pub async fn websub_by_token(&self, token: &str) -> StoreResult<Option<WebSubSubscription>> {
-        sqlite::websub::by_token(&self.pool, token).await
+        on_engine!(self, |db| engine::websub::by_token(&db.pool, token).await)
     }
 
     /// The feed's subscription, or `None`.
     #[instrument(skip_all, fields(feed.id = %feed))]
     pub async fn websub_for_feed(&self, feed: FeedId) -> StoreResult<Option<WebSubSubscription>> {
-        sqlite::websub::for_feed(&self.pool, feed).await
+        on_engine!(self, |db| engine::websub::for_feed(&db.pool, feed).await)
     }
 
     /// The hub verified a subscription: `active`, no pending request, the
@@ -214,7 +221,13 @@ impl Store {
         lease_seconds: u32,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlite::websub::mark_verified(&self.writer, feed, lease_seconds, now).await
+        on_engine!(self, |db| engine::websub::mark_verified(
+            &db.writer,
+            feed,
+            lease_seconds,
+            now
+        )
+        .await)
     }
 
     /// The hub denied the subscription: `denied`, no pending request, the
@@ -222,20 +235,29 @@ impl Store {
     /// feed has no subscription.
     #[instrument(skip_all, fields(feed.id = %feed))]
     pub async fn websub_mark_denied(&self, feed: FeedId, reason: Option<&str>) -> StoreResult<()> {
-        sqlite::websub::mark_denied(&self.writer, feed, reason).await
+        on_engine!(self, |db| engine::websub::mark_denied(
+            &db.writer, feed, reason
+        )
+        .await)
     }
 
     /// The hub verified an unsubscription: `unsubscribed`, no pending
     /// request, the lease gone. `NotFound` when the feed has no subscription.
     #[instrument(skip_all, fields(feed.id = %feed))]
     pub async fn websub_mark_unsubscribed(&self, feed: FeedId) -> StoreResult<()> {
-        sqlite::websub::mark_unsubscribed(&self.writer, feed).await
+        on_engine!(self, |db| engine::websub::mark_unsubscribed(
+            &db.writer, feed
+        )
+        .await)
     }
 
     /// Content was delivered at `now`. `NotFound` when the feed has no subscription.
     #[instrument(skip_all, fields(feed.id = %feed))]
     pub async fn websub_record_push(&self, feed: FeedId, now: DateTime<Utc>) -> StoreResult<()> {
-        sqlite::websub::record_push(&self.writer, feed, now).await
+        on_engine!(self, |db| engine::websub::record_push(
+            &db.writer, feed, now
+        )
+        .await)
     }
 
     /// A request to the hub failed: `last_error`, and no request is pending
@@ -243,7 +265,10 @@ impl Store {
     /// subscription.
     #[instrument(skip_all, fields(feed.id = %feed))]
     pub async fn websub_record_error(&self, feed: FeedId, message: &str) -> StoreResult<()> {
-        sqlite::websub::record_error(&self.writer, feed, message).await
+        on_engine!(self, |db| engine::websub::record_error(
+            &db.writer, feed, message
+        )
+        .await)
     }
 
     /// Active subscriptions whose lease ends before `before` (expired ones
@@ -253,13 +278,14 @@ impl Store {
         &self,
         before: DateTime<Utc>,
     ) -> StoreResult<Vec<WebSubSubscription>> {
-        sqlite::websub::due_for_renewal(&self.pool, before).await
+        on_engine!(self, |db| engine::websub::due_for_renewal(&db.pool, before)
+            .await)
     }
 
     /// True when the feed has an active subscription whose lease runs past
     /// `now`, so content arrives by push and polling can slow down.
     #[instrument(skip_all, fields(feed.id = %feed))]
     pub async fn websub_active(&self, feed: FeedId, now: DateTime<Utc>) -> StoreResult<bool> {
-        sqlite::websub::active(&self.pool, feed, now).await
+        on_engine!(self, |db| engine::websub::active(&db.pool, feed, now).await)
     }
 }

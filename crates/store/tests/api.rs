@@ -161,7 +161,7 @@ async fn a_client_that_signs_in_at_every_start_keeps_only_the_newest_sessions() 
 /// Ann follows two feeds (one in Net/Vendors), Bob a third; 5 entries each.
 async fn setup() -> (
     Store,
-    tempfile::TempDir,
+    tributary_store::testing::Scratch,
     UserId,
     UserId,
     FeedId,

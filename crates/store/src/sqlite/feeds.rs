@@ -193,11 +193,26 @@ pub(crate) async fn record_failure(
         fetch_log::Outcome::Failed,
     )
     .await?;
+    crate::sqlite::lease::release_many(&mut tx, &[feed]).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// `NotFound` when an update by feed id touched nothing.
+/// Make `feed` due at `at`, leaving everything else as it is.
+pub(crate) async fn set_next_fetch(
+    pool: &SqlitePool,
+    feed: FeedId,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let done = sqlx::query("UPDATE feeds SET next_fetch_at = ? WHERE id = ?")
+        .bind(time::to_db(at))
+        .bind(feed.0)
+        .execute(pool)
+        .await?;
+    require_feed(done.rows_affected(), feed)
+}
+
 pub(crate) fn require_feed(rows_affected: u64, feed: FeedId) -> StoreResult<()> {
     if rows_affected == 0 {
         Err(StoreError::NotFound(format!("feed {feed}")))

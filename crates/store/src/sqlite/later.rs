@@ -1,6 +1,6 @@
 //! The writes that go with storing a fetch but need not be done inside its
-//! savepoint: its search index rows, its fetch log row, and its feed's entry
-//! count. Done at once, or held by the write queue and done for the whole
+//! savepoint: its search index rows, its fetch log row, its feed's entry
+//! count, and the release of its fetch claim (`crate::lease`). Done at once, or held by the write queue and done for the whole
 //! batch by [`Later::flush`], still in the batch's transaction (so the index
 //! and the counts are never out of step with `entries`).
 //!
@@ -18,6 +18,7 @@ use tributary_model::FeedId;
 
 use crate::sqlite::fetch_log::{self, Outcome};
 use crate::sqlite::fts::{self, Doc, NewDoc};
+use crate::sqlite::lease;
 
 /// Writes of one or more stored fetches (see the module docs).
 pub(crate) struct Later<'a> {
@@ -95,7 +96,10 @@ impl<'a> Later<'a> {
                 held.fetches.push((feed, at, outcome));
                 Ok(())
             }
-            None => fetch_log::append_many(conn, &[(feed, at, outcome)]).await,
+            None => {
+                fetch_log::append_many(&mut *conn, &[(feed, at, outcome)]).await?;
+                lease::release_many(conn, &[feed]).await
+            }
         }
     }
 
@@ -122,6 +126,8 @@ impl<'a> Later<'a> {
         let added: Vec<(i64, i64)> = held.added.into_iter().collect();
         add_counts(&mut *conn, &added).await?;
         fetch_log::append_many(&mut *conn, &held.fetches).await?;
+        let fetched: Vec<FeedId> = held.fetches.iter().map(|(feed, _, _)| *feed).collect();
+        lease::release_many(&mut *conn, &fetched).await?;
         fts::insert_new(&mut *conn, &held.new).await?;
         fts::insert(conn, &held.changed, true).await
     }

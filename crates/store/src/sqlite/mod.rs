@@ -28,6 +28,7 @@ pub(crate) mod feeds;
 pub(crate) mod fetch_log;
 pub(crate) mod fts;
 pub(crate) mod later;
+pub(crate) mod lease;
 pub(crate) mod pages;
 pub(crate) mod river;
 pub(crate) mod search;
@@ -45,6 +46,28 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use crate::{StoreError, StoreResult};
+
+/// An open SQLite database: the read pool, the one-connection write pool,
+/// and the queue that groups fetch outcomes into transactions.
+#[derive(Clone, Debug)]
+pub(crate) struct Db {
+    pub pool: SqlitePool,
+    pub writer: SqlitePool,
+    pub queue: batch::WriteQueue,
+}
+
+impl Db {
+    /// Open (creating if missing) the database at `url` and run migrations.
+    pub(crate) async fn open(url: &str) -> StoreResult<Db> {
+        let (pool, writer) = open(url).await?;
+        let queue = batch::WriteQueue::start(writer.clone());
+        Ok(Db {
+            pool,
+            writer,
+            queue,
+        })
+    }
+}
 
 /// How long a connection waits for another one's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -5,13 +5,15 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tributary_model::{FeedId, FeedMeta, NewEntry, UserId};
+use tributary_store::testing::{scratch, Scratch};
 use tributary_store::{FetchSuccess, NewSubscription, Store};
 
-/// A store in a fresh temporary directory (kept alive by the returned guard).
-pub async fn store() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    (Store::open(&url).await.expect("open store"), dir)
+/// A store on a fresh database of the engine under test (an SQLite file, or
+/// a PostgreSQL database when `TRIBUTARY_TEST_POSTGRES` is set), kept alive
+/// by the returned guard.
+pub async fn store() -> (Store, Scratch) {
+    let scratch = scratch().await.expect("scratch database");
+    (scratch.open().await.expect("open store"), scratch)
 }
 
 /// 2026-11-`day` `hour`:00 UTC.

@@ -1,0 +1,215 @@
+//! Users, categories and subscriptions.
+
+use chrono::Utc;
+use sqlx::{PgConnection, PgPool};
+use tributary_model::{CategoryId, FeedId, Subscription, UserId};
+
+use crate::postgres::columns::feed_columns;
+use crate::postgres::{begin_write, feeds};
+use crate::rows::SubscriptionRow;
+use crate::{time, NewSubscription, StoreError, StoreResult, SubscribeReport};
+
+/// Name of the user created on first use.
+pub(crate) const DEFAULT_USERNAME: &str = "default";
+
+pub(crate) async fn ensure_user(pool: &PgPool, username: &str) -> StoreResult<UserId> {
+    // A no-op update makes RETURNING give the id of an existing user too,
+    // in one statement (no race between two first uses).
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, created_at) VALUES (?, ?) \
+         ON CONFLICT (username) DO UPDATE SET username = excluded.username RETURNING id",
+    )
+    .bind(username)
+    .bind(time::to_db(Utc::now()))
+    .fetch_one(pool)
+    .await?;
+    Ok(UserId(id))
+}
+
+async fn require_user(conn: &mut PgConnection, user: UserId) -> StoreResult<()> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = ?")
+        .bind(user.0)
+        .fetch_optional(conn)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::NotFound(format!("user {user}"))),
+    }
+}
+
+pub(crate) async fn subscribe(
+    pool: &PgPool,
+    user: UserId,
+    subs: &[NewSubscription],
+) -> StoreResult<SubscribeReport> {
+    let mut tx = begin_write(pool).await?;
+    require_user(&mut tx, user).await?;
+    let now = time::to_db(Utc::now());
+    let mut report = SubscribeReport::default();
+    for sub in subs {
+        let feed = match feeds::find_id(&mut *tx, &sub.url).await? {
+            Some(id) => {
+                // Fill what the feed has not told us yet; never overwrite.
+                sqlx::query(
+                    "UPDATE feeds SET title = COALESCE(title, ?), site_url = COALESCE(site_url, ?) \
+                      WHERE id = ?",
+                )
+                .bind(&sub.title)
+                .bind(&sub.site_url)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+                id
+            }
+            None => {
+                // next_fetch_at NULL: due at once.
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO feeds (url, title, site_url, status, created_at) \
+                     VALUES (?, ?, ?, 'ok', ?) RETURNING id",
+                )
+                .bind(&sub.url)
+                .bind(&sub.title)
+                .bind(&sub.site_url)
+                .bind(&now)
+                .fetch_one(&mut *tx)
+                .await?;
+                FeedId(id)
+            }
+        };
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM subscriptions WHERE user_id = ? AND feed_id = ?")
+                .bind(user.0)
+                .bind(feed.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if exists.is_some() {
+            // Also covers the same URL (or an old and a new URL of one feed)
+            // twice in one batch.
+            report.skipped.push(sub.url.clone());
+            continue;
+        }
+        let category = ensure_category(&mut tx, user, &sub.category, &now).await?;
+        sqlx::query(
+            "INSERT INTO subscriptions (user_id, feed_id, category_id, created_at) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(user.0)
+        .bind(feed.0)
+        .bind(category.map(|c| c.0))
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        report.added.push(sub.url.clone());
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// The category at `path` (outermost first), creating missing levels.
+/// Blank segments are ignored; an empty path is no category.
+pub(crate) async fn ensure_category(
+    conn: &mut PgConnection,
+    user: UserId,
+    path: &[String],
+    now: &str,
+) -> StoreResult<Option<CategoryId>> {
+    let mut parent: Option<i64> = None;
+    for name in path.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM categories WHERE user_id = ? AND parent_id IS ? AND name = ?",
+        )
+        .bind(user.0)
+        .bind(parent)
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                sqlx::query_scalar(
+                    "INSERT INTO categories (user_id, parent_id, name, created_at) \
+                     VALUES (?, ?, ?, ?) RETURNING id",
+                )
+                .bind(user.0)
+                .bind(parent)
+                .bind(name)
+                .bind(now)
+                .fetch_one(&mut *conn)
+                .await?
+            }
+        };
+        parent = Some(id);
+    }
+    Ok(parent.map(CategoryId))
+}
+
+pub(crate) async fn unsubscribe(
+    pool: &PgPool,
+    user: UserId,
+    url_or_id: &str,
+) -> StoreResult<String> {
+    let not_found = || StoreError::NotFound(format!("no subscription to {url_or_id}"));
+    let mut tx = begin_write(pool).await?;
+    // A URL always has a scheme, so an all-digits argument is an id.
+    let feed = match url_or_id.trim().parse::<i64>() {
+        Ok(id) => Some(FeedId(id)),
+        Err(_) => feeds::find_id(&mut *tx, url_or_id).await?,
+    }
+    .ok_or_else(not_found)?;
+    let removed = sqlx::query("DELETE FROM subscriptions WHERE user_id = ? AND feed_id = ?")
+        .bind(user.0)
+        .bind(feed.0)
+        .execute(&mut *tx)
+        .await?;
+    if removed.rows_affected() == 0 {
+        return Err(not_found());
+    }
+    let url: String = sqlx::query_scalar("SELECT url FROM feeds WHERE id = ?")
+        .bind(feed.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    let subscribers: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM subscriptions WHERE feed_id = ?")
+            .bind(feed.0)
+            .fetch_one(&mut *tx)
+            .await?;
+    if subscribers == 0 {
+        // Entries, states, tombstones and previous URLs go with it (ON DELETE CASCADE).
+        sqlx::query("DELETE FROM feeds WHERE id = ?")
+            .bind(feed.0)
+            .execute(&mut *tx)
+            .await?;
+        tracing::info!(feed.id = %feed, feed.url = %url, "feed deleted: no subscriber left");
+    } else {
+        // Others still read the feed; only this user's reading state goes.
+        sqlx::query(
+            "DELETE FROM entry_states WHERE user_id = ? \
+               AND entry_id IN (SELECT id FROM entries WHERE feed_id = ?)",
+        )
+        .bind(user.0)
+        .bind(feed.0)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(url)
+}
+
+pub(crate) async fn list(pool: &PgPool, user: UserId) -> StoreResult<Vec<Subscription>> {
+    let rows: Vec<SubscriptionRow> = sqlx::query_as(concat!(
+        with_category_paths!(),
+        "SELECT ",
+        feed_columns!(),
+        ", s.title_override AS title_override, cp.path AS category_path, \
+           f.entry_count AS entry_count \
+         FROM subscriptions s \
+         JOIN feeds f ON f.id = s.feed_id \
+         LEFT JOIN cat_path cp ON cp.id = s.category_id \
+         WHERE s.user_id = ?1 \
+         ORDER BY COALESCE(cp.path, ''), lower(COALESCE(s.title_override, f.title, f.url)), f.id"
+    ))
+    .bind(user.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
