@@ -45,7 +45,7 @@ pub(crate) async fn create_user(
     check_username(username)?;
     let id: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO users (username, password_hash, is_admin, created_at) \
-         VALUES (?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(username)
     .bind(password_hash)
@@ -68,7 +68,7 @@ async fn user_in(conn: &mut PgConnection, id: i64) -> StoreResult<Option<User>> 
     let row: Option<UserRow> = sqlx::query_as(concat!(
         "SELECT ",
         user_columns!(),
-        " FROM users u WHERE u.id = ?"
+        " FROM users u WHERE u.id = $1"
     ))
     .bind(id)
     .fetch_optional(conn)
@@ -83,6 +83,12 @@ pub(crate) async fn bootstrap_admin(
 ) -> StoreResult<Option<User>> {
     check_username(username)?;
     let mut tx = begin_write(pool).await?;
+    // Two first starts at once must not both make an admin: the lock (which
+    // conflicts with itself and with every write to `users`, not with reads)
+    // holds the count below true until the commit.
+    sqlx::query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await?;
     let with_password: i64 =
         sqlx::query_scalar("SELECT count(*) FROM users WHERE password_hash IS NOT NULL")
             .fetch_one(&mut *tx)
@@ -92,8 +98,8 @@ pub(crate) async fn bootstrap_admin(
     }
     // The named user if there is one, else the CLI's `default` user.
     let existing: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM users WHERE username = ?1 \
-         UNION ALL SELECT id FROM users WHERE username = ?2 LIMIT 1",
+        "SELECT id FROM users WHERE username IN ($1, $2) \
+         ORDER BY username = $1 DESC LIMIT 1",
     )
     .bind(username)
     .bind(subscriptions::DEFAULT_USERNAME)
@@ -102,7 +108,7 @@ pub(crate) async fn bootstrap_admin(
     let id = match existing {
         Some(id) => {
             sqlx::query(
-                "UPDATE users SET username = ?, password_hash = ?, is_admin = 1 WHERE id = ?",
+                "UPDATE users SET username = $1, password_hash = $2, is_admin = TRUE WHERE id = $3",
             )
             .bind(username)
             .bind(password_hash)
@@ -114,7 +120,7 @@ pub(crate) async fn bootstrap_admin(
         None => {
             sqlx::query_scalar(
                 "INSERT INTO users (username, password_hash, is_admin, created_at) \
-                 VALUES (?, ?, 1, ?) RETURNING id",
+                 VALUES ($1, $2, TRUE, $3) RETURNING id",
             )
             .bind(username)
             .bind(password_hash)
@@ -130,7 +136,7 @@ pub(crate) async fn bootstrap_admin(
 
 pub(crate) async fn default_user(pool: &PgPool) -> StoreResult<UserId> {
     let admin: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM users WHERE is_admin = 1 ORDER BY id LIMIT 1")
+        sqlx::query_scalar("SELECT id FROM users WHERE is_admin ORDER BY id LIMIT 1")
             .fetch_optional(pool)
             .await?;
     match admin {
@@ -159,7 +165,7 @@ pub(crate) async fn user_by_name(pool: &PgPool, username: &str) -> StoreResult<O
     let row: Option<UserRow> = sqlx::query_as(concat!(
         "SELECT ",
         user_columns!(),
-        " FROM users u WHERE u.username = ?"
+        " FROM users u WHERE u.username = $1"
     ))
     .bind(username)
     .fetch_optional(pool)
@@ -169,7 +175,7 @@ pub(crate) async fn user_by_name(pool: &PgPool, username: &str) -> StoreResult<O
 
 pub(crate) async fn password_hash(pool: &PgPool, user: UserId) -> StoreResult<Option<String>> {
     let hash: Option<Option<String>> =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
             .bind(user.0)
             .fetch_optional(pool)
             .await?;
@@ -186,7 +192,7 @@ pub(crate) async fn set_password_hash(
     password_hash: &str,
 ) -> StoreResult<()> {
     let mut tx = begin_write(pool).await?;
-    let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+    let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)
         .bind(user.0)
         .execute(&mut *tx)
@@ -194,7 +200,7 @@ pub(crate) async fn set_password_hash(
     if done.rows_affected() == 0 {
         return Err(no_user(user));
     }
-    sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user.0)
         .execute(&mut *tx)
         .await?;
@@ -203,16 +209,26 @@ pub(crate) async fn set_password_hash(
 }
 
 /// `Invalid` if `user` is the only admin; `NotFound` if unknown.
+///
+/// Locks `user`'s row and every admin's (in id order, so two of these never
+/// wait on each other crosswise) until the transaction ends: two admins
+/// demoting or removing each other at once cannot both pass.
 async fn refuse_last_admin(conn: &mut PgConnection, user: UserId, doing: &str) -> StoreResult<()> {
-    let is_admin: Option<bool> = sqlx::query_scalar("SELECT is_admin FROM users WHERE id = ?")
-        .bind(user.0)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let is_admin = is_admin.ok_or_else(|| no_user(user))?;
+    let locked: Vec<(i64, bool)> = sqlx::query_as(
+        "SELECT id, is_admin FROM users WHERE is_admin OR id = $1 ORDER BY id FOR UPDATE",
+    )
+    .bind(user.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    // After a wait, a locked row is re-read: one demoted meanwhile shows
+    // `is_admin` false here.
+    let is_admin = locked
+        .iter()
+        .find(|(id, _)| *id == user.0)
+        .map(|(_, admin)| *admin)
+        .ok_or_else(|| no_user(user))?;
     if is_admin {
-        let admins: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE is_admin = 1")
-            .fetch_one(&mut *conn)
-            .await?;
+        let admins = locked.iter().filter(|(_, admin)| *admin).count();
         if admins <= 1 {
             return Err(StoreError::Invalid(format!(
                 "cannot {doing} the last admin; make another user admin first"
@@ -227,7 +243,7 @@ pub(crate) async fn set_admin(pool: &PgPool, user: UserId, is_admin: bool) -> St
     if !is_admin {
         refuse_last_admin(&mut tx, user, "take admin rights from").await?;
     }
-    let done = sqlx::query("UPDATE users SET is_admin = ? WHERE id = ?")
+    let done = sqlx::query("UPDATE users SET is_admin = $1 WHERE id = $2")
         .bind(is_admin)
         .bind(user.0)
         .execute(&mut *tx)
@@ -242,22 +258,32 @@ pub(crate) async fn set_admin(pool: &PgPool, user: UserId, is_admin: bool) -> St
 pub(crate) async fn remove_user(pool: &PgPool, user: UserId) -> StoreResult<()> {
     let mut tx = begin_write(pool).await?;
     refuse_last_admin(&mut tx, user, "remove").await?;
-    let feeds: Vec<i64> = sqlx::query_scalar("SELECT feed_id FROM subscriptions WHERE user_id = ?")
-        .bind(user.0)
-        .fetch_all(&mut *tx)
-        .await?;
+    let feeds: Vec<i64> =
+        sqlx::query_scalar("SELECT feed_id FROM subscriptions WHERE user_id = $1")
+            .bind(user.0)
+            .fetch_all(&mut *tx)
+            .await?;
     // Subscriptions, categories, states and sessions go with the user (ON DELETE CASCADE).
-    sqlx::query("DELETE FROM users WHERE id = ?")
+    sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(user.0)
         .execute(&mut *tx)
         .await?;
-    for feed in feeds {
+    if !feeds.is_empty() {
+        // Lock the feeds first (as an unsubscribe does): a subscription
+        // another user adds meanwhile holds a key-share lock on its feed, so
+        // it is either committed before the delete's snapshot, and keeps the
+        // feed, or waits for this commit and creates the feed anew — never
+        // deleted in passing by the cascade.
+        sqlx::query("SELECT id FROM feeds WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(&feeds)
+            .execute(&mut *tx)
+            .await?;
         // Entries (and their search index rows) go with the feed.
         sqlx::query(
-            "DELETE FROM feeds WHERE id = ? \
+            "DELETE FROM feeds WHERE id = ANY($1) \
                AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE feed_id = feeds.id)",
         )
-        .bind(feed)
+        .bind(&feeds)
         .execute(&mut *tx)
         .await?;
     }
@@ -275,7 +301,7 @@ pub(crate) async fn create_session(
 ) -> StoreResult<()> {
     let done = sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
-         SELECT ?, id, ?, ?, ? FROM users WHERE id = ?",
+         SELECT $1, id, $2, $3, $4 FROM users WHERE id = $5",
     )
     .bind(token_hash)
     .bind(csrf_token)
@@ -304,7 +330,7 @@ pub(crate) async fn session(
         user_columns!(),
         ", s.csrf_token AS csrf_token, s.expires_at AS expires_at \
          FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = ? AND s.expires_at > ? AND s.api_token_id IS NULL"
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.api_token_id IS NULL"
     ))
     .bind(token_hash)
     .bind(time::to_db(now))
@@ -314,7 +340,7 @@ pub(crate) async fn session(
 }
 
 pub(crate) async fn delete_session(pool: &PgPool, token_hash: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
         .execute(pool)
         .await?;
@@ -322,7 +348,7 @@ pub(crate) async fn delete_session(pool: &PgPool, token_hash: &str) -> StoreResu
 }
 
 pub(crate) async fn prune_sessions(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<u64> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(time::to_db(now))
         .execute(pool)
         .await?;
@@ -341,7 +367,8 @@ fn new_token() -> StoreResult<String> {
 pub(crate) async fn output_token(pool: &PgPool, user: UserId, rotate: bool) -> StoreResult<String> {
     let mut tx = begin_write(pool).await?;
     let current: Option<Option<String>> =
-        sqlx::query_scalar("SELECT output_token FROM users WHERE id = ?")
+        // Locked: two first asks at once get the same token.
+        sqlx::query_scalar("SELECT output_token FROM users WHERE id = $1 FOR UPDATE")
             .bind(user.0)
             .fetch_optional(&mut *tx)
             .await?;
@@ -350,7 +377,7 @@ pub(crate) async fn output_token(pool: &PgPool, user: UserId, rotate: bool) -> S
         return Ok(token);
     }
     let token = new_token()?;
-    sqlx::query("UPDATE users SET output_token = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET output_token = $1 WHERE id = $2")
         .bind(&token)
         .bind(user.0)
         .execute(&mut *tx)
@@ -366,7 +393,7 @@ pub(crate) async fn user_by_output_token(pool: &PgPool, token: &str) -> StoreRes
     let row: Option<UserRow> = sqlx::query_as(concat!(
         "SELECT ",
         user_columns!(),
-        " FROM users u WHERE u.output_token = ?"
+        " FROM users u WHERE u.output_token = $1"
     ))
     .bind(token)
     .fetch_optional(pool)
@@ -376,7 +403,7 @@ pub(crate) async fn user_by_output_token(pool: &PgPool, token: &str) -> StoreRes
 
 pub(crate) async fn setting(pool: &PgPool, key: &str) -> StoreResult<Option<String>> {
     Ok(
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
             .fetch_optional(pool)
             .await?,
@@ -387,7 +414,7 @@ pub(crate) async fn set_setting(pool: &PgPool, key: &str, value: Option<&str>) -
     match value {
         Some(value) => {
             sqlx::query(
-                "INSERT INTO settings (key, value) VALUES (?, ?) \
+                "INSERT INTO settings (key, value) VALUES ($1, $2) \
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             )
             .bind(key)
@@ -396,7 +423,7 @@ pub(crate) async fn set_setting(pool: &PgPool, key: &str, value: Option<&str>) -
             .await?;
         }
         None => {
-            sqlx::query("DELETE FROM settings WHERE key = ?")
+            sqlx::query("DELETE FROM settings WHERE key = $1")
                 .bind(key)
                 .execute(pool)
                 .await?;
