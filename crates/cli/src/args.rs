@@ -135,6 +135,23 @@ pub struct ServeArgs {
     /// Address of the web server [default: `[serve] listen`, else `[daemon] listen`, else 127.0.0.1:8080].
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<std::net::SocketAddr>,
+    /// What this process does. Several processes may share one database
+    /// (PostgreSQL, or one SQLite file on one machine): any number of `web`
+    /// and `fetch` processes, each due feed fetched by exactly one of them.
+    #[arg(long, value_enum, default_value_t = Role::All)]
+    pub role: Role,
+}
+
+/// The part of Tributary a `serve` process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// The web server and background fetching.
+    All,
+    /// The web server only: UI, reader APIs, outputs, WebSub callback (a
+    /// feed added in the UI is still fetched at once by this process).
+    Web,
+    /// Background fetching only, with `/healthz` and the WebSub callback.
+    Fetch,
 }
 
 #[derive(Debug, Subcommand)]

@@ -71,6 +71,9 @@ pub struct FetchSection {
     pub per_host: Option<u16>,
     /// Continuous failure after which a feed shows as `error`.
     pub error_after: Option<HumanDuration>,
+    /// How long a fetch claim holds when its worker dies (several fetch
+    /// processes on one database).
+    pub lease: Option<HumanDuration>,
     /// Networks allowed although private (`"10.1.0.0/16"`, `"fd12::/48"`).
     pub allowed_networks: Option<Vec<String>>,
     /// Keep the complete entries of a body over `max_body_size` instead of failing.

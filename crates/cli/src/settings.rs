@@ -225,10 +225,21 @@ impl Settings {
                 human(schedule.max_interval)
             );
         }
+        // A claim must outlast the slowest fetch, or a live worker's feed
+        // would be taken over while it is still being fetched.
+        let lease = dur(f.lease, base.lease.max(fetch.total_timeout * 2));
+        if lease <= fetch.total_timeout {
+            bail!(
+                "fetch.lease ({}) must be longer than fetch.timeout ({}): a claim has to outlast the slowest fetch",
+                human(lease),
+                human(fetch.total_timeout)
+            );
+        }
         let refresh = RefreshConfig {
             concurrency: usize::from(concurrency),
             per_host: usize::from(per_host),
             error_after: dur(f.error_after, base.error_after),
+            lease,
             schedule,
             ..base
         };

@@ -11,6 +11,15 @@
 //! started twice. Heap entries are invalidated lazily: an entry counts only
 //! while it matches the feed's current slot.
 //!
+//! Several schedulers may run on one database (fetch workers in several
+//! processes). Before fetching, a task claims its feed
+//! ([`tributary_store::Store::claim_fetch`]): a feed another worker holds is
+//! looked at again when that claim lapses, a feed fetched meanwhile is
+//! rescheduled at its new time, and a feed whose host has no free fetch
+//! token (the per-host limit counts every worker's fetches) is retried a
+//! fraction of a second later. A rescan that fails (the database does not
+//! answer) is retried with backoff, and the schedule already known is kept.
+//!
 //! Shutdown stops starting fetches, lets the fetches in flight finish for at
 //! most [`DaemonOptions::shutdown_grace`], aborts the rest and returns.
 
@@ -27,7 +36,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 use tributary_model::{FeedId, FeedStatus};
-use tributary_store::FeedSelector;
+use tributary_store::{Claim, FeedSelector, FetchClaim};
 
 use crate::limits::HostLimits;
 use crate::{host_of, FeedOutcome, RefreshSummary, Refresher};
@@ -138,6 +147,8 @@ struct Done {
 /// A feed just fetched is not started again sooner than this, whatever the
 /// store says (a failure to record the outcome must not make a hot loop).
 const REFETCH_FLOOR: Duration = Duration::from_secs(60);
+/// The first retry after a failed rescan (then doubling, up to the rescan interval).
+const RESCAN_RETRY_FIRST: Duration = Duration::from_secs(1);
 /// How often the summary line is logged.
 const SUMMARY_EVERY: Duration = Duration::from_secs(60);
 
@@ -148,12 +159,36 @@ pub async fn run(refresher: Refresher, opts: DaemonOptions, shutdown: impl Futur
     let rescan_every = opts.rescan.max(Duration::from_millis(100));
     tokio::pin!(shutdown);
     let mut next_rescan = Instant::now();
+    let mut failed_rescans: u32 = 0;
     let mut next_summary = Instant::now() + SUMMARY_EVERY;
     info!(rescan = ?rescan_every, "scheduler started");
     loop {
         if Instant::now() >= next_rescan {
-            scheduler.rescan().await;
-            next_rescan = Instant::now() + rescan_every;
+            // A database that does not answer is asked again sooner, backing
+            // off (1 s, 2 s, 4 s … up to the rescan interval), not given up on.
+            let wait = match scheduler.rescan().await {
+                Ok(()) => {
+                    if failed_rescans > 0 {
+                        info!(attempts = failed_rescans, "the database answers again");
+                    }
+                    failed_rescans = 0;
+                    rescan_every
+                }
+                Err(e) => {
+                    failed_rescans += 1;
+                    let wait = RESCAN_RETRY_FIRST
+                        .saturating_mul(1 << failed_rescans.min(16).saturating_sub(1))
+                        .min(rescan_every);
+                    warn!(
+                        error = %e,
+                        attempts = failed_rescans,
+                        retry_in = ?wait,
+                        "cannot read the feeds; keeping the current schedule"
+                    );
+                    wait
+                }
+            };
+            next_rescan = Instant::now() + wait;
         }
         scheduler.start_due();
         if Instant::now() >= next_summary {
@@ -209,19 +244,12 @@ impl Scheduler {
 
     /// Re-read every feed that is not disabled; schedule new or moved ones,
     /// forget removed ones. Feeds in flight are left alone.
-    async fn rescan(&mut self) {
-        let feeds = match self
+    async fn rescan(&mut self) -> Result<(), tributary_store::StoreError> {
+        let feeds = self
             .refresher
             .store()
             .feeds_to_fetch(&FeedSelector::All)
-            .await
-        {
-            Ok(feeds) => feeds,
-            Err(e) => {
-                warn!(error = %e, "cannot read the feeds; keeping the current schedule");
-                return;
-            }
-        };
+            .await?;
         let now = Utc::now();
         let mut seen = HashSet::with_capacity(feeds.len());
         for feed in feeds {
@@ -250,6 +278,7 @@ impl Scheduler {
             feeds = self.scheduled.len() + self.in_flight.len(),
             "rescanned"
         );
+        Ok(())
     }
 
     fn schedule(&mut self, id: FeedId, slot: Slot) {
@@ -319,32 +348,55 @@ impl Scheduler {
             drop(waiting);
             let _fetching = Counted::new(&shared, |s| &s.fetching);
             let store = refresher.store();
-            // Read it fresh: validators may have changed, and the feed may
-            // have been removed, disabled or fetched by someone else.
-            let feed = match store.feed_by_id(id).await {
-                Ok(Some(feed)) if feed.status != FeedStatus::Disabled => feed,
-                Ok(_) => return gone,
+            // Claim it: other workers on the same database may be fetching
+            // it, may have fetched it meanwhile, or may hold every fetch
+            // token of its host. The claim also reads it fresh (validators
+            // may have changed; it may have been removed or disabled).
+            let host = slot.host.clone();
+            let claim = FetchClaim {
+                worker: &refresher.config.worker,
+                host: &host,
+                per_host: refresher.config.per_host,
+                lease: refresher.config.lease,
+                due_only: true,
+            };
+            let retry = |at: DateTime<Utc>| Done {
+                id,
+                next: Some(Slot {
+                    at,
+                    host: host.clone(),
+                }),
+                outcome: None,
+            };
+            let feed = match store.claim_fetch(id, &claim, Utc::now()).await {
+                Ok(Claim::Claimed(feed)) if feed.status != FeedStatus::Disabled => *feed,
+                Ok(Claim::Claimed(_)) => {
+                    let _ = store.release_fetch(id).await;
+                    return gone;
+                }
+                Ok(Claim::Gone) => return gone,
+                Ok(Claim::NotDue { next }) => {
+                    debug!(feed.id = %id, next = %next, "rescheduled meanwhile; not fetching");
+                    return retry(next);
+                }
+                Ok(Claim::Taken { until }) => {
+                    // Look again when that claim would lapse; by then the
+                    // other worker has stored the outcome and the feed is
+                    // due later (or it died, and the feed is ours to take).
+                    debug!(feed.id = %id, until = %until, "another worker is fetching it");
+                    return retry(until + chrono::Duration::milliseconds(jitter_ms(id, 500)));
+                }
+                Ok(Claim::HostBusy) => {
+                    debug!(feed.id = %id, host = %host, "host busy with other workers");
+                    return retry(
+                        Utc::now() + chrono::Duration::milliseconds(200 + jitter_ms(id, 300)),
+                    );
+                }
                 Err(e) => {
-                    warn!(feed.id = %id, error = %e, "cannot read the feed; retrying later");
-                    let at = Utc::now() + chrono_duration(REFETCH_FLOOR);
-                    return Done {
-                        id,
-                        next: Some(Slot { at, ..slot }),
-                        outcome: None,
-                    };
+                    warn!(feed.id = %id, error = %e, "cannot claim the feed; retrying later");
+                    return retry(Utc::now() + chrono_duration(REFETCH_FLOOR));
                 }
             };
-            if let Some(at) = feed.next_fetch_at.filter(|at| *at > Utc::now()) {
-                debug!(feed.id = %id, next = %at, "rescheduled meanwhile; not fetching");
-                return Done {
-                    id,
-                    next: Some(Slot {
-                        at,
-                        host: host_of(&feed.url),
-                    }),
-                    outcome: None,
-                };
-            }
             let outcome = Box::pin(refresher.refresh_feed(&feed)).await;
             debug!(feed.id = %id, feed.url = %feed.url, ?outcome, "fetched");
             let finished = Utc::now();
@@ -443,6 +495,13 @@ impl Scheduler {
         }
         info!("scheduler stopped");
     }
+}
+
+/// A spread of up to `range` ms, different per feed and per call, so that
+/// workers that lost the same claims do not all come back at once.
+fn jitter_ms(id: FeedId, range: i64) -> i64 {
+    let nanos = i64::from(Utc::now().timestamp_subsec_nanos());
+    (id.0.wrapping_mul(7919) ^ nanos).rem_euclid(range.max(1))
 }
 
 fn chrono_duration(d: Duration) -> chrono::Duration {

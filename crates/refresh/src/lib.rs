@@ -70,6 +70,33 @@ pub struct RefreshConfig {
     /// Continuous failure after which a feed that used to work is marked
     /// `error` (until then it stays `ok`, backing off, its error visible).
     pub error_after: std::time::Duration,
+    /// This process's name in fetch claims (unique among the workers on one
+    /// database: `host:pid:random` by default).
+    pub worker: String,
+    /// How long a fetch claim holds if this worker dies before reporting
+    /// back; longer than the slowest fetch (its total timeout) plus storing.
+    pub lease: std::time::Duration,
+}
+
+/// A worker name unique among the processes on one database: the machine's
+/// name, the process id and a random part (a restarted process with the
+/// same pid is another worker).
+pub fn worker_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_owned());
+    let mut random = [0u8; 3];
+    let _ = getrandom::getrandom(&mut random);
+    format!(
+        "{host}:{}:{:02x}{:02x}{:02x}",
+        std::process::id(),
+        random[0],
+        random[1],
+        random[2]
+    )
 }
 
 impl Default for RefreshConfig {
@@ -80,9 +107,15 @@ impl Default for RefreshConfig {
             schedule: SchedulePolicy::default(),
             normalize: NormalizeOptions::default(),
             error_after: std::time::Duration::from_secs(3 * 24 * 60 * 60),
+            worker: worker_name(),
+            lease: DEFAULT_LEASE,
         }
     }
 }
+
+/// How long a fetch claim holds by default: five times the fetcher's
+/// default total timeout (30 s), so only a dead worker's claims lapse.
+pub const DEFAULT_LEASE: std::time::Duration = std::time::Duration::from_secs(150);
 
 /// What happened to one feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +126,8 @@ pub enum FeedOutcome {
     NotModified,
     /// The fetch, the parse or the store failed; the feed records why.
     Failed { code: String, message: String },
+    /// Not fetched: another worker on the same database is fetching it.
+    Skipped { reason: String },
 }
 
 /// Totals of a refresh run.
@@ -103,6 +138,8 @@ pub struct RefreshSummary {
     pub failed: usize,
     pub new_entries: usize,
     pub updated_entries: usize,
+    /// Feeds another worker was fetching.
+    pub skipped: usize,
 }
 
 impl RefreshSummary {
@@ -115,6 +152,7 @@ impl RefreshSummary {
             }
             FeedOutcome::NotModified => self.not_modified += 1,
             FeedOutcome::Failed { .. } => self.failed += 1,
+            FeedOutcome::Skipped { .. } => self.skipped += 1,
         }
     }
 }
@@ -177,6 +215,11 @@ impl Refresher {
         &self.fetcher
     }
 
+    /// The concurrency, policy and worker name this refresher runs with.
+    pub fn config(&self) -> &RefreshConfig {
+        &self.config
+    }
+
     /// Fetch, parse, normalize and store one feed. Never fails as a whole:
     /// every failure is recorded on the feed and returned as
     /// [`FeedOutcome::Failed`] (only a database failure while recording is
@@ -193,6 +236,53 @@ impl Refresher {
             observer(&outcome, started.elapsed());
         }
         outcome
+    }
+
+    /// Claim `feed` for this worker, then [`Refresher::refresh_feed`] it as
+    /// stored now (another worker may have changed it). With `due_only`,
+    /// a feed that is no longer due is left alone (`None`); a feed another
+    /// worker holds is [`FeedOutcome::Skipped`]. While every fetch token of
+    /// the feed's host is held by other workers, this waits for one.
+    pub async fn refresh_claimed(&self, feed: &Feed, due_only: bool) -> Option<FeedOutcome> {
+        let host = host_of(&feed.url);
+        let claim = tributary_store::FetchClaim {
+            worker: &self.config.worker,
+            host: &host,
+            per_host: self.config.per_host,
+            lease: self.config.lease,
+            due_only,
+        };
+        let mut wait = HOST_BUSY_WAIT;
+        loop {
+            match self.store.claim_fetch(feed.id, &claim, Utc::now()).await {
+                Ok(tributary_store::Claim::Claimed(current)) => {
+                    let outcome = Box::pin(self.refresh_feed(&current)).await;
+                    if matches!(&outcome, FeedOutcome::Failed { code, .. } if code == "store_error")
+                    {
+                        // Nothing was stored, so the claim is still held: free it.
+                        let _ = self.store.release_fetch(feed.id).await;
+                    }
+                    return Some(outcome);
+                }
+                Ok(tributary_store::Claim::HostBusy) => {
+                    debug!(feed.id = %feed.id, host = %host, "host busy with other workers; waiting");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(HOST_BUSY_WAIT_MAX);
+                }
+                Ok(tributary_store::Claim::Taken { until }) => {
+                    return Some(FeedOutcome::Skipped {
+                        reason: format!(
+                            "another worker is fetching it (its claim holds until {})",
+                            until.format("%H:%M:%S UTC")
+                        ),
+                    })
+                }
+                Ok(tributary_store::Claim::NotDue { .. }) | Ok(tributary_store::Claim::Gone) => {
+                    return None
+                }
+                Err(e) => return Some(store_failed(e)),
+            }
+        }
     }
 
     /// Record a failed attempt: back off, keep the feed `ok` while the run of
@@ -574,7 +664,9 @@ impl Refresher {
     }
 
     /// Refresh many feeds concurrently (global and per-host limits), calling
-    /// `on_done` after each one. Feeds are interleaved by host so that one
+    /// `on_done` after each one. Each feed is claimed first
+    /// ([`Refresher::refresh_claimed`]), so a feed that another worker on
+    /// the same database is fetching is skipped. Feeds are interleaved by host so that one
     /// busy host does not hold every slot.
     pub async fn refresh_many<F>(&self, feeds: Vec<Feed>, on_done: F) -> RefreshSummary
     where
@@ -590,7 +682,11 @@ impl Refresher {
             .into_iter()
             .map(|feed| async move {
                 let _permit = limits.acquire(&host_of(&feed.url)).await;
-                let outcome = Box::pin(self.refresh_feed(&feed)).await;
+                let outcome = Box::pin(self.refresh_claimed(&feed, false))
+                    .await
+                    .unwrap_or(FeedOutcome::Skipped {
+                        reason: "it is gone".to_owned(),
+                    });
                 on_done(&feed, &outcome);
                 outcome
             })
@@ -602,6 +698,11 @@ impl Refresher {
         summary
     }
 }
+
+/// How long a fetch waits first when other workers hold every token of its
+/// host, doubling up to [`HOST_BUSY_WAIT_MAX`].
+pub(crate) const HOST_BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+pub(crate) const HOST_BUSY_WAIT_MAX: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A fetched document, parsed and normalized, with a remark for the feed's status.
 struct Document {

@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use axum::Router;
 use tributary_fetch::{FetchConfig, Fetcher};
 use tributary_refresh::{RefreshConfig, Refresher};
-use tributary_store::{FeedSelector, NewSubscription, Store};
+use tributary_store::{FeedSelector, NewSubscription};
 
 /// In-flight requests now and at most, per Host header and overall.
 #[derive(Default)]
@@ -72,10 +72,9 @@ async fn per_host_and_global_limits_hold_and_hosts_run_in_parallel() {
     for ip in ["127.0.0.1", "127.0.0.2", "127.0.0.3"] {
         hosts.push(serve_on(ip, load.clone()).await);
     }
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-        .await
-        .unwrap();
+    // An SQLite file, or a PostgreSQL database with TRIBUTARY_TEST_POSTGRES.
+    let db = tributary_store::testing::scratch().await.unwrap();
+    let store = db.open().await.unwrap();
     let user = store.default_user().await.unwrap();
     let subs: Vec<NewSubscription> = hosts
         .iter()

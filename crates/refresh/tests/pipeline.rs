@@ -61,7 +61,7 @@ async fn answer(State(script): State<Script>, req: Request) -> Response {
 }
 
 struct Harness {
-    _dir: tempfile::TempDir,
+    _db: tributary_store::testing::Scratch,
     addr: SocketAddr,
     script: Script,
     store: Store,
@@ -83,10 +83,9 @@ impl Harness {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&format!("sqlite://{}/t.db", dir.path().display()))
-            .await
-            .unwrap();
+        // An SQLite file, or a PostgreSQL database with TRIBUTARY_TEST_POSTGRES.
+        let db = tributary_store::testing::scratch().await.unwrap();
+        let store = db.open().await.unwrap();
         let fetcher = Fetcher::new(FetchConfig {
             allow_private_networks: true,
             ..fetch
@@ -94,7 +93,7 @@ impl Harness {
         .unwrap();
         let refresher = Refresher::new(store.clone(), fetcher, config);
         Harness {
-            _dir: dir,
+            _db: db,
             addr,
             script,
             store,

@@ -152,6 +152,8 @@ impl Metrics {
             FeedOutcome::Fetched { .. } => "fetched",
             FeedOutcome::NotModified => "not_modified",
             FeedOutcome::Failed { .. } => "failed",
+            // Not a fetch: another worker had it.
+            FeedOutcome::Skipped { .. } => return,
         };
         self.fetches.get_or_create(&OutcomeLabels { outcome }).inc();
         self.fetch_duration.observe(elapsed.as_secs_f64());

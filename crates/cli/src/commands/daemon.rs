@@ -12,6 +12,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -47,7 +48,22 @@ pub async fn run(
     announce(listener.local_addr()?)?;
     let handle = DaemonHandle::new();
     let app = router(handle.clone(), extra);
-    run_server(refresher, settings, listener, app, handle).await
+    run_server(refresher, settings, listener, app, handle, true).await
+}
+
+/// [`run`] with the WebSub callback served too (where hubs can reach it).
+pub async fn run_with_websub(
+    refresher: Refresher,
+    settings: &Settings,
+    args: &DaemonArgs,
+) -> Result<ExitCode> {
+    let extra = match refresher.websub() {
+        Some(subscriber) => {
+            tributary_websub::router(subscriber.clone(), Arc::new(refresher.clone()))
+        }
+        None => Router::new(),
+    };
+    run(refresher, settings, args, extra).await
 }
 
 /// Bind the server's address.
@@ -66,14 +82,15 @@ pub fn announce(local: SocketAddr) -> Result<()> {
     Ok(())
 }
 
-/// Serve `app` on `listener` and run the scheduler (its counts in
-/// `handle`) until SIGINT/SIGTERM, then stop both gracefully.
+/// Serve `app` on `listener` and, when `fetching`, run the scheduler (its
+/// counts in `handle`) until SIGINT/SIGTERM, then stop both gracefully.
 pub async fn run_server(
     refresher: Refresher,
     settings: &Settings,
     listener: tokio::net::TcpListener,
     app: Router,
     handle: DaemonHandle,
+    fetching: bool,
 ) -> Result<ExitCode> {
     let local = listener.local_addr()?;
     info!(
@@ -84,6 +101,8 @@ pub async fn run_server(
         websub = settings.websub.enabled,
         websub.public_url = settings.websub.public_url.as_ref().map(|u| u.as_str()),
         websub.lease = %humantime::format_duration(settings.websub.lease),
+        fetching,
+        worker = %refresher.config().worker,
         "daemon starting"
     );
 
@@ -108,8 +127,9 @@ pub async fn run_server(
         result
     });
 
-    // WebSub leases are renewed before they run out.
-    if let Some(subscriber) = refresher.websub().cloned() {
+    // WebSub leases are renewed before they run out (by the fetching
+    // processes: renewals are outgoing requests, like fetches).
+    if let Some(subscriber) = refresher.websub().cloned().filter(|_| fetching) {
         let stop = stopped(stop_rx.clone());
         tokio::spawn(async move {
             tokio::pin!(stop);
@@ -133,7 +153,11 @@ pub async fn run_server(
         shutdown_grace: SHUTDOWN_GRACE,
         handle,
     };
-    daemon::run(refresher, opts, stopped(stop_rx)).await;
+    if fetching {
+        daemon::run(refresher, opts, stopped(stop_rx)).await;
+    } else {
+        stopped(stop_rx).await;
+    }
 
     match tokio::time::timeout(SERVER_GRACE, server).await {
         Ok(Ok(Ok(()))) => {}

@@ -54,6 +54,8 @@ pub async fn run(refresher: &Refresher, args: &FetchArgs) -> Result<ExitCode> {
             bar.inc(1);
             if let FeedOutcome::Failed { message, .. } = outcome {
                 bar.suspend(|| eprintln!("failed: {}: {message}", feed.url));
+            } else if let FeedOutcome::Skipped { reason } = outcome {
+                bar.suspend(|| eprintln!("skipped: {}: {reason}", feed.url));
             } else {
                 bar.set_message(feed.url.clone());
             }
@@ -69,6 +71,12 @@ pub async fn run(refresher: &Refresher, args: &FetchArgs) -> Result<ExitCode> {
         summary.updated_entries,
         started.elapsed().as_secs_f64()
     );
+    if summary.skipped > 0 {
+        println!(
+            "skipped {}: other workers on this database were fetching them",
+            summary.skipped
+        );
+    }
     // Per-feed failures are reported above and recorded on the feeds; the
     // command itself did its job.
     Ok(ExitCode::SUCCESS)

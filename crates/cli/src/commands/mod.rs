@@ -14,7 +14,6 @@ mod user;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use tributary_fetch::Fetcher;
@@ -32,9 +31,12 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
         return parse::run_many(sources, *json, None, &settings.fetch).await;
     }
     let url = crate::settings::database_url(cli.database.as_deref())?;
-    let store = Store::open(&url)
-        .await
-        .with_context(|| format!("cannot open the database {url}"))?;
+    let store = Store::open(&url).await.with_context(|| {
+        format!(
+            "cannot open the database {}",
+            tributary_store::redact_database_url(&url)
+        )
+    })?;
     // Commands about accounts do not create the command line's user.
     match cli.command {
         Command::Serve(args) => {
@@ -84,14 +86,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
         }
         Command::Daemon(args) => {
             let refresher = refresher(store, &settings, settings.refresh.clone())?;
-            // The WebSub callback is served here, where hubs can reach it.
-            let extra = match refresher.websub() {
-                Some(subscriber) => {
-                    tributary_websub::router(subscriber.clone(), Arc::new(refresher.clone()))
-                }
-                None => axum::Router::new(),
-            };
-            daemon::run(refresher, &settings, &args, extra).await
+            daemon::run_with_websub(refresher, &settings, &args).await
         }
         Command::Digest(args) => digest::run(&store, user, &args).await,
         Command::Search(args) => search::run(&store, user, &args).await,

@@ -1,5 +1,10 @@
-//! `serve [--listen ADDR]`: the web UI and outputs (`tributary_web`), the
-//! background scheduler and the WebSub callback, in one process.
+//! `serve [--listen ADDR] [--role all|web|fetch]`: the web UI and outputs
+//! (`tributary_web`), the background scheduler and the WebSub callback, in
+//! one process (`all`) — or only the web part (`web`) or only the fetching
+//! part (`fetch`, which is `daemon`), so that several processes on several
+//! machines can share one PostgreSQL database. Fetch workers claim each
+//! feed before fetching it (`tributary_store::Store::claim_fetch`), so a
+//! due feed is fetched by exactly one of them.
 //!
 //! Start-up, in order: the templates are compiled (a broken override in
 //! `[web] template_dir` fails here, naming the file and line); on a
@@ -25,7 +30,7 @@ use tributary_store::Store;
 use tributary_web::{AppState, WebConfig, WebError};
 
 use super::daemon;
-use crate::args::ServeArgs;
+use crate::args::{DaemonArgs, Role, ServeArgs};
 use crate::settings::Settings;
 
 /// Name of the account created on first start.
@@ -43,6 +48,13 @@ pub async fn run(
     settings: &Settings,
     args: &ServeArgs,
 ) -> Result<ExitCode> {
+    if args.role == Role::Fetch {
+        // A fetch worker: the scheduler, /healthz and the WebSub callback.
+        let daemon_args = DaemonArgs {
+            listen: Some(args.listen.unwrap_or(settings.serve.listen)),
+        };
+        return daemon::run_with_websub(refresher, settings, &daemon_args).await;
+    }
     let listen = args.listen.unwrap_or(settings.serve.listen);
     let given = admin_password_from(std::env::var("TRIBUTARY_ADMIN_PASSWORD").ok(), {
         std::env::var_os("TRIBUTARY_ADMIN_PASSWORD_FILE").map(Into::into)
@@ -102,8 +114,9 @@ pub async fn run(
             Arc::new(refresher.clone()),
         ));
     }
-    info!(site_title = %settings.web.site_title, hub = hub_on, "web server starting");
-    daemon::run_server(refresher, settings, listener, app, handle).await
+    info!(site_title = %settings.web.site_title, hub = hub_on, role = ?args.role, "web server starting");
+    let fetching = args.role == Role::All;
+    daemon::run_server(refresher, settings, listener, app, handle, fetching).await
 }
 
 /// Tell the hub the outputs changed.

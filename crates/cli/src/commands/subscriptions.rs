@@ -42,6 +42,7 @@ pub async fn add(
                 FeedOutcome::Fetched { new, .. } => println!("fetched: {new} new entries"),
                 FeedOutcome::NotModified => println!("fetched: not modified"),
                 FeedOutcome::Failed { message, .. } => eprintln!("fetch failed: {message}"),
+                FeedOutcome::Skipped { reason } => println!("not fetched now: {reason}"),
             }
         }
     }
