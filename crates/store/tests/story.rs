@@ -1,10 +1,12 @@
-//! The store's story, told against a real SQLite file in a temporary
-//! directory: subscribe, fetch queue, storing fetches with every duplicate
-//! rule, moves, failures, the river and its filters, unsubscribing, and
-//! reopening the file.
+//! The store's story, told against a fresh database of the engine under
+//! test (an SQLite file in a temporary directory, or a PostgreSQL database
+//! when `TRIBUTARY_TEST_POSTGRES` is set): subscribe, fetch queue, storing
+//! fetches with every duplicate rule, moves, failures, the river and its
+//! filters, unsubscribing, and reopening the database.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tributary_model::{Enclosure, FeedId, FeedMeta, FeedStatus, NewEntry, UserId};
+use tributary_store::testing::{scratch, Scratch};
 use tributary_store::{
     FeedSelector, FetchFailure, FetchSuccess, FetchUnchanged, NewSubscription, RiverQuery, Store,
     StoreError, UpsertReport,
@@ -16,6 +18,12 @@ const B2: &str = "https://b.example/new-rss";
 const C: &str = "https://c.example/atom.xml";
 const D: &str = "https://d.example/feed";
 const E: &str = "https://e.example/feed";
+
+/// A store on a fresh database of the engine under test, kept alive by the guard.
+async fn store() -> (Store, Scratch) {
+    let scratch = scratch().await.expect("scratch database");
+    (scratch.open().await.expect("open store"), scratch)
+}
 
 fn t(day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 5, day, hour, 0, 0).unwrap()
@@ -132,10 +140,7 @@ fn in_category(category: &str) -> RiverQuery {
 
 #[tokio::test]
 async fn full_story() {
-    let dir = tempfile::tempdir().unwrap();
-    // Missing parent directories are created.
-    let url = format!("sqlite://{}", dir.path().join("data/db/t.db").display());
-    let store = Store::open(&url).await.unwrap();
+    let (store, _db) = store().await;
     let me = store.default_user().await.unwrap();
     assert_eq!(store.default_user().await.unwrap(), me, "one default user");
 
@@ -575,10 +580,10 @@ async fn full_story() {
 
 #[tokio::test]
 async fn reopening_keeps_everything() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}", dir.path().join("t.db").display());
+    let db = scratch().await.unwrap();
+    let url = db.url();
     let (user, subs_before, river_before) = {
-        let store = Store::open(&url).await.unwrap();
+        let store = Store::open(url).await.unwrap();
         let user = store.default_user().await.unwrap();
         store
             .subscribe(user, &[sub(A, Some("A"), &["Net", "Vendors"])])
@@ -606,7 +611,7 @@ async fn reopening_keeps_everything() {
     };
     // Twice: the migrations run again each time and must be no-ops.
     for _ in 0..2 {
-        let store = Store::open(&url).await.unwrap();
+        let store = Store::open(url).await.unwrap();
         assert_eq!(store.default_user().await.unwrap(), user);
         assert_eq!(store.subscriptions(user).await.unwrap(), subs_before);
         assert_eq!(
@@ -638,6 +643,31 @@ async fn postgres_is_a_bad_url() {
     ));
 }
 
+/// SQLite creates the file's missing parent directories.
+#[tokio::test]
+async fn sqlite_creates_missing_parent_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("data/db/t.db").display());
+    let store = Store::open(&url).await.unwrap();
+    let me = store.default_user().await.unwrap();
+    store.subscribe(me, &[sub(A, None, &[])]).await.unwrap();
+    store.close().await;
+    assert!(dir.path().join("data/db/t.db").is_file());
+}
+
+/// The `sqlite:PATH` form (no slashes) names a file too.
+#[tokio::test]
+async fn sqlite_url_without_slashes_is_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("t.db").display());
+    let store = Store::open(&url).await.unwrap();
+    let me = store.default_user().await.unwrap();
+    store.close().await;
+    let store = Store::open(&url).await.unwrap();
+    assert_eq!(store.default_user().await.unwrap(), me);
+    assert!(dir.path().join("t.db").is_file());
+}
+
 #[tokio::test]
 async fn in_memory_store_works() {
     let store = Store::open("sqlite::memory:").await.unwrap();
@@ -663,9 +693,7 @@ async fn in_memory_store_works() {
 /// no schedule change is written.
 #[tokio::test]
 async fn record_success_is_all_or_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = Store::open(&url).await.unwrap();
+    let (store, _db) = store().await;
     let user = store.default_user().await.unwrap();
     store
         .subscribe(user, &[sub(A, Some("Before"), &[])])
@@ -713,7 +741,7 @@ async fn record_success_is_all_or_nothing() {
 
 #[tokio::test]
 async fn unknown_feed_and_user_are_not_found() {
-    let store = Store::open("sqlite::memory:").await.unwrap();
+    let (store, _db) = store().await;
     assert!(matches!(
         store.record_success(FeedId(7), success(t(1, 1), vec![])).await,
         Err(StoreError::NotFound(m)) if m == "feed 7"
@@ -740,7 +768,7 @@ async fn unknown_feed_and_user_are_not_found() {
 /// distinct entries: a link shared inside one fetch is not a re-issue.
 #[tokio::test]
 async fn shared_links_within_a_fetch_stay_separate() {
-    let store = Store::open("sqlite::memory:").await.unwrap();
+    let (store, _db) = store().await;
     let user = store.default_user().await.unwrap();
     store.subscribe(user, &[sub(A, None, &[])]).await.unwrap();
     let a = feed_id(&store, A).await;
@@ -768,9 +796,7 @@ async fn shared_links_within_a_fetch_stay_separate() {
 /// A large feed goes in and, fetched again, is all unchanged.
 #[tokio::test]
 async fn five_hundred_entries_round_trip() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = Store::open(&url).await.unwrap();
+    let (store, _db) = store().await;
     let user = store.default_user().await.unwrap();
     store.subscribe(user, &[sub(A, None, &[])]).await.unwrap();
     let a = feed_id(&store, A).await;
@@ -812,9 +838,7 @@ async fn five_hundred_entries_round_trip() {
 /// "database is locked", while reads go on beside them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_all_succeed() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = Store::open(&url).await.unwrap();
+    let (store, _db) = store().await;
     let user = store.default_user().await.unwrap();
     let feeds: Vec<String> = (0..64)
         .map(|i| format!("https://f{i}.example/feed"))
@@ -852,10 +876,7 @@ async fn concurrent_writers_all_succeed() {
 
 #[tokio::test]
 async fn fetch_state_round_trips_and_a_success_ends_a_failure_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}/s.db", dir.path().display()))
-        .await
-        .unwrap();
+    let (store, _db) = store().await;
     let me = store.default_user().await.unwrap();
     let url = "https://state.example/feed.xml";
     store
@@ -917,9 +938,7 @@ async fn fetch_state_round_trips_and_a_success_ends_a_failure_run() {
 
 #[tokio::test]
 async fn a_failing_outcome_in_a_group_commit_spares_the_others() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = Store::open(&url).await.unwrap();
+    let (store, _db) = store().await;
     let user = store.default_user().await.unwrap();
     let feeds: Vec<String> = (0..40)
         .map(|i| format!("https://g{i}.example/feed"))

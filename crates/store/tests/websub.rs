@@ -1,10 +1,12 @@
-//! WebSub subscription state against a real SQLite file: requesting (and
-//! re-requesting without changing the token), verification with its lease,
-//! denial, unsubscription, pushes, errors, renewal queries, the active test,
-//! and the row going away with its feed.
+//! WebSub subscription state against a fresh database of the engine under
+//! test (an SQLite file, or PostgreSQL with `TRIBUTARY_TEST_POSTGRES`):
+//! requesting (and re-requesting without changing the token), verification
+//! with its lease, denial, unsubscription, pushes, errors, renewal queries,
+//! the active test, and the row going away with its feed.
 
 use chrono::{DateTime, TimeZone, Utc};
 use tributary_model::FeedId;
+use tributary_store::testing::{scratch, Scratch};
 use tributary_store::{
     FeedSelector, NewSubscription, NewWebSub, Store, StoreError, WebSubMode, WebSubState,
 };
@@ -22,12 +24,10 @@ fn new(hub: &str, token: &str) -> NewWebSub {
     }
 }
 
-/// A store in a temporary file with `n` feeds; the directory lives as long as the guard.
-async fn store_with_feeds(n: usize) -> (tempfile::TempDir, Store, Vec<FeedId>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-        .await
-        .unwrap();
+/// A store on a fresh database with `n` feeds; the database lives as long as the guard.
+async fn store_with_feeds(n: usize) -> (Scratch, Store, Vec<FeedId>) {
+    let db = scratch().await.unwrap();
+    let store = db.open().await.unwrap();
     let me = store.default_user().await.unwrap();
     let subs: Vec<NewSubscription> = (0..n)
         .map(|i| NewSubscription {
@@ -44,12 +44,12 @@ async fn store_with_feeds(n: usize) -> (tempfile::TempDir, Store, Vec<FeedId>) {
         .map(|f| f.id)
         .collect();
     feeds.sort();
-    (dir, store, feeds)
+    (db, store, feeds)
 }
 
 #[tokio::test]
 async fn request_verify_and_renew_keep_the_token() {
-    let (_dir, store, feeds) = store_with_feeds(1).await;
+    let (_db, store, feeds) = store_with_feeds(1).await;
     let feed = feeds[0];
     assert!(store.websub_for_feed(feed).await.unwrap().is_none());
 
@@ -115,7 +115,7 @@ async fn request_verify_and_renew_keep_the_token() {
 
 #[tokio::test]
 async fn denial_unsubscription_push_and_error() {
-    let (_dir, store, feeds) = store_with_feeds(1).await;
+    let (_db, store, feeds) = store_with_feeds(1).await;
     let feed = feeds[0];
     store
         .websub_request_subscription(feed, &new("https://hub.example/", "a"), t(0))
@@ -182,7 +182,7 @@ async fn denial_unsubscription_push_and_error() {
 
 #[tokio::test]
 async fn renewal_lists_active_subscriptions_expiring_before() {
-    let (_dir, store, feeds) = store_with_feeds(4).await;
+    let (_db, store, feeds) = store_with_feeds(4).await;
     for (i, feed) in feeds.iter().enumerate() {
         let token = ["a", "b", "c", "d"][i];
         store
@@ -214,7 +214,7 @@ async fn renewal_lists_active_subscriptions_expiring_before() {
 
 #[tokio::test]
 async fn unknown_feed_and_missing_rows_are_not_found() {
-    let (_dir, store, _feeds) = store_with_feeds(1).await;
+    let (_db, store, _feeds) = store_with_feeds(1).await;
     let ghost = FeedId(999);
     assert!(matches!(
         store
@@ -240,7 +240,7 @@ async fn unknown_feed_and_missing_rows_are_not_found() {
 
 #[tokio::test]
 async fn tokens_are_unique_and_rows_go_with_their_feed() {
-    let (_dir, store, feeds) = store_with_feeds(2).await;
+    let (_db, store, feeds) = store_with_feeds(2).await;
     store
         .websub_request_subscription(feeds[0], &new("https://hub.example/", "a"), t(0))
         .await

@@ -21,7 +21,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{Acquire, PgConnection, PgPool, Row};
 use tributary_model::{Entry, EntryId, FeedId, NewEntry, UserId};
 
 use crate::postgres::later::Later;
@@ -43,14 +43,14 @@ pub(crate) async fn record_in<'a>(
     // validators are replaced, since stale ones would make the next
     // conditional GET wrong.
     let done: Option<sqlx::postgres::PgRow> = sqlx::query(
-        "UPDATE feeds SET title = COALESCE(?, title), site_url = COALESCE(?, site_url), \
-                description = COALESCE(?, description), language = COALESCE(?, language), \
-                image_url = COALESCE(?, image_url), etag = ?, last_modified = ?, \
+        "UPDATE feeds SET title = COALESCE($1, title), site_url = COALESCE($2, site_url), \
+                description = COALESCE($3, description), language = COALESCE($4, language), \
+                image_url = COALESCE($5, image_url), etag = $6, last_modified = $7, \
                 status = 'ok', last_error = NULL, last_error_code = NULL, error_count = 0, \
                 failing_since = NULL, disabled_at = NULL, \
-                last_fetched_at = ?, last_success_at = ?, next_fetch_at = ?, \
-                next_fetch_reason = ?, schedule_hints = ?, status_note = ?, body_hash = ? \
-          WHERE id = ? RETURNING url",
+                last_fetched_at = $8, last_success_at = $9, next_fetch_at = $10, \
+                next_fetch_reason = $11, schedule_hints = $12, status_note = $13, body_hash = $14 \
+          WHERE id = $15 RETURNING url",
     )
     .bind(&meta.title)
     .bind(&meta.site_url)
@@ -70,7 +70,10 @@ pub(crate) async fn record_in<'a>(
     .bind(feed.0)
     .fetch_optional(&mut *tx)
     .await?;
-    // The URL before any move (the update above does not change it).
+    // The URL before any move (the update above does not change it). The
+    // update also locks the feed row until the batch commits: two processes
+    // storing the same feed take turns, the second reading what the first
+    // stored.
     let current: String = match done {
         Some(row) => row.try_get(0)?,
         None => return Err(StoreError::NotFound(format!("feed {feed}"))),
@@ -110,12 +113,16 @@ pub(crate) async fn record_in<'a>(
         }
     }
     // New entries go in with a few multi-row INSERTs: one statement per
-    // entry cost a round trip to the database thread each.
+    // entry cost a round trip each.
     for chunk in pending.chunks(INSERT_CHUNK) {
-        if let Err(source) = insert_many(&mut *tx, feed, chunk, &now, later).await {
-            // Name the entry that failed: SQLite undid only the statement,
-            // so the rows can be tried one by one (the transaction is
-            // rolled back either way).
+        // A failed statement spoils the whole transaction in PostgreSQL:
+        // each chunk gets a savepoint, so that after a failure the rows can
+        // be tried one by one to name the entry that failed (the outcome is
+        // rolled back either way).
+        let mut attempt = (&mut *tx).begin().await?;
+        let tried = insert_many(&mut attempt, feed, chunk, &now, later).await;
+        if let Err(source) = tried {
+            attempt.rollback().await?;
             for entry in chunk {
                 if let Err(source) = insert_many(&mut *tx, feed, &[entry], &now, later).await {
                     return Err(StoreError::Entry {
@@ -131,6 +138,7 @@ pub(crate) async fn record_in<'a>(
                 source,
             });
         }
+        attempt.commit().await?;
     }
     let outcome_kind = if report.new + report.updated > 0 {
         fetch_log::Outcome::New
@@ -180,13 +188,13 @@ impl Known {
         type Row = (i64, String, String, Option<String>, String, String, bool);
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, key, content_hash, canonical_url, title, published, published_from_feed \
-               FROM entries WHERE feed_id = ? ORDER BY id",
+               FROM entries WHERE feed_id = $1 ORDER BY id",
         )
         .bind(feed.0)
         .fetch_all(&mut *conn)
         .await?;
         let tombstones: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT key, canonical_url FROM entry_tombstones WHERE feed_id = ?")
+            sqlx::query_as("SELECT key, canonical_url FROM entry_tombstones WHERE feed_id = $1")
                 .bind(feed.0)
                 .fetch_all(&mut *conn)
                 .await?;
@@ -246,7 +254,8 @@ impl Known {
     }
 }
 
-/// Rows per multi-row INSERT (17 parameters each, far under SQLite's limit).
+/// Rows per multi-row INSERT (17 parameters each, far under PostgreSQL's
+/// limit of 65,535).
 const INSERT_CHUNK: usize = 64;
 
 /// `by_key` id of an entry not inserted yet: `-1 - index` into `pending`.
@@ -341,6 +350,8 @@ async fn insert_many<'a>(
     now: &str,
     later: &mut Later<'a>,
 ) -> Result<(), sqlx::Error> {
+    /// Values per row.
+    const COLUMNS: usize = 17;
     let mut sql = String::from(
         "INSERT INTO entries (feed_id, key, guid, url, canonical_url, title, author, \
                 content_html, summary_html, excerpt, published, published_from_feed, updated, \
@@ -350,7 +361,14 @@ async fn insert_many<'a>(
         if i > 0 {
             sql.push(',');
         }
-        sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        sql.push('(');
+        for column in 0..COLUMNS {
+            if column > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("${}", i * COLUMNS + column + 1));
+        }
+        sql.push(')');
     }
     let encoded: Vec<(String, Option<String>, String, String)> = entries
         .iter()
@@ -401,12 +419,12 @@ async fn update<'a>(
     later: &mut Later<'a>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE entries SET key = ?1, guid = ?2, url = ?3, canonical_url = ?4, title = ?5, \
-                author = ?6, content_html = ?7, summary_html = ?8, excerpt = ?9, \
-                published = CASE WHEN ?10 THEN ?11 ELSE published END, \
-                published_from_feed = CASE WHEN ?10 THEN 1 ELSE published_from_feed END, \
-                updated = ?12, enclosures = ?13, categories = ?14, content_hash = ?15 \
-          WHERE id = ?16",
+        "UPDATE entries SET key = $1, guid = $2, url = $3, canonical_url = $4, title = $5, \
+                author = $6, content_html = $7, summary_html = $8, excerpt = $9, \
+                published = CASE WHEN $10::boolean THEN $11 ELSE published END, \
+                published_from_feed = published_from_feed OR $10::boolean, \
+                updated = $12, enclosures = $13, categories = $14, content_hash = $15 \
+          WHERE id = $16",
     )
     .bind(&e.key)
     .bind(&e.guid)
@@ -433,7 +451,7 @@ pub(crate) async fn by_id(pool: &PgPool, id: EntryId) -> StoreResult<Option<Entr
     let row: Option<EntryRow> = sqlx::query_as(concat!(
         "SELECT ",
         entry_columns!(),
-        " FROM entries e WHERE e.id = ?"
+        " FROM entries e WHERE e.id = $1"
     ))
     .bind(id.0)
     .fetch_optional(pool)
@@ -443,8 +461,10 @@ pub(crate) async fn by_id(pool: &PgPool, id: EntryId) -> StoreResult<Option<Entr
 
 pub(crate) async fn delete(pool: &PgPool, id: EntryId) -> StoreResult<()> {
     let mut tx = begin_write(pool).await?;
+    // Locked: a second delete of the entry at the same time waits, then
+    // finds it gone.
     let found: Option<(i64, String, Option<String>)> =
-        sqlx::query_as("SELECT feed_id, key, canonical_url FROM entries WHERE id = ?")
+        sqlx::query_as("SELECT feed_id, key, canonical_url FROM entries WHERE id = $1 FOR UPDATE")
             .bind(id.0)
             .fetch_optional(&mut *tx)
             .await?;
@@ -452,7 +472,7 @@ pub(crate) async fn delete(pool: &PgPool, id: EntryId) -> StoreResult<()> {
         found.ok_or_else(|| StoreError::NotFound(format!("entry {id}")))?;
     sqlx::query(
         "INSERT INTO entry_tombstones (feed_id, key, canonical_url, deleted_at) \
-         VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     )
     .bind(feed)
     .bind(&key)
@@ -461,7 +481,7 @@ pub(crate) async fn delete(pool: &PgPool, id: EntryId) -> StoreResult<()> {
     .execute(&mut *tx)
     .await?;
     // Reading state goes with the entry (ON DELETE CASCADE).
-    sqlx::query("DELETE FROM entries WHERE id = ?")
+    sqlx::query("DELETE FROM entries WHERE id = $1")
         .bind(id.0)
         .execute(&mut *tx)
         .await?;
@@ -487,29 +507,30 @@ pub(crate) async fn set_flag(
     let sql = match flag {
         Flag::Read => {
             "INSERT INTO entry_states (user_id, entry_id, feed_id, read, read_at, updated_at) \
-             VALUES (?1, ?2, (SELECT feed_id FROM entries WHERE id = ?2), ?3, \
-                     CASE WHEN ?3 THEN ?4 END, ?4) \
-             ON CONFLICT (user_id, entry_id) DO UPDATE SET read = ?3, \
-                 read_at = CASE WHEN ?3 THEN ?4 END, updated_at = ?4"
+             VALUES ($1, $2, (SELECT feed_id FROM entries WHERE id = $2), $3, \
+                     CASE WHEN $3 THEN $4 END, $4) \
+             ON CONFLICT (user_id, entry_id) DO UPDATE SET read = $3, \
+                 read_at = CASE WHEN $3 THEN $4 END, updated_at = $4"
         }
         Flag::Starred => {
             "INSERT INTO entry_states (user_id, entry_id, feed_id, starred, updated_at) \
-             VALUES (?1, ?2, (SELECT feed_id FROM entries WHERE id = ?2), ?3, ?4) \
-             ON CONFLICT (user_id, entry_id) DO UPDATE SET starred = ?3, updated_at = ?4"
+             VALUES ($1, $2, (SELECT feed_id FROM entries WHERE id = $2), $3, $4) \
+             ON CONFLICT (user_id, entry_id) DO UPDATE SET starred = $3, updated_at = $4"
         }
     };
     let mut tx = begin_write(pool).await?;
-    let user_exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
+    let user_exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = $1")
         .bind(user.0)
         .fetch_optional(&mut *tx)
         .await?;
     if user_exists.is_none() {
         return Err(StoreError::NotFound(format!("user {user}")));
     }
-    // Only entries of feeds the user follows: anything else does not exist for them.
-    let visible: Option<i64> = sqlx::query_scalar(
+    // Only entries of feeds the user follows: anything else does not exist
+    // for them. KEY SHARE: the entry is not deleted before the state is written.
+    let visible: Option<i32> = sqlx::query_scalar(
         "SELECT 1 FROM entries e JOIN subscriptions s ON s.feed_id = e.feed_id \
-          WHERE e.id = ? AND s.user_id = ?",
+          WHERE e.id = $1 AND s.user_id = $2 FOR KEY SHARE OF e",
     )
     .bind(entry.0)
     .bind(user.0)

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgExecutor, PgPool};
+use sqlx::{Acquire, PgConnection, PgExecutor, PgPool};
 use tributary_model::{Feed, FeedId};
 
 use crate::postgres::columns::feed_columns;
@@ -18,8 +18,8 @@ pub(crate) async fn find_id<'e>(
     url: &str,
 ) -> Result<Option<FeedId>, sqlx::Error> {
     let id: Option<i64> = sqlx::query_scalar(
-        "SELECT COALESCE((SELECT id FROM feeds WHERE url = ?1), \
-                         (SELECT feed_id FROM feed_previous_urls WHERE url = ?1))",
+        "SELECT COALESCE((SELECT id FROM feeds WHERE url = $1), \
+                         (SELECT feed_id FROM feed_previous_urls WHERE url = $1))",
     )
     .bind(url)
     .fetch_one(ex)
@@ -35,7 +35,7 @@ pub(crate) async fn by_id<'e>(
     let row: Option<FeedRow> = sqlx::query_as(concat!(
         "SELECT ",
         feed_columns!(),
-        " FROM feeds f WHERE f.id = ?"
+        " FROM feeds f WHERE f.id = $1"
     ))
     .bind(id.0)
     .fetch_optional(ex)
@@ -47,7 +47,7 @@ pub(crate) async fn by_id<'e>(
 /// at all): a feed every subscriber paused is not fetched.
 macro_rules! not_paused {
     () => {
-        "(EXISTS (SELECT 1 FROM subscriptions p WHERE p.feed_id = f.id AND p.paused = 0) \
+        "(EXISTS (SELECT 1 FROM subscriptions p WHERE p.feed_id = f.id AND NOT p.paused) \
           OR NOT EXISTS (SELECT 1 FROM subscriptions p WHERE p.feed_id = f.id))"
     };
 }
@@ -57,13 +57,14 @@ pub(crate) async fn to_fetch(pool: &PgPool, selector: &FeedSelector) -> StoreRes
     let rows: Vec<FeedRow> = match selector {
         FeedSelector::Due(now) => {
             // NULL next_fetch_at (never fetched) sorts first: those are due now.
+            // (PostgreSQL puts NULLs last in ascending order unless told.)
             sqlx::query_as(concat!(
                 "SELECT ",
                 feed_columns!(),
                 " FROM feeds f WHERE f.status <> 'disabled' \
-                   AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= ?) AND ",
+                   AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= $1) AND ",
                 not_paused!(),
-                " ORDER BY f.next_fetch_at, f.id"
+                " ORDER BY f.next_fetch_at NULLS FIRST, f.id"
             ))
             .bind(time::to_db(*now))
             .fetch_all(pool)
@@ -75,7 +76,7 @@ pub(crate) async fn to_fetch(pool: &PgPool, selector: &FeedSelector) -> StoreRes
                 feed_columns!(),
                 " FROM feeds f WHERE f.status <> 'disabled' AND ",
                 not_paused!(),
-                " ORDER BY f.next_fetch_at, f.id"
+                " ORDER BY f.next_fetch_at NULLS FIRST, f.id"
             ))
             .fetch_all(pool)
             .await?
@@ -120,7 +121,7 @@ pub(crate) async fn record_unchanged_in(
         )
         .await?;
     if let Some(new_url) = outcome.moved_to.as_deref() {
-        let current: String = sqlx::query_scalar("SELECT url FROM feeds WHERE id = ?")
+        let current: String = sqlx::query_scalar("SELECT url FROM feeds WHERE id = $1")
             .bind(feed.0)
             .fetch_one(&mut *tx)
             .await?;
@@ -139,11 +140,11 @@ async fn mark_unchanged<'e>(
 ) -> Result<u64, sqlx::Error> {
     let fetched_at = time::to_db(outcome.fetched_at);
     let done = sqlx::query(
-        "UPDATE feeds SET last_fetched_at = ?1, last_success_at = ?1, next_fetch_at = ?2, \
-                next_fetch_reason = ?3, etag = ?4, last_modified = ?5, status = 'ok', \
+        "UPDATE feeds SET last_fetched_at = $1, last_success_at = $1, next_fetch_at = $2, \
+                next_fetch_reason = $3, etag = $4, last_modified = $5, status = 'ok', \
                 error_count = 0, failing_since = NULL, disabled_at = NULL, \
                 last_error = NULL, last_error_code = NULL \
-          WHERE id = ?6",
+          WHERE id = $6",
     )
     .bind(&fetched_at)
     .bind(time::to_db(outcome.next_fetch_at))
@@ -171,11 +172,11 @@ pub(crate) async fn record_failure(
     let fetched_at = time::to_db(failure.fetched_at);
     let mut tx = begin_write(pool).await?;
     let done = sqlx::query(
-        "UPDATE feeds SET last_error = ?1, last_error_code = ?2, error_count = error_count + 1, \
-                last_fetched_at = ?3, failing_since = COALESCE(failing_since, ?3), \
-                next_fetch_at = ?4, next_fetch_reason = ?5, status = ?6, \
-                disabled_at = CASE WHEN ?6 = 'disabled' THEN COALESCE(disabled_at, ?3) END \
-          WHERE id = ?7",
+        "UPDATE feeds SET last_error = $1, last_error_code = $2, error_count = error_count + 1, \
+                last_fetched_at = $3, failing_since = COALESCE(failing_since, $3), \
+                next_fetch_at = $4, next_fetch_reason = $5, status = $6, \
+                disabled_at = CASE WHEN $6::text = 'disabled' THEN COALESCE(disabled_at, $3) END \
+          WHERE id = $7",
     )
     .bind(&failure.message)
     .bind(&failure.code)
@@ -206,7 +207,7 @@ pub(crate) async fn set_next_fetch(
     feed: FeedId,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let done = sqlx::query("UPDATE feeds SET next_fetch_at = ? WHERE id = ?")
+    let done = sqlx::query("UPDATE feeds SET next_fetch_at = $1 WHERE id = $2")
         .bind(time::to_db(at))
         .bind(feed.0)
         .execute(pool)
@@ -244,14 +245,42 @@ pub(crate) async fn apply_move(
             return Ok(false);
         }
     }
+    // In a savepoint of its own: a feed created with `new_url` by another
+    // process since the look-up above makes the rename fail (unique URL),
+    // and then the move is skipped as above instead of failing the fetch.
+    let mut moving = (&mut *conn).begin().await?;
+    match rename(&mut moving, feed, current, new_url, moved_at).await {
+        Ok(()) => moving.commit().await?,
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            moving.rollback().await?;
+            tracing::warn!(
+                feed.id = %feed, feed.url = current, moved_to = new_url,
+                "feed moved to a URL another feed just took; keeping its old URL"
+            );
+            return Ok(false);
+        }
+        Err(e) => return Err(e),
+    }
+    tracing::info!(feed.id = %feed, from = current, to = new_url, "feed moved");
+    Ok(true)
+}
+
+/// The statements of a move (see [`apply_move`]).
+async fn rename(
+    conn: &mut PgConnection,
+    feed: FeedId,
+    current: &str,
+    new_url: &str,
+    moved_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     // Moving back to an earlier URL: it is current again, not previous.
-    sqlx::query("DELETE FROM feed_previous_urls WHERE feed_id = ? AND url = ?")
+    sqlx::query("DELETE FROM feed_previous_urls WHERE feed_id = $1 AND url = $2")
         .bind(feed.0)
         .bind(new_url)
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "INSERT INTO feed_previous_urls (feed_id, url, moved_at) VALUES (?, ?, ?) \
+        "INSERT INTO feed_previous_urls (feed_id, url, moved_at) VALUES ($1, $2, $3) \
          ON CONFLICT (url) DO NOTHING",
     )
     .bind(feed.0)
@@ -259,11 +288,10 @@ pub(crate) async fn apply_move(
     .bind(time::to_db(moved_at))
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE feeds SET url = ? WHERE id = ?")
+    sqlx::query("UPDATE feeds SET url = $1 WHERE id = $2")
         .bind(new_url)
         .bind(feed.0)
         .execute(&mut *conn)
         .await?;
-    tracing::info!(feed.id = %feed, from = current, to = new_url, "feed moved");
-    Ok(true)
+    Ok(())
 }

@@ -48,16 +48,16 @@ pub(crate) async fn append_many(
     if fetches.is_empty() {
         return Ok(());
     }
-    let rows: Vec<(i64, String, &str)> = fetches
-        .iter()
-        .map(|(feed, at, outcome)| (feed.0, time::to_db(*at), outcome.as_str()))
-        .collect();
-    let json = serde_json::to_string(&rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let feeds: Vec<i64> = fetches.iter().map(|(feed, _, _)| feed.0).collect();
+    let ats: Vec<String> = fetches.iter().map(|(_, at, _)| time::to_db(*at)).collect();
+    let outcomes: Vec<&str> = fetches.iter().map(|(_, _, o)| o.as_str()).collect();
     sqlx::query(
         "INSERT INTO fetch_log (feed_id, at, outcome) \
-         SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
     )
-    .bind(json)
+    .bind(feeds)
+    .bind(ats)
+    .bind(outcomes)
     .execute(&mut *conn)
     .await?;
     let n = fetches.len() as u64;
@@ -81,7 +81,7 @@ pub(crate) async fn append(
 /// Delete history older than [`KEEP_DAYS`] before `now`; returns how many rows.
 pub(crate) async fn prune(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let cutoff = time::to_db(now - Duration::days(KEEP_DAYS));
-    let done = sqlx::query("DELETE FROM fetch_log WHERE at < ?")
+    let done = sqlx::query("DELETE FROM fetch_log WHERE at < $1")
         .bind(cutoff)
         .execute(conn)
         .await?;

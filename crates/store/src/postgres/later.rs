@@ -133,19 +133,23 @@ impl<'a> Later<'a> {
     }
 }
 
-/// Entry counts from a JSON array of `[feed id, entries added]`; the feeds
+/// Entry counts from two arrays, feed ids and entries added; the feeds
 /// are found by id.
-const ADD_COUNTS: &str = "UPDATE feeds SET entry_count = entry_count + \
-        (SELECT d.value ->> 1 FROM json_each(?1) d WHERE d.value ->> 0 = feeds.id) \
-    WHERE id IN (SELECT d.value ->> 0 FROM json_each(?1) d)";
+const ADD_COUNTS: &str = "UPDATE feeds SET entry_count = feeds.entry_count + d.added \
+      FROM unnest($1::bigint[], $2::bigint[]) AS d(id, added) \
+     WHERE feeds.id = d.id";
 
 /// Add to the stored entry count of each feed (feed id, entries added).
 async fn add_counts(conn: &mut PgConnection, added: &[(i64, i64)]) -> Result<(), sqlx::Error> {
-    let added: Vec<&(i64, i64)> = added.iter().filter(|(_, n)| *n != 0).collect();
-    if added.is_empty() {
+    let (ids, counts): (Vec<i64>, Vec<i64>) =
+        added.iter().filter(|(_, n)| *n != 0).copied().unzip();
+    if ids.is_empty() {
         return Ok(());
     }
-    let json = serde_json::to_string(&added).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(ADD_COUNTS).bind(json).execute(conn).await?;
+    sqlx::query(ADD_COUNTS)
+        .bind(ids)
+        .bind(counts)
+        .execute(conn)
+        .await?;
     Ok(())
 }

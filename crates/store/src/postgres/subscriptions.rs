@@ -16,7 +16,7 @@ pub(crate) async fn ensure_user(pool: &PgPool, username: &str) -> StoreResult<Us
     // A no-op update makes RETURNING give the id of an existing user too,
     // in one statement (no race between two first uses).
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (username, created_at) VALUES (?, ?) \
+        "INSERT INTO users (username, created_at) VALUES ($1, $2) \
          ON CONFLICT (username) DO UPDATE SET username = excluded.username RETURNING id",
     )
     .bind(username)
@@ -27,7 +27,7 @@ pub(crate) async fn ensure_user(pool: &PgPool, username: &str) -> StoreResult<Us
 }
 
 async fn require_user(conn: &mut PgConnection, user: UserId) -> StoreResult<()> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = ?")
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
         .bind(user.0)
         .fetch_optional(conn)
         .await?;
@@ -47,37 +47,9 @@ pub(crate) async fn subscribe(
     let now = time::to_db(Utc::now());
     let mut report = SubscribeReport::default();
     for sub in subs {
-        let feed = match feeds::find_id(&mut *tx, &sub.url).await? {
-            Some(id) => {
-                // Fill what the feed has not told us yet; never overwrite.
-                sqlx::query(
-                    "UPDATE feeds SET title = COALESCE(title, ?), site_url = COALESCE(site_url, ?) \
-                      WHERE id = ?",
-                )
-                .bind(&sub.title)
-                .bind(&sub.site_url)
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-                id
-            }
-            None => {
-                // next_fetch_at NULL: due at once.
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO feeds (url, title, site_url, status, created_at) \
-                     VALUES (?, ?, ?, 'ok', ?) RETURNING id",
-                )
-                .bind(&sub.url)
-                .bind(&sub.title)
-                .bind(&sub.site_url)
-                .bind(&now)
-                .fetch_one(&mut *tx)
-                .await?;
-                FeedId(id)
-            }
-        };
-        let exists: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM subscriptions WHERE user_id = ? AND feed_id = ?")
+        let feed = find_or_create_feed(&mut tx, sub, &now).await?;
+        let exists: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM subscriptions WHERE user_id = $1 AND feed_id = $2")
                 .bind(user.0)
                 .bind(feed.0)
                 .fetch_optional(&mut *tx)
@@ -89,9 +61,10 @@ pub(crate) async fn subscribe(
             continue;
         }
         let category = ensure_category(&mut tx, user, &sub.category, &now).await?;
-        sqlx::query(
+        // Another process may have subscribed the user to it meanwhile.
+        let added = sqlx::query(
             "INSERT INTO subscriptions (user_id, feed_id, category_id, created_at) \
-             VALUES (?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, feed_id) DO NOTHING",
         )
         .bind(user.0)
         .bind(feed.0)
@@ -99,10 +72,69 @@ pub(crate) async fn subscribe(
         .bind(&now)
         .execute(&mut *tx)
         .await?;
+        if added.rows_affected() == 0 {
+            report.skipped.push(sub.url.clone());
+            continue;
+        }
         report.added.push(sub.url.clone());
     }
     tx.commit().await?;
     Ok(report)
+}
+
+/// The feed `sub` names (by its current or a previous URL), its missing
+/// title and site filled from `sub`; created (due for fetching at once) if
+/// there is none. The feed row stays locked (KEY SHARE) until the
+/// transaction ends, so an unsubscribe elsewhere cannot delete it under the
+/// new subscription.
+async fn find_or_create_feed(
+    conn: &mut PgConnection,
+    sub: &NewSubscription,
+    now: &str,
+) -> StoreResult<FeedId> {
+    if let Some(id) = feeds::find_id(&mut *conn, &sub.url).await? {
+        // KEY SHARE: an unsubscribe cannot delete the feed before this
+        // transaction ends, while other subscribers and fetches go on.
+        let found: Option<(Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT title, site_url FROM feeds WHERE id = $1 FOR KEY SHARE")
+                .bind(id.0)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if let Some((title, site_url)) = found {
+            // Fill what the feed has not told us yet; never overwrite.
+            let fills = (title.is_none() && sub.title.is_some())
+                || (site_url.is_none() && sub.site_url.is_some());
+            if fills {
+                sqlx::query(
+                    "UPDATE feeds SET title = COALESCE(title, $1), \
+                            site_url = COALESCE(site_url, $2) WHERE id = $3",
+                )
+                .bind(&sub.title)
+                .bind(&sub.site_url)
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await?;
+            }
+            return Ok(id);
+        }
+        // Deleted since the look-up (its last subscriber left): create it anew.
+    }
+    // next_fetch_at NULL: due at once. A feed created meanwhile by another
+    // process is the same feed: filled like a found one.
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO feeds (url, title, site_url, status, created_at) \
+         VALUES ($1, $2, $3, 'ok', $4) \
+         ON CONFLICT (url) DO UPDATE SET title = COALESCE(feeds.title, excluded.title), \
+                site_url = COALESCE(feeds.site_url, excluded.site_url) \
+         RETURNING id",
+    )
+    .bind(&sub.url)
+    .bind(&sub.title)
+    .bind(&sub.site_url)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(FeedId(id))
 }
 
 /// The category at `path` (outermost first), creating missing levels.
@@ -115,32 +147,52 @@ pub(crate) async fn ensure_category(
 ) -> StoreResult<Option<CategoryId>> {
     let mut parent: Option<i64> = None;
     for name in path.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM categories WHERE user_id = ? AND parent_id IS ? AND name = ?",
-        )
-        .bind(user.0)
-        .bind(parent)
-        .bind(name)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let id = match found {
+        let id = match find_category(&mut *conn, user, parent, name).await? {
             Some(id) => id,
             None => {
-                sqlx::query_scalar(
+                // ON CONFLICT: another process may create it at the same time.
+                let created: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO categories (user_id, parent_id, name, created_at) \
-                     VALUES (?, ?, ?, ?) RETURNING id",
+                     VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (user_id, COALESCE(parent_id, 0), name) DO NOTHING \
+                     RETURNING id",
                 )
                 .bind(user.0)
                 .bind(parent)
                 .bind(name)
                 .bind(now)
-                .fetch_one(&mut *conn)
-                .await?
+                .fetch_optional(&mut *conn)
+                .await?;
+                match created {
+                    Some(id) => id,
+                    None => find_category(&mut *conn, user, parent, name)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound(format!("category {name}")))?,
+                }
             }
         };
         parent = Some(id);
     }
     Ok(parent.map(CategoryId))
+}
+
+/// The user's category `name` under `parent` (`None`: at the top).
+async fn find_category(
+    conn: &mut PgConnection,
+    user: UserId,
+    parent: Option<i64>,
+    name: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    // The unique index's own expression, so the look-up is an index probe.
+    sqlx::query_scalar(
+        "SELECT id FROM categories \
+          WHERE user_id = $1 AND COALESCE(parent_id, 0) = COALESCE($2::bigint, 0) AND name = $3",
+    )
+    .bind(user.0)
+    .bind(parent)
+    .bind(name)
+    .fetch_optional(&mut *conn)
+    .await
 }
 
 pub(crate) async fn unsubscribe(
@@ -156,7 +208,14 @@ pub(crate) async fn unsubscribe(
         Err(_) => feeds::find_id(&mut *tx, url_or_id).await?,
     }
     .ok_or_else(not_found)?;
-    let removed = sqlx::query("DELETE FROM subscriptions WHERE user_id = ? AND feed_id = ?")
+    // Lock the feed first: whether anybody still follows it is decided by
+    // one unsubscribe (or subscribe) at a time.
+    let url: Option<String> = sqlx::query_scalar("SELECT url FROM feeds WHERE id = $1 FOR UPDATE")
+        .bind(feed.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let url = url.ok_or_else(not_found)?;
+    let removed = sqlx::query("DELETE FROM subscriptions WHERE user_id = $1 AND feed_id = $2")
         .bind(user.0)
         .bind(feed.0)
         .execute(&mut *tx)
@@ -164,18 +223,14 @@ pub(crate) async fn unsubscribe(
     if removed.rows_affected() == 0 {
         return Err(not_found());
     }
-    let url: String = sqlx::query_scalar("SELECT url FROM feeds WHERE id = ?")
-        .bind(feed.0)
-        .fetch_one(&mut *tx)
-        .await?;
     let subscribers: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM subscriptions WHERE feed_id = ?")
+        sqlx::query_scalar("SELECT count(*) FROM subscriptions WHERE feed_id = $1")
             .bind(feed.0)
             .fetch_one(&mut *tx)
             .await?;
     if subscribers == 0 {
         // Entries, states, tombstones and previous URLs go with it (ON DELETE CASCADE).
-        sqlx::query("DELETE FROM feeds WHERE id = ?")
+        sqlx::query("DELETE FROM feeds WHERE id = $1")
             .bind(feed.0)
             .execute(&mut *tx)
             .await?;
@@ -183,8 +238,8 @@ pub(crate) async fn unsubscribe(
     } else {
         // Others still read the feed; only this user's reading state goes.
         sqlx::query(
-            "DELETE FROM entry_states WHERE user_id = ? \
-               AND entry_id IN (SELECT id FROM entries WHERE feed_id = ?)",
+            "DELETE FROM entry_states WHERE user_id = $1 \
+               AND entry_id IN (SELECT id FROM entries WHERE feed_id = $2)",
         )
         .bind(user.0)
         .bind(feed.0)
@@ -205,7 +260,7 @@ pub(crate) async fn list(pool: &PgPool, user: UserId) -> StoreResult<Vec<Subscri
          FROM subscriptions s \
          JOIN feeds f ON f.id = s.feed_id \
          LEFT JOIN cat_path cp ON cp.id = s.category_id \
-         WHERE s.user_id = ?1 \
+         WHERE s.user_id = $1 \
          ORDER BY COALESCE(cp.path, ''), lower(COALESCE(s.title_override, f.title, f.url)), f.id"
     ))
     .bind(user.0)

@@ -66,7 +66,7 @@ pub(crate) async fn for_feed<'e>(
     ex: impl PgExecutor<'e>,
     feed: FeedId,
 ) -> StoreResult<Option<WebSubSubscription>> {
-    let sql = format!("SELECT {COLUMNS} FROM websub_subscriptions WHERE feed_id = ?");
+    let sql = format!("SELECT {COLUMNS} FROM websub_subscriptions WHERE feed_id = $1");
     let row = sqlx::query(&sql).bind(feed.0).fetch_optional(ex).await?;
     Ok(row.as_ref().map(decode).transpose()?)
 }
@@ -75,7 +75,7 @@ pub(crate) async fn by_token(
     pool: &PgPool,
     token: &str,
 ) -> StoreResult<Option<WebSubSubscription>> {
-    let sql = format!("SELECT {COLUMNS} FROM websub_subscriptions WHERE callback_token = ?");
+    let sql = format!("SELECT {COLUMNS} FROM websub_subscriptions WHERE callback_token = $1");
     let row = sqlx::query(&sql).bind(token).fetch_optional(pool).await?;
     Ok(row.as_ref().map(decode).transpose()?)
 }
@@ -87,10 +87,11 @@ pub(crate) async fn request_subscription(
     now: DateTime<Utc>,
 ) -> StoreResult<WebSubSubscription> {
     let mut tx = super::begin_write(pool).await?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM feeds WHERE id = ?")
-        .bind(feed.0)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM feeds WHERE id = $1 FOR KEY SHARE")
+            .bind(feed.0)
+            .fetch_optional(&mut *tx)
+            .await?;
     if exists.is_none() {
         return Err(StoreError::NotFound(format!("feed {feed}")));
     }
@@ -100,9 +101,9 @@ pub(crate) async fn request_subscription(
         .is_some_and(|c| c.hub_url == new.hub_url && c.topic_url == new.topic_url);
     if same {
         sqlx::query(
-            "UPDATE websub_subscriptions SET pending_mode = 'subscribe', requested_at = ?, \
+            "UPDATE websub_subscriptions SET pending_mode = 'subscribe', requested_at = $1, \
                     state = CASE state WHEN 'active' THEN 'active' ELSE 'pending' END \
-              WHERE feed_id = ?",
+              WHERE feed_id = $2",
         )
         .bind(time::to_db(now))
         .bind(feed.0)
@@ -113,7 +114,7 @@ pub(crate) async fn request_subscription(
             "INSERT INTO websub_subscriptions \
                     (feed_id, hub_url, topic_url, callback_token, secret, state, pending_mode, \
                      requested_at) \
-             VALUES (?, ?, ?, ?, ?, 'pending', 'subscribe', ?) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', 'subscribe', $6) \
              ON CONFLICT (feed_id) DO UPDATE SET \
                     hub_url = excluded.hub_url, topic_url = excluded.topic_url, \
                     callback_token = excluded.callback_token, secret = excluded.secret, \
@@ -144,8 +145,8 @@ pub(crate) async fn request_unsubscription(
 ) -> StoreResult<Option<WebSubSubscription>> {
     let mut tx = super::begin_write(pool).await?;
     sqlx::query(
-        "UPDATE websub_subscriptions SET pending_mode = 'unsubscribe', requested_at = ? \
-          WHERE feed_id = ?",
+        "UPDATE websub_subscriptions SET pending_mode = 'unsubscribe', requested_at = $1 \
+          WHERE feed_id = $2",
     )
     .bind(time::to_db(now))
     .bind(feed.0)
@@ -182,8 +183,8 @@ pub(crate) async fn mark_verified(
     let expires = now + Duration::seconds(i64::from(lease_seconds));
     let done = sqlx::query(
         "UPDATE websub_subscriptions SET state = 'active', pending_mode = NULL, \
-                lease_seconds = ?, expires_at = ?, verified_at = ?, last_error = NULL \
-          WHERE feed_id = ?",
+                lease_seconds = $1, expires_at = $2, verified_at = $3, last_error = NULL \
+          WHERE feed_id = $4",
     )
     .bind(i64::from(lease_seconds))
     .bind(time::to_db(expires))
@@ -205,8 +206,8 @@ pub(crate) async fn mark_denied(
     };
     let done = sqlx::query(
         "UPDATE websub_subscriptions SET state = 'denied', pending_mode = NULL, \
-                lease_seconds = NULL, expires_at = NULL, last_error = ? \
-          WHERE feed_id = ?",
+                lease_seconds = NULL, expires_at = NULL, last_error = $1 \
+          WHERE feed_id = $2",
     )
     .bind(message)
     .bind(feed.0)
@@ -219,7 +220,7 @@ pub(crate) async fn mark_unsubscribed(pool: &PgPool, feed: FeedId) -> StoreResul
     let done = sqlx::query(
         "UPDATE websub_subscriptions SET state = 'unsubscribed', pending_mode = NULL, \
                 lease_seconds = NULL, expires_at = NULL \
-          WHERE feed_id = ?",
+          WHERE feed_id = $1",
     )
     .bind(feed.0)
     .execute(pool)
@@ -232,7 +233,7 @@ pub(crate) async fn record_push(
     feed: FeedId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let done = sqlx::query("UPDATE websub_subscriptions SET last_push_at = ? WHERE feed_id = ?")
+    let done = sqlx::query("UPDATE websub_subscriptions SET last_push_at = $1 WHERE feed_id = $2")
         .bind(time::to_db(now))
         .bind(feed.0)
         .execute(pool)
@@ -242,7 +243,7 @@ pub(crate) async fn record_push(
 
 pub(crate) async fn record_error(pool: &PgPool, feed: FeedId, message: &str) -> StoreResult<()> {
     let done = sqlx::query(
-        "UPDATE websub_subscriptions SET last_error = ?, pending_mode = NULL WHERE feed_id = ?",
+        "UPDATE websub_subscriptions SET last_error = $1, pending_mode = NULL WHERE feed_id = $2",
     )
     .bind(cap(message))
     .bind(feed.0)
@@ -257,7 +258,7 @@ pub(crate) async fn due_for_renewal(
 ) -> StoreResult<Vec<WebSubSubscription>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM websub_subscriptions \
-          WHERE state = 'active' AND expires_at < ? ORDER BY expires_at, feed_id"
+          WHERE state = 'active' AND expires_at < $1 ORDER BY expires_at, feed_id"
     );
     let rows = sqlx::query(&sql)
         .bind(time::to_db(before))
@@ -267,9 +268,9 @@ pub(crate) async fn due_for_renewal(
 }
 
 pub(crate) async fn active(pool: &PgPool, feed: FeedId, now: DateTime<Utc>) -> StoreResult<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
+    let found: Option<i32> = sqlx::query_scalar(
         "SELECT 1 FROM websub_subscriptions \
-          WHERE feed_id = ? AND state = 'active' AND expires_at > ?",
+          WHERE feed_id = $1 AND state = 'active' AND expires_at > $2",
     )
     .bind(feed.0)
     .bind(time::to_db(now))
