@@ -74,6 +74,8 @@ pub struct FetchSection {
     /// How long a fetch claim holds when its worker dies (several fetch
     /// processes on one database).
     pub lease: Option<HumanDuration>,
+    /// This process's name in fetch claims (default `host:pid:random`).
+    pub worker: Option<String>,
     /// Networks allowed although private (`"10.1.0.0/16"`, `"fd12::/48"`).
     pub allowed_networks: Option<Vec<String>>,
     /// Keep the complete entries of a body over `max_body_size` instead of failing.

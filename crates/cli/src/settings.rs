@@ -235,8 +235,19 @@ impl Settings {
                 human(fetch.total_timeout)
             );
         }
+        let worker = match f.worker {
+            Some(name) => {
+                let name = name.trim().to_owned();
+                if name.is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
+                    bail!("fetch.worker must be one line of 1 to 200 characters, not {name:?}");
+                }
+                name
+            }
+            None => base.worker.clone(),
+        };
         let refresh = RefreshConfig {
             concurrency: usize::from(concurrency),
+            worker,
             per_host: usize::from(per_host),
             error_after: dur(f.error_after, base.error_after),
             lease,

@@ -47,7 +47,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
+use sqlx::{Connection, PgConnection, Postgres, Transaction};
 
 use crate::{StoreError, StoreResult};
 
@@ -107,20 +107,21 @@ impl Db {
                 other => other.to_string(),
             },
         })?;
+        // One connection first: a refused or unknown server fails at once
+        // (the pool would retry until its acquire timeout).
+        let unreachable = |source| StoreError::Unreachable {
+            server: shown.clone(),
+            source,
+        };
+        let first = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| unreachable(sqlx::Error::PoolTimedOut))?
+            .map_err(unreachable)?;
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options.clone());
-        let pool = tokio::time::timeout(CONNECT_TIMEOUT, pool)
-            .await
-            .map_err(|_| StoreError::Unreachable {
-                server: shown.clone(),
-                source: sqlx::Error::PoolTimedOut,
-            })?
-            .map_err(|source| StoreError::Unreachable {
-                server: shown.clone(),
-                source,
-            })?;
+            .connect_lazy_with(options);
+        first.close().await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         fts::backfill(&pool).await?;
         tracing::debug!(server = %shown, "database opened and migrated");
