@@ -17,6 +17,12 @@ set -euo pipefail
 cmd=${1:-start}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${2:-$ROOT/target/postgres}
+# As root the server runs as `postgres`, which must reach DIR: a checkout under
+# a private home directory (/root) is not reachable, so use /tmp then.
+if [ -z "${2:-}" ] && [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 \
+    && ! runuser -u postgres -- test -x "$ROOT/target" 2>/dev/null; then
+    DIR=${TMPDIR:-/tmp}/tributary-postgres-$(printf '%s' "$ROOT" | md5sum | cut -c1-8)
+fi
 
 bindir() {
     local d

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The one command that runs every test of Tributary, on a bare machine too:
 # it installs what the tests need (Python feedparser, the reference parser the
-# outputs are validated with), then checks formatting and lints and runs the
-# whole test suite: cargo's tests, the real reader clients against the APIs
-# (scripts/test-clients.sh) and the browser scenario (scripts/test-browser.sh).
+# outputs are validated with; PostgreSQL from Debian's packages, started on
+# loopback by scripts/postgres.sh), then checks formatting and lints and runs
+# the whole test suite: cargo's tests on SQLite, the storage-touching suites
+# (store, refresh, web) again on PostgreSQL, the scale-out test (three fetch
+# workers on one PostgreSQL, one killed), the real reader clients against the
+# APIs (scripts/test-clients.sh) and the browser scenario (scripts/test-browser.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +40,17 @@ cargo fmt --all -- --check
 say "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-say "cargo test"
+say "PostgreSQL: a throw-away server on loopback (scripts/postgres.sh)"
+PG_URL=$(scripts/postgres.sh start)
+trap 'scripts/postgres.sh stop' EXIT
+
+say "cargo test (SQLite)"
 cargo test --workspace --locked
+
+say "cargo test on PostgreSQL: store, refresh, web"
+TRIBUTARY_TEST_POSTGRES=$PG_URL cargo test --locked -p tributary-store -p tributary-refresh -p tributary-web
+
+say "scale-out: three fetch workers on one PostgreSQL, 2,000 farm feeds, one killed"
+python3 tests/scaleout/scaleout.py --bin target/debug/tributary --server "$PG_URL"
 scripts/test-clients.sh
 scripts/test-browser.sh
