@@ -17,12 +17,18 @@ set -euo pipefail
 cmd=${1:-start}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${2:-$ROOT/target/postgres}
+
 # As root the server runs as `postgres`, which must reach DIR: a checkout under
-# a private home directory (/root) is not reachable, so use /tmp then.
-if [ -z "${2:-}" ] && [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 \
-    && ! runuser -u postgres -- test -x "$ROOT/target" 2>/dev/null; then
-    DIR=${TMPDIR:-/tmp}/tributary-postgres-$(printf '%s' "$ROOT" | md5sum | cut -c1-8)
-fi
+# a private home directory (/root) is not reachable, so use /tmp then. Called
+# once the package (and so the user) is installed.
+resolve_dir() {
+    mkdir -p "$ROOT/target"
+    if [ -z "${ARG_DIR:-}" ] && [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 \
+        && ! runuser -u postgres -- test -x "$ROOT/target" 2>/dev/null; then
+        DIR=${TMPDIR:-/tmp}/tributary-postgres-$(printf '%s' "$ROOT" | md5sum | cut -c1-8)
+    fi
+}
+ARG_DIR=${2:-}
 
 bindir() {
     local d
@@ -63,6 +69,7 @@ url() {
 case "$cmd" in
 start)
     install
+    resolve_dir
     B=$(bindir)
     if [ -f "$DIR/data/postmaster.pid" ] && as_owner "$B/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
         url
@@ -83,12 +90,14 @@ start)
     url
     ;;
 stop)
+    resolve_dir
     B=$(bindir) || exit 0
     if [ -d "$DIR/data" ]; then
         as_owner "$B/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
     ;;
 url)
+    resolve_dir
     url
     ;;
 *)
