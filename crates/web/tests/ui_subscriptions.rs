@@ -63,14 +63,13 @@ async fn site() -> SocketAddr {
 struct Fetching {
     addr: SocketAddr,
     store: Store,
-    _dir: tempfile::TempDir,
+    _db: tributary_store::testing::Scratch,
 }
 
 impl Fetching {
     async fn start() -> Fetching {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("web.db").display());
-        let store = Store::open(&url).await.unwrap();
+        let db = tributary_store::testing::scratch().await.unwrap();
+        let store = db.open().await.unwrap();
         let fetcher = Fetcher::new(FetchConfig {
             allow_private_networks: true,
             ..FetchConfig::default()
@@ -92,7 +91,7 @@ impl Fetching {
         Fetching {
             addr,
             store,
-            _dir: dir,
+            _db: db,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Test harness of the web crate: a real server on loopback over a real
-//! SQLite file, and clients with their own cookie jars.
+//! database (an SQLite file, or a PostgreSQL database of its own when
+//! `TRIBUTARY_TEST_POSTGRES` is set), and clients with their own cookie jars.
 //!
 //! Contracts the harness relies on (kept by the templates):
 //! - `GET /login` has a form with `username`, `password`, `csrf` and `next`;
@@ -18,7 +19,7 @@ pub struct Server {
     pub addr: SocketAddr,
     pub store: Store,
     pub state: AppState,
-    _dir: tempfile::TempDir,
+    _db: tributary_store::testing::Scratch,
 }
 
 impl Server {
@@ -38,9 +39,10 @@ impl Server {
         config: impl FnOnce(SocketAddr) -> WebConfig,
         fetch: Option<tributary_fetch::FetchConfig>,
     ) -> Server {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("web.db").display());
-        let store = Store::open(&url).await.expect("open store");
+        let db = tributary_store::testing::scratch()
+            .await
+            .expect("scratch database");
+        let store = db.open().await.expect("open store");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
@@ -64,7 +66,7 @@ impl Server {
             addr,
             store,
             state,
-            _dir: dir,
+            _db: db,
         }
     }
 
