@@ -1,12 +1,15 @@
-//! Group commit of fetch outcomes.
+//! Group commit of fetch outcomes, as on SQLite (see `crate::sqlite::batch`).
 //!
-//! Fetch outcomes arrive from many feeds at once and SQLite has one writer.
-//! Committing each feed on its own writes the same index and feed-table
-//! pages into the WAL again and again; the queue here takes what has piled
-//! up (up to [`MAX_BATCH`] outcomes) and stores it in one write transaction,
-//! each outcome inside its own savepoint, so one failing feed is rolled back
-//! alone and the others are still stored. Callers get their own result once
-//! the batch is committed, so "stored" still means durable.
+//! Fetch outcomes arrive from many feeds at once; committing each on its
+//! own costs a WAL flush per feed on the server too. The queue here takes
+//! what has piled up (up to [`MAX_BATCH`] outcomes) and stores it in one
+//! transaction, each outcome inside its own savepoint, so one failing feed
+//! is rolled back alone and the others are still stored. Callers get their
+//! own result once the batch is committed, so "stored" still means durable.
+//!
+//! Several processes may store batches at once: each outcome locks its feed
+//! row (the feed update comes first), and a batch takes those locks in feed
+//! id order, so two batches never wait for each other in a cycle.
 
 use sqlx::{Acquire, PgPool};
 use tokio::sync::{mpsc, oneshot};
@@ -147,8 +150,15 @@ async fn store_batch_with(
     };
     let writes = || if hold { Later::held() } else { Later::now() };
     let mut held = writes();
-    let mut results = Vec::with_capacity(batch.len());
-    for job in batch {
+    // Storing an outcome locks its feed row until the commit. Taken in
+    // feed id order (outcomes of one feed keeping theirs), those locks
+    // cannot deadlock with another process's batch.
+    let mut order: Vec<usize> = (0..batch.len()).collect();
+    order.sort_by_key(|&i| batch[i].feed);
+    let mut results: Vec<Option<StoreResult<UpsertReport>>> =
+        std::iter::repeat_with(|| None).take(batch.len()).collect();
+    for i in order {
+        let job = &batch[i];
         let mut later = writes();
         let result = async {
             let mut savepoint = (&mut tx).begin().await?;
@@ -177,8 +187,9 @@ async fn store_batch_with(
         if result.is_ok() {
             held.absorb(later);
         }
-        results.push(result);
+        results[i] = Some(result);
     }
+    let results: Vec<StoreResult<UpsertReport>> = results.into_iter().flatten().collect();
     // Dropping `tx` on failure rolls the whole batch back.
     held.flush(&mut tx).await?;
     match tx.commit().await {

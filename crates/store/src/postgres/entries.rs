@@ -461,8 +461,16 @@ pub(crate) async fn by_id(pool: &PgPool, id: EntryId) -> StoreResult<Option<Entr
 
 pub(crate) async fn delete(pool: &PgPool, id: EntryId) -> StoreResult<()> {
     let mut tx = begin_write(pool).await?;
-    // Locked: a second delete of the entry at the same time waits, then
-    // finds it gone.
+    // The feed row first, as storing a fetch locks it (the count trigger
+    // updates it): locks taken in one order never deadlock. Then the entry:
+    // a second delete of it at the same time waits, then finds it gone.
+    sqlx::query(
+        "SELECT id FROM feeds WHERE id = (SELECT feed_id FROM entries WHERE id = $1) \
+            FOR NO KEY UPDATE",
+    )
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await?;
     let found: Option<(i64, String, Option<String>)> =
         sqlx::query_as("SELECT feed_id, key, canonical_url FROM entries WHERE id = $1 FOR UPDATE")
             .bind(id.0)

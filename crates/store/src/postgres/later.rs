@@ -1,14 +1,13 @@
 //! The writes that go with storing a fetch but need not be done inside its
 //! savepoint: its search index rows, its fetch log row, its feed's entry
-//! count, and the release of its fetch claim (`crate::lease`). Done at once, or held by the write queue and done for the whole
-//! batch by [`Later::flush`], still in the batch's transaction (so the index
-//! and the counts are never out of step with `entries`).
+//! count, and the release of its fetch claim (`crate::lease`). Done at
+//! once, or held by the write queue and done for the whole batch by
+//! [`Later::flush`], still in the batch's transaction (so the index and the
+//! counts are never out of step with `entries`).
 //!
-//! Held, a batch makes three statements instead of three per outcome, and
-//! one search index segment instead of one per outcome: FTS5 writes its
-//! pending terms to disk at every savepoint and every statement, and the
-//! batch takes a savepoint per outcome, so indexing inside them wrote a
-//! segment of ~20 rows per feed and then spent the time merging them.
+//! Held, a batch makes a handful of statements instead of a handful per
+//! outcome (on SQLite this also keeps FTS5 from writing an index segment
+//! per savepoint; here it saves round trips).
 
 use std::collections::BTreeMap;
 
