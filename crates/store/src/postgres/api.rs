@@ -1,8 +1,12 @@
 //! SQL of the reader APIs: API passwords, their sessions, entries by any
 //! filter, and starring in bulk.
 //!
-//! Lists of ids are bound as one JSON array (`json_each`), so a request
-//! with 10,000 ids is one statement with one placeholder.
+//! Lists of ids are bound as one array (`= ANY($n)`), so a request with
+//! 10,000 ids is one statement with one placeholder.
+//!
+//! The SQLite twin steers SQLite's planner (`CROSS JOIN` order, `INDEXED
+//! BY`); PostgreSQL's planner finds those plans itself from the indexes and
+//! statistics, so the statements here are written plainly.
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
@@ -57,7 +61,7 @@ pub(crate) async fn create_token(
     }
     let done = sqlx::query_scalar::<_, i64>(
         "INSERT INTO api_tokens (user_id, description, secret_hash, fever_key, created_at) \
-         SELECT id, ?, ?, ?, ? FROM users WHERE id = ? RETURNING id",
+         SELECT id, $1, $2, $3, $4 FROM users WHERE id = $5 RETURNING id",
     )
     .bind(description)
     .bind(secret_hash)
@@ -77,7 +81,7 @@ pub(crate) async fn create_token(
         Err(e) => return Err(e.into()),
     };
     let row: ApiTokenRow = sqlx::query_as(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.id = ?"
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.id = $1"
     ))
     .bind(id)
     .fetch_one(pool)
@@ -87,7 +91,7 @@ pub(crate) async fn create_token(
 
 pub(crate) async fn tokens(pool: &PgPool, user: UserId) -> StoreResult<Vec<ApiToken>> {
     let rows: Vec<ApiTokenRow> = sqlx::query_as(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.user_id = ? \
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.user_id = $1 \
          ORDER BY t.created_at DESC, t.id DESC"
     ))
     .bind(user.0)
@@ -98,17 +102,17 @@ pub(crate) async fn tokens(pool: &PgPool, user: UserId) -> StoreResult<Vec<ApiTo
 
 pub(crate) async fn revoke_token(pool: &PgPool, user: UserId, id: i64) -> StoreResult<()> {
     let mut tx = begin_write(pool).await?;
-    // Sessions go first and explicitly: the cascade needs foreign keys on,
-    // and a revoked password must never leave a live session behind.
+    // Sessions go first and explicitly, as on SQLite (the cascade would
+    // take them too): a revoked password never leaves a live session.
     sqlx::query(
-        "DELETE FROM sessions WHERE api_token_id = ? \
-           AND api_token_id IN (SELECT id FROM api_tokens WHERE user_id = ?)",
+        "DELETE FROM sessions WHERE api_token_id = $1 \
+           AND api_token_id IN (SELECT id FROM api_tokens WHERE user_id = $2)",
     )
     .bind(id)
     .bind(user.0)
     .execute(&mut *tx)
     .await?;
-    let done = sqlx::query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?")
+    let done = sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user.0)
         .execute(&mut *tx)
@@ -129,7 +133,7 @@ async fn by_column(
 ) -> StoreResult<Option<(User, ApiToken)>> {
     let row = sqlx::query(&format!(
         "SELECT {TOKEN_COLUMNS}, {} FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.{column} = ?",
+         WHERE t.{column} = $1",
         crate::rows::user_columns!()
     ))
     .bind(value)
@@ -142,11 +146,16 @@ async fn by_column(
     let ApiTokenRow(mut token) = sqlx::FromRow::from_row(&row)?;
     let now = Utc::now();
     if token.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
-        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
-            .bind(time::to_db(now))
-            .bind(token.id)
-            .execute(writer)
-            .await?;
+        // Several processes may record the same use: only the first writes.
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $1 \
+             WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
+        )
+        .bind(time::to_db(now))
+        .bind(token.id)
+        .bind(time::to_db(now - TOUCH_EVERY))
+        .execute(writer)
+        .await?;
         token.last_used_at = Some(now);
     }
     Ok(Some((user, token)))
@@ -176,11 +185,24 @@ pub(crate) async fn create_session(
     expires_at: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut tx = begin_write(pool).await?;
+    // Sign-ins with one password take turns (the lock conflicts with itself,
+    // not with the key-share lock of inserting sessions), so the newest
+    // sessions kept below are counted right when a client signs in twice
+    // at once; a revoke waits for the commit.
+    let owner: Option<i64> =
+        sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(token)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(owner) = owner else {
+        return Err(StoreError::NotFound(format!("API password {token}")));
+    };
     let done = sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, api_token_id) \
-         SELECT ?, user_id, ?, ?, ?, id FROM api_tokens WHERE id = ?",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(token_hash)
+    .bind(owner)
     .bind(csrf_token)
     .bind(time::to_db(Utc::now()))
     .bind(time::to_db(expires_at))
@@ -188,9 +210,6 @@ pub(crate) async fn create_session(
     .execute(&mut *tx)
     .await;
     match done {
-        Ok(done) if done.rows_affected() == 0 => {
-            return Err(StoreError::NotFound(format!("API password {token}")))
-        }
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
             return Err(StoreError::Conflict(
@@ -202,9 +221,9 @@ pub(crate) async fn create_session(
     // Clients that sign in at every start (newsboat) would pile up a
     // session each time: keep the newest few of each API password.
     sqlx::query(
-        "DELETE FROM sessions WHERE api_token_id = ?1 AND token_hash NOT IN ( \
-             SELECT token_hash FROM sessions WHERE api_token_id = ?1 \
-              ORDER BY created_at DESC, token_hash DESC LIMIT ?2)",
+        "DELETE FROM sessions WHERE api_token_id = $1 AND token_hash NOT IN ( \
+             SELECT token_hash FROM sessions WHERE api_token_id = $1 \
+              ORDER BY created_at DESC, token_hash DESC LIMIT $2)",
     )
     .bind(token)
     .bind(SESSIONS_PER_TOKEN)
@@ -225,7 +244,7 @@ pub(crate) async fn session(
         ", s.csrf_token AS csrf_token, s.expires_at AS expires_at \
          FROM sessions s JOIN users u ON u.id = s.user_id \
          JOIN api_tokens t ON t.id = s.api_token_id \
-         WHERE s.token_hash = ? AND s.expires_at > ?"
+         WHERE s.token_hash = $1 AND s.expires_at > $2"
     ))
     .bind(token_hash)
     .bind(time::to_db(now))
@@ -234,10 +253,11 @@ pub(crate) async fn session(
     Ok(row.map(|r| r.0))
 }
 
-/// Ids as one JSON array (for `json_each`).
+/// Ids as one array literal (`{1,2,3}`), bound as text and cast with
+/// `::bigint[]` where [`Sql`] assembles the statement.
 fn id_array(ids: &[EntryId]) -> String {
-    let list: Vec<i64> = ids.iter().map(|e| e.0).collect();
-    serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned())
+    let list: Vec<String> = ids.iter().map(|e| e.0.to_string()).collect();
+    format!("{{{}}}", list.join(","))
 }
 
 /// What a statement selects, so it joins only the tables it needs.
@@ -254,15 +274,9 @@ enum Select {
 
 /// `FROM … WHERE …` of an API query (no order, no limit).
 ///
-/// The join order is chosen here rather than left to the planner, which
-/// otherwise starts from the user's subscriptions, reads every entry of
-/// every feed and sorts them all for one page:
-/// - ordered by id or published time, with nothing narrower to start
-///   from, the walk goes down the entries' index (`CROSS JOIN` keeps
-///   `entries` outermost) and stops after one page, as the UI's pages do;
-/// - a filter that needs a stored state (read, starred) joins the states
-///   as an inner join, so the partial indexes of read and starred states
-///   can lead.
+/// Only the tables the statement needs are joined; a filter that needs a
+/// stored state (read, starred) joins the states as an inner join, and
+/// the starred ones start from the states (their partial index).
 fn push_from_where(
     sql: &mut Sql,
     user: UserId,
@@ -271,13 +285,6 @@ fn push_from_where(
 ) -> StoreResult<()> {
     let u = sql.arg(Arg::Int(user.0));
     let needs_state = query.read == Some(true) || query.starred == Some(true);
-    let walk_entries = !needs_state
-        && query.ids.is_none()
-        && query.feed.is_none()
-        && query.search.is_none()
-        && matches!(query.order, ApiOrder::Id | ApiOrder::Published)
-        && select != Select::Count;
-    let join = if walk_entries { "CROSS JOIN" } else { "JOIN" };
     let states = if needs_state { "JOIN" } else { "LEFT JOIN" };
     let subscriptions = format!("subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u}");
     let feeds = if select == Select::Items {
@@ -286,15 +293,13 @@ fn push_from_where(
         ""
     };
     if query.starred == Some(true) {
-        // Few starred among many: their partial index leads.
         sql.push(&format!(
-            " FROM entry_states st INDEXED BY entry_states_starred \
-               CROSS JOIN entries e ON e.id = st.entry_id \
+            " FROM entry_states st JOIN entries e ON e.id = st.entry_id \
                JOIN {subscriptions}{feeds}"
         ));
     } else {
         sql.push(&format!(
-            " FROM entries e {join} {subscriptions}{feeds} \
+            " FROM entries e JOIN {subscriptions}{feeds} \
                {states} entry_states st ON st.user_id = {u} AND st.entry_id = e.id"
         ));
     }
@@ -306,9 +311,9 @@ fn push_from_where(
         sql.push(&format!(" AND st.user_id = {u}"));
     }
     if let Some(ids) = &query.ids {
-        sql.push(" AND e.id IN (SELECT value FROM json_each(")
+        sql.push(" AND e.id = ANY(")
             .bind(Arg::Text(id_array(ids)))
-            .push("))");
+            .push("::bigint[])");
     }
     if let Some(feed) = query.feed {
         sql.push(" AND e.feed_id = ").bind(Arg::Int(feed.0));
@@ -318,19 +323,19 @@ fn push_from_where(
     }
     match query.read {
         Some(true) => {
-            sql.push(" AND st.read = 1");
+            sql.push(" AND st.read");
         }
         Some(false) => {
-            sql.push(" AND COALESCE(st.read, 0) = 0");
+            sql.push(" AND NOT COALESCE(st.read, FALSE)");
         }
         None => {}
     }
     match query.starred {
         Some(true) => {
-            sql.push(" AND st.starred = 1");
+            sql.push(" AND st.starred");
         }
         Some(false) => {
-            sql.push(" AND COALESCE(st.starred, 0) = 0");
+            sql.push(" AND NOT COALESCE(st.starred, FALSE)");
         }
         None => {}
     }
@@ -374,18 +379,27 @@ fn push_from_where(
 /// ` ORDER BY … LIMIT … OFFSET …`.
 fn push_order(sql: &mut Sql, query: &ApiEntryQuery, limit: Option<u32>) {
     let dir = if query.descending { "DESC" } else { "ASC" };
-    let keys: &[&str] = match query.order {
+    // SQLite sorts NULLs (no category) first going up and last going
+    // down, PostgreSQL the other way: nullable keys say where they go.
+    // The others name no NULLS, so an index can give their order.
+    let nulls = if query.descending {
+        " NULLS LAST"
+    } else {
+        " NULLS FIRST"
+    };
+    let keys: &[(&str, bool)] = match query.order {
         ApiOrder::Id => &[],
-        ApiOrder::Published => &["e.published"],
-        ApiOrder::Created => &["e.created_at"],
-        ApiOrder::Changed => &["COALESCE(st.updated_at, e.created_at)"],
-        ApiOrder::Status => &["COALESCE(st.read, 0)", "e.published"],
-        ApiOrder::CategoryTitle => &["c.name", "e.published"],
-        ApiOrder::CategoryId => &["s.category_id", "e.published"],
+        ApiOrder::Published => &[("e.published", false)],
+        ApiOrder::Created => &[("e.created_at", false)],
+        ApiOrder::Changed => &[("COALESCE(st.updated_at, e.created_at)", false)],
+        ApiOrder::Status => &[("COALESCE(st.read, FALSE)", false), ("e.published", false)],
+        ApiOrder::CategoryTitle => &[("c.name", true), ("e.published", false)],
+        ApiOrder::CategoryId => &[("s.category_id", true), ("e.published", false)],
     };
     sql.push(" ORDER BY ");
-    for key in keys {
-        sql.push(&format!("{key} {dir}, "));
+    for (key, nullable) in keys {
+        let nulls = if *nullable { nulls } else { "" };
+        sql.push(&format!("{key} {dir}{nulls}, "));
     }
     sql.push(&format!("e.id {dir}"));
     match limit {
@@ -393,7 +407,7 @@ fn push_order(sql: &mut Sql, query: &ApiEntryQuery, limit: Option<u32>) {
             sql.push(" LIMIT ").bind(Arg::Int(i64::from(limit)));
         }
         None => {
-            sql.push(" LIMIT -1");
+            sql.push(" LIMIT ALL");
         }
     }
     sql.push(" OFFSET ").bind(Arg::Int(i64::from(query.offset)));
@@ -468,7 +482,7 @@ async fn count(pool: &PgPool, user: UserId, query: &ApiEntryQuery) -> StoreResul
         .all(Option::is_none);
     let mut sql = Sql::default();
     if by_counters {
-        // ?1 is the user, as unread_of_subscription! expects.
+        // $1 is the user, as unread_of_subscription! expects.
         let u = sql.arg(Arg::Int(user.0));
         let unread = unread_of_subscription!();
         let visible = "(CASE WHEN s.paused_at IS NULL \
@@ -481,7 +495,8 @@ async fn count(pool: &PgPool, user: UserId, query: &ApiEntryQuery) -> StoreResul
             None => visible.to_owned(),
         };
         sql.push(&format!(
-            "SELECT COALESCE(sum({per_subscription}), 0) FROM subscriptions s WHERE s.user_id = {u}"
+            "SELECT COALESCE(sum({per_subscription}), 0)::bigint \
+               FROM subscriptions s WHERE s.user_id = {u}"
         ));
         if let Some(feed) = query.feed {
             sql.push(" AND s.feed_id = ").bind(Arg::Int(feed.0));
@@ -523,80 +538,66 @@ pub(crate) async fn set_starred_many(
     if entries.is_empty() {
         return Ok(0);
     }
+    // The conflict's WHERE: a state another request changed the same way
+    // since this statement's snapshot is neither written nor counted again.
     let done = sqlx::query(&format!(
         "INSERT INTO entry_states (user_id, entry_id, feed_id, starred, updated_at) \
-         SELECT ?1, e.id, e.feed_id, ?2, ?3 FROM entries e \
-           JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = ?1 \
-           LEFT JOIN entry_states st ON st.user_id = ?1 AND st.entry_id = e.id \
-          WHERE COALESCE(st.starred, 0) <> ?2 AND {VISIBLE} \
-            AND e.id IN (SELECT value FROM json_each(?4)) \
+         SELECT $1, e.id, e.feed_id, $2, $3 FROM entries e \
+           JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = $1 \
+           LEFT JOIN entry_states st ON st.user_id = $1 AND st.entry_id = e.id \
+          WHERE COALESCE(st.starred, FALSE) <> $2 AND {VISIBLE} \
+            AND e.id = ANY($4) \
          ON CONFLICT (user_id, entry_id) DO UPDATE SET starred = excluded.starred, \
-             updated_at = excluded.updated_at"
+             updated_at = excluded.updated_at \
+          WHERE entry_states.starred <> excluded.starred"
     ))
     .bind(user.0)
     .bind(starred)
     .bind(time::to_db(Utc::now()))
-    .bind(id_array(entries))
+    .bind(entries.iter().map(|e| e.0).collect::<Vec<i64>>())
     .execute(pool)
     .await?;
     Ok(done.rows_affected())
 }
 
-/// Ids from a statement answering one JSON array.
-async fn id_array_of(pool: &PgPool, sql: &str, user: UserId) -> StoreResult<Vec<EntryId>> {
-    let text: Option<String> = sqlx::query_scalar(sql).bind(user.0).fetch_one(pool).await?;
-    let ids: Vec<i64> = serde_json::from_str(text.as_deref().unwrap_or("[]")).map_err(|e| {
-        StoreError::Invalid(format!(
-            "the database answered ids that are not a JSON array: {e}"
-        ))
-    })?;
+/// The ids a statement of one `bigint` column answers, the user bound as `$1`.
+async fn ids_of(pool: &PgPool, sql: &str, user: UserId) -> StoreResult<Vec<EntryId>> {
+    let ids: Vec<i64> = sqlx::query_scalar(sql).bind(user.0).fetch_all(pool).await?;
     Ok(ids.into_iter().map(EntryId).collect())
 }
 
 pub(crate) async fn unread_ids(pool: &PgPool, user: UserId) -> StoreResult<Vec<EntryId>> {
-    // Unpaused subscriptions: every entry of the feed (from the covering
-    // index on feed_id) that has no read state. Paused ones also need the
-    // entry's stored time, so they read rows; they are few.
-    const NOT_READ: &str = "NOT EXISTS (SELECT 1 FROM entry_states st \
-         WHERE st.user_id = ?1 AND st.entry_id = x.id AND st.read = 1)";
     let sql = format!(
-        "SELECT json_group_array(id) FROM ( \
-           SELECT x.id AS id FROM subscriptions s \
-             JOIN entries x INDEXED BY entries_feed_published ON x.feed_id = s.feed_id \
-            WHERE s.user_id = ?1 AND s.paused_at IS NULL AND {NOT_READ} \
-           UNION ALL \
-           SELECT x.id FROM subscriptions s JOIN entries x ON x.feed_id = s.feed_id \
-            WHERE s.user_id = ?1 AND s.paused_at IS NOT NULL \
-              AND x.created_at <= s.paused_at AND {NOT_READ} \
-           ORDER BY 1)"
+        "SELECT e.id FROM subscriptions s JOIN entries e ON e.feed_id = s.feed_id \
+          WHERE s.user_id = $1 AND {VISIBLE} \
+            AND NOT EXISTS (SELECT 1 FROM entry_states st \
+                             WHERE st.user_id = $1 AND st.entry_id = e.id AND st.read) \
+          ORDER BY e.id"
     );
-    id_array_of(pool, &sql, user).await
+    ids_of(pool, &sql, user).await
 }
 
 pub(crate) async fn starred_ids(pool: &PgPool, user: UserId) -> StoreResult<Vec<EntryId>> {
     let sql = format!(
-        "SELECT json_group_array(id) FROM ( \
-           SELECT e.id AS id FROM entry_states st INDEXED BY entry_states_starred \
-             CROSS JOIN entries e ON e.id = st.entry_id \
-             JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = ?1 \
-            WHERE st.user_id = ?1 AND st.starred = 1 AND {VISIBLE} ORDER BY e.id)"
+        "SELECT e.id FROM entry_states st JOIN entries e ON e.id = st.entry_id \
+           JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = $1 \
+          WHERE st.user_id = $1 AND st.starred AND {VISIBLE} ORDER BY e.id"
     );
-    id_array_of(pool, &sql, user).await
+    ids_of(pool, &sql, user).await
 }
 
 pub(crate) async fn newest_stored(
     pool: &PgPool,
     user: UserId,
 ) -> StoreResult<Vec<(FeedId, DateTime<Utc>)>> {
-    // The newest entry's id comes from the covering index on feed_id; only
-    // that one row is read for its time.
+    // The time the newest stored entry (highest id) of each feed was
+    // stored; for a paused subscription, the newest stored before the pause.
     let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
-        "SELECT s.feed_id, (SELECT x.created_at FROM entries x WHERE x.id = \
-            CASE WHEN s.paused_at IS NULL \
-                 THEN (SELECT max(y.id) FROM entries y WHERE y.feed_id = s.feed_id) \
-                 ELSE (SELECT max(y.id) FROM entries y \
-                        WHERE y.feed_id = s.feed_id AND y.created_at <= s.paused_at) END) \
-         FROM subscriptions s WHERE s.user_id = ? ORDER BY s.feed_id",
+        "SELECT s.feed_id, (SELECT x.created_at FROM entries x \
+                             WHERE x.feed_id = s.feed_id \
+                               AND (s.paused_at IS NULL OR x.created_at <= s.paused_at) \
+                             ORDER BY x.id DESC LIMIT 1) \
+         FROM subscriptions s WHERE s.user_id = $1 ORDER BY s.feed_id",
     )
     .bind(user.0)
     .fetch_all(pool)
@@ -617,7 +618,7 @@ pub(crate) async fn last_refreshed(
 ) -> StoreResult<Option<DateTime<Utc>>> {
     let at: Option<String> = sqlx::query_scalar(
         "SELECT max(f.last_fetched_at) FROM subscriptions s JOIN feeds f ON f.id = s.feed_id \
-         WHERE s.user_id = ?",
+         WHERE s.user_id = $1",
     )
     .bind(user.0)
     .fetch_one(pool)
