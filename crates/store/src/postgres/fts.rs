@@ -1,7 +1,7 @@
-//! The full-text index `entries_fts` (rowid = entry id): written with every
-//! entry insert and update, in the caller's transaction (deletions are a
-//! trigger of the schema), and filled once for entries stored before it
-//! existed.
+//! The full-text index `entries_search` (one row per entry: its text and
+//! its weighted `tsvector`, see migrations/postgres/20261204000002_search.sql):
+//! written with every entry insert and update, in the caller's transaction
+//! (deletions cascade), and filled once for entries stored before it existed.
 
 use sqlx::{PgConnection, PgPool};
 use tributary_model::{FeedId, NewEntry};
@@ -61,73 +61,67 @@ pub(crate) fn body_of(content_html: Option<&str>, summary_html: Option<&str>) ->
         .unwrap_or_default()
 }
 
-/// Index rows from a JSON array of `[feed id, key, body]`: the entry's id,
-/// title and author, one lookup in the `(feed_id, key)` index each.
-const BY_KEY: &str = "SELECT e.id, e.title, e.author, d.value ->> 2 \
-                        FROM json_each(?) d CROSS JOIN entries e \
-                       WHERE e.feed_id = d.value ->> 0 AND e.key = d.value ->> 1";
+/// Index rows for new entries, found by `(feed_id, key)`: the arrays are
+/// bound whole (one statement for any number of rows).
+const BY_KEY: &str = "INSERT INTO entries_search (entry_id, title, author, body, doc) \
+     SELECT e.id, e.title, e.author, d.body, tributary_search_doc(e.title, e.author, d.body) \
+       FROM unnest($1::bigint[], $2::text[], $3::text[]) AS d(feed_id, key, body) \
+       JOIN entries e ON e.feed_id = d.feed_id AND e.key = d.key \
+     ON CONFLICT (entry_id) DO UPDATE SET title = excluded.title, author = excluded.author, \
+        body = excluded.body, doc = excluded.doc";
 
-/// Index rows from a JSON array of `[entry id, body]`.
-const BY_ID: &str = "SELECT e.id, e.title, e.author, d.value ->> 1 \
-                       FROM json_each(?) d CROSS JOIN entries e \
-                      WHERE e.id = d.value ->> 0";
+/// Index rows for stored entries, by id.
+const BY_ID: &str = "INSERT INTO entries_search (entry_id, title, author, body, doc) \
+     SELECT e.id, e.title, e.author, d.body, tributary_search_doc(e.title, e.author, d.body) \
+       FROM unnest($1::bigint[], $2::text[]) AS d(id, body) \
+       JOIN entries e ON e.id = d.id \
+     ON CONFLICT (entry_id) DO UPDATE SET title = excluded.title, author = excluded.author, \
+        body = excluded.body, doc = excluded.doc";
 
 /// Index new entries (rows the index does not have).
 pub(crate) async fn insert_new(
     conn: &mut PgConnection,
     docs: &[NewDoc<'_>],
 ) -> Result<(), sqlx::Error> {
-    let rows: Vec<(i64, &str, &str)> = docs
-        .iter()
-        .map(|d| (d.feed, d.key, d.body.as_str()))
-        .collect();
-    write(conn, "INSERT", BY_KEY, &rows).await
+    if docs.is_empty() {
+        return Ok(());
+    }
+    let feeds: Vec<i64> = docs.iter().map(|d| d.feed).collect();
+    let keys: Vec<&str> = docs.iter().map(|d| d.key).collect();
+    let bodies: Vec<&str> = docs.iter().map(|d| d.body.as_str()).collect();
+    sqlx::query(BY_KEY)
+        .bind(&feeds)
+        .bind(&keys)
+        .bind(&bodies)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
-/// Index stored entries; `replace`: they may be indexed already (`OR
-/// REPLACE` drops a row's old terms first).
+/// Index stored entries (replacing the rows of those indexed already;
+/// `replace` is SQLite's distinction, an upsert here either way).
 pub(crate) async fn insert(
     conn: &mut PgConnection,
     docs: &[Doc],
-    replace: bool,
+    _replace: bool,
 ) -> Result<(), sqlx::Error> {
-    let rows: Vec<(i64, &str)> = docs.iter().map(|d| (d.id, d.body.as_str())).collect();
-    let verb = if replace {
-        "INSERT OR REPLACE"
-    } else {
-        "INSERT"
-    };
-    write(conn, verb, BY_ID, &rows).await
-}
-
-/// One statement for all of `rows`, whatever their number: they go in as
-/// one JSON array. FTS5 writes its pending terms to disk at the start of
-/// every later statement of the transaction (the statement's savepoint),
-/// so a statement per chunk of rows made a small index segment per chunk,
-/// to be merged again later.
-async fn write<T: serde::Serialize>(
-    conn: &mut PgConnection,
-    verb: &str,
-    select: &str,
-    rows: &[T],
-) -> Result<(), sqlx::Error> {
-    if rows.is_empty() {
+    if docs.is_empty() {
         return Ok(());
     }
-    let json = serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(&format!(
-        "{verb} INTO entries_fts (rowid, title, author, body) {select}"
-    ))
-    .bind(json)
-    .execute(&mut *conn)
-    .await?;
+    let ids: Vec<i64> = docs.iter().map(|d| d.id).collect();
+    let bodies: Vec<&str> = docs.iter().map(|d| d.body.as_str()).collect();
+    sqlx::query(BY_ID)
+        .bind(&ids)
+        .bind(&bodies)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Index the entries stored before the index existed, once (recorded in
 /// `settings`); later opens only read the setting.
 pub(crate) async fn backfill(writer: &PgPool) -> StoreResult<u64> {
-    let done: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+    let done: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
         .bind(BACKFILLED)
         .fetch_optional(writer)
         .await?;
@@ -142,8 +136,8 @@ pub(crate) async fn backfill(writer: &PgPool) -> StoreResult<u64> {
         type Row = (i64, Option<String>, Option<String>);
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT e.id, e.content_html, e.summary_html FROM entries e \
-              WHERE e.id > ? AND NOT EXISTS (SELECT 1 FROM entries_fts x WHERE x.rowid = e.id) \
-              ORDER BY e.id LIMIT ?",
+              WHERE e.id > $1 AND NOT EXISTS (SELECT 1 FROM entries_search x WHERE x.entry_id = e.id) \
+              ORDER BY e.id LIMIT $2",
         )
         .bind(after)
         .bind(BACKFILL_CHUNK)
@@ -151,7 +145,7 @@ pub(crate) async fn backfill(writer: &PgPool) -> StoreResult<u64> {
         .await?;
         let Some(last) = rows.last() else {
             sqlx::query(
-                "INSERT INTO settings (key, value) VALUES (?, 'yes') ON CONFLICT (key) DO NOTHING",
+                "INSERT INTO settings (key, value) VALUES ($1, 'yes') ON CONFLICT (key) DO NOTHING",
             )
             .bind(BACKFILLED)
             .execute(&mut *tx)
