@@ -19,27 +19,27 @@ pub(crate) async fn river(
         .filter(|c| !c.is_empty());
     // The sub-path test uses substr, not LIKE, so `_` and `%` in category
     // names are not wildcards; the trailing '/' keeps `Net` from matching `Network`.
-    // SQLite reads a negative LIMIT as "no limit".
-    let limit = query.limit.map_or(-1, i64::from);
+    // LIMIT NULL is "no limit" in PostgreSQL.
+    let limit = query.limit.map(i64::from);
     let rows: Vec<RiverRow> = sqlx::query_as(concat!(
         with_category_paths!(),
         "SELECT ",
         entry_columns!(),
         ", COALESCE(s.title_override, f.title, f.url) AS source_title, \
            f.url AS source_url, f.site_url AS source_site_url, \
-           COALESCE(st.read, 0) AS read, COALESCE(st.starred, 0) AS starred \
+           COALESCE(st.read, FALSE) AS read, COALESCE(st.starred, FALSE) AS starred \
          FROM subscriptions s \
          JOIN feeds f ON f.id = s.feed_id \
          JOIN entries e ON e.feed_id = s.feed_id \
          LEFT JOIN entry_states st ON st.user_id = s.user_id AND st.entry_id = e.id \
-         WHERE s.user_id = ?1 \
-           AND (?2 IS NULL OR e.published >= ?2) \
-           AND (?3 IS NULL OR s.category_id IN ( \
+         WHERE s.user_id = $1 \
+           AND ($2::text IS NULL OR e.published >= $2::text) \
+           AND ($3::text IS NULL OR s.category_id IN ( \
                 SELECT id FROM cat_path \
-                 WHERE path = ?3 OR substr(path, 1, length(?3) + 1) = ?3 || '/')) \
-           AND (NOT ?4 OR COALESCE(st.read, 0) = 0) \
+                 WHERE path = $3::text OR substr(path, 1, length($3::text) + 1) = $3::text || '/')) \
+           AND (NOT $4 OR NOT COALESCE(st.read, FALSE)) \
          ORDER BY e.published DESC, e.id DESC \
-         LIMIT ?5"
+         LIMIT $5"
     ))
     .bind(user.0)
     .bind(time::opt_to_db(query.since))
