@@ -1,5 +1,7 @@
-//! Accounts against a real SQLite file: users and their validation, the
-//! first admin, the last-admin guard, sessions, output tokens, settings.
+//! Accounts against a real database (SQLite, or PostgreSQL when
+//! `TRIBUTARY_TEST_POSTGRES` is set): users and their validation, the first
+//! admin, the last-admin guard, sessions, output tokens, settings — also
+//! when two processes change them at once.
 
 mod common;
 
@@ -296,4 +298,79 @@ async fn settings_are_set_replaced_and_cleared() {
     );
     store.set_setting("planet.title", None).await.unwrap();
     assert!(store.setting("planet.title").await.unwrap().is_none());
+}
+
+/// Two stores on one database, as two processes of one installation have
+/// (PostgreSQL takes their writes at once; SQLite one after the other).
+async fn two_stores() -> (
+    tributary_store::Store,
+    tributary_store::Store,
+    tributary_store::testing::Scratch,
+) {
+    let (one, db) = store().await;
+    let two = db.open().await.expect("second store");
+    (one, two, db)
+}
+
+#[tokio::test]
+async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
+    let (one, two, _db) = two_stores().await;
+    let a = one.create_user("a", "$h", true).await.unwrap();
+    let b = one.create_user("b", "$h", true).await.unwrap();
+    for round in 0..10 {
+        let (ra, rb) = tokio::join!(one.set_admin(a.id, false), two.set_admin(b.id, false));
+        let refused = [&ra, &rb]
+            .iter()
+            .filter(|r| matches!(r, Err(StoreError::Invalid(_))))
+            .count();
+        assert_eq!(
+            (ra.is_ok() as u8 + rb.is_ok() as u8, refused),
+            (1, 1),
+            "round {round}: {ra:?} {rb:?}"
+        );
+        let admins = one
+            .users()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|u| u.is_admin)
+            .count();
+        assert_eq!(admins, 1, "round {round}");
+        one.set_admin(a.id, true).await.unwrap();
+        one.set_admin(b.id, true).await.unwrap();
+    }
+    // Removing each other at once: the same.
+    let (ra, rb) = tokio::join!(one.remove_user(a.id), two.remove_user(b.id));
+    assert_eq!(ra.is_ok() as u8 + rb.is_ok() as u8, 1, "{ra:?} {rb:?}");
+    let left = one.users().await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert!(left[0].is_admin);
+}
+
+#[tokio::test]
+async fn two_first_starts_at_once_make_one_admin() {
+    for _ in 0..3 {
+        let (one, two, _db) = two_stores().await;
+        let (ra, rb) = tokio::join!(
+            one.bootstrap_admin("root", "$a"),
+            two.bootstrap_admin("boss", "$b")
+        );
+        let made: Vec<_> = [ra.unwrap(), rb.unwrap()].into_iter().flatten().collect();
+        assert_eq!(made.len(), 1, "{made:?}");
+        let users = one.users().await.unwrap();
+        assert_eq!(users, made, "one user, the admin");
+    }
+}
+
+#[tokio::test]
+async fn two_first_asks_for_an_output_token_at_once_get_the_same() {
+    let (one, two, _db) = two_stores().await;
+    let ann = one.create_user("ann", "$h", false).await.unwrap();
+    let (ta, tb) = tokio::join!(one.output_token(ann.id), two.output_token(ann.id));
+    let (ta, tb) = (ta.unwrap(), tb.unwrap());
+    assert_eq!(ta, tb);
+    assert_eq!(
+        one.user_by_output_token(&ta).await.unwrap().map(|u| u.id),
+        Some(ann.id)
+    );
 }

@@ -987,3 +987,102 @@ async fn a_failing_outcome_in_a_group_commit_spares_the_others() {
     assert_eq!(bad.title, None);
     assert_eq!(bad.last_fetched_at, None);
 }
+
+/// Two handles on one database, as two processes have (each its own pools
+/// and write queue).
+async fn two_stores() -> (Store, Store, Scratch) {
+    let db = scratch().await.unwrap();
+    let one = db.open().await.unwrap();
+    let two = Store::open(db.url()).await.unwrap();
+    (one, two, db)
+}
+
+/// Two processes importing overlapping lists at once, in opposite orders:
+/// both imports succeed (no deadlock), each feed exists once, each user
+/// follows it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_imports_share_the_feeds() {
+    let (one, two, _db) = two_stores().await;
+    let (ann, bob) = tokio::join!(one.ensure_user("ann"), two.ensure_user("ann"));
+    assert_eq!(ann.unwrap(), bob.unwrap(), "one user, created once");
+    let ann = one.ensure_user("ann").await.unwrap();
+    let bob = two.ensure_user("bob").await.unwrap();
+    for round in 0..5 {
+        let list: Vec<NewSubscription> = (0..30)
+            .map(|i| {
+                sub(
+                    &format!("https://r{round}-{i}.example/feed"),
+                    None,
+                    &["Net", "Shared"],
+                )
+            })
+            .collect();
+        let mut reversed = list.clone();
+        reversed.reverse();
+        let (a, b, c) = tokio::join!(
+            one.subscribe(ann, &list),
+            two.subscribe(bob, &reversed),
+            two.subscribe(ann, &reversed),
+        );
+        let (a, b, c) = (a.unwrap(), b.unwrap(), c.unwrap());
+        assert_eq!(b.added.len(), 30);
+        assert_eq!(a.added.len() + c.added.len(), 30, "ann follows each once");
+        assert_eq!(a.skipped.len() + c.skipped.len(), 30);
+    }
+    assert_eq!(urls(&one, FeedSelector::All).await.len(), 150);
+    for (store, user) in [(&one, ann), (&two, bob)] {
+        let subs = store.subscriptions(user).await.unwrap();
+        assert_eq!(subs.len(), 150);
+        assert!(subs
+            .iter()
+            .all(|s| s.category.as_deref() == Some("Net/Shared")));
+    }
+}
+
+/// Two processes storing the same fetch of one feed at once take turns:
+/// the entries go in once, the second sees them as unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_stores_of_one_feed_take_turns() {
+    let (one, two, _db) = two_stores().await;
+    let me = one.default_user().await.unwrap();
+    one.subscribe(me, &[sub(A, None, &[])]).await.unwrap();
+    let a = feed_id(&one, A).await;
+    for round in 0..5 {
+        let items: Vec<NewEntry> = (0..50)
+            .map(|i| {
+                let link = format!("https://a.example/{round}/{i}");
+                entry(&link, Some(&link), &format!("Post {round} {i}"), t(1, 0))
+            })
+            .collect();
+        let fetch = success(t(2, round), items);
+        let (x, y) = tokio::join!(
+            one.record_success(a, fetch.clone()),
+            two.record_success(a, fetch.clone())
+        );
+        let mut got = [x.unwrap(), y.unwrap()];
+        got.sort_by_key(|r| r.new);
+        assert_eq!(got, [report(0, 0, 50, 0), report(50, 0, 0, 0)]);
+    }
+    assert_eq!(one.entry_count().await.unwrap(), 250);
+    let subs = two.subscriptions(me).await.unwrap();
+    assert_eq!(subs[0].entry_count, 250, "the kept count too");
+}
+
+/// The last two subscribers leaving at once: the feed goes with them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_unsubscribes_delete_an_unfollowed_feed() {
+    let (one, two, _db) = two_stores().await;
+    let ann = one.ensure_user("ann").await.unwrap();
+    let bob = one.ensure_user("bob").await.unwrap();
+    for round in 0..5 {
+        let url = format!("https://u{round}.example/feed");
+        one.subscribe(ann, &[sub(&url, None, &[])]).await.unwrap();
+        one.subscribe(bob, &[sub(&url, None, &[])]).await.unwrap();
+        let (x, y) = tokio::join!(one.unsubscribe(ann, &url), two.unsubscribe(bob, &url));
+        assert_eq!((x.unwrap(), y.unwrap()), (url.clone(), url.clone()));
+        assert!(
+            urls(&one, FeedSelector::All).await.is_empty(),
+            "round {round}: nobody follows the feed, it is gone"
+        );
+    }
+}

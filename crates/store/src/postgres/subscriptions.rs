@@ -26,11 +26,17 @@ pub(crate) async fn ensure_user(pool: &PgPool, username: &str) -> StoreResult<Us
     Ok(UserId(id))
 }
 
-async fn require_user(conn: &mut PgConnection, user: UserId) -> StoreResult<()> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
-        .bind(user.0)
-        .fetch_optional(conn)
-        .await?;
+/// `NotFound` unless `user` exists; its row stays locked until the
+/// transaction ends, so one user's imports run one after the other (two at
+/// once, in different orders, would wait for each other's subscriptions and
+/// categories in a cycle). Reading and marking go on: they only take KEY
+/// SHARE locks on the user.
+async fn lock_user(conn: &mut PgConnection, user: UserId) -> StoreResult<()> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(user.0)
+            .fetch_optional(conn)
+            .await?;
     match found {
         Some(_) => Ok(()),
         None => Err(StoreError::NotFound(format!("user {user}"))),
@@ -43,8 +49,9 @@ pub(crate) async fn subscribe(
     subs: &[NewSubscription],
 ) -> StoreResult<SubscribeReport> {
     let mut tx = begin_write(pool).await?;
-    require_user(&mut tx, user).await?;
+    lock_user(&mut tx, user).await?;
     let now = time::to_db(Utc::now());
+    create_missing_feeds(&mut tx, subs, &now).await?;
     let mut report = SubscribeReport::default();
     for sub in subs {
         let feed = find_or_create_feed(&mut tx, sub, &now).await?;
@@ -80,6 +87,46 @@ pub(crate) async fn subscribe(
     }
     tx.commit().await?;
     Ok(report)
+}
+
+/// Create the feeds of `subs` that no feed answers to yet, in URL order:
+/// two imports creating the same feeds at once then wait for each other in
+/// one order, never in a cycle (which would be a deadlock). Each gets the
+/// title and site of its first subscription; later ones only fill gaps.
+async fn create_missing_feeds(
+    conn: &mut PgConnection,
+    subs: &[NewSubscription],
+    now: &str,
+) -> StoreResult<()> {
+    let mut missing: Vec<&NewSubscription> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for sub in subs {
+        if seen.insert(sub.url.as_str()) && feeds::find_id(&mut *conn, &sub.url).await?.is_none() {
+            missing.push(sub);
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    missing.sort_by(|a, b| a.url.cmp(&b.url));
+    let urls: Vec<&str> = missing.iter().map(|s| s.url.as_str()).collect();
+    let titles: Vec<Option<&str>> = missing.iter().map(|s| s.title.as_deref()).collect();
+    let sites: Vec<Option<&str>> = missing.iter().map(|s| s.site_url.as_deref()).collect();
+    // next_fetch_at NULL: due at once.
+    sqlx::query(
+        "INSERT INTO feeds (url, title, site_url, status, created_at) \
+         SELECT n.url, n.title, n.site_url, 'ok', $4 \
+           FROM unnest($1::text[], $2::text[], $3::text[]) AS n(url, title, site_url) \
+          ORDER BY n.url COLLATE \"C\" \
+         ON CONFLICT (url) DO NOTHING",
+    )
+    .bind(urls)
+    .bind(titles)
+    .bind(sites)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// The feed `sub` names (by its current or a previous URL), its missing
@@ -119,8 +166,9 @@ async fn find_or_create_feed(
         }
         // Deleted since the look-up (its last subscriber left): create it anew.
     }
-    // next_fetch_at NULL: due at once. A feed created meanwhile by another
-    // process is the same feed: filled like a found one.
+    // Only when the feed went away since `create_missing_feeds`. next_fetch_at
+    // NULL: due at once. A feed created meanwhile by another process is the
+    // same feed: filled like a found one.
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO feeds (url, title, site_url, status, created_at) \
          VALUES ($1, $2, $3, 'ok', $4) \
