@@ -94,6 +94,15 @@ pub enum Command {
     Daemon(DaemonArgs),
     /// Print the river of entries as a digest.
     Digest(DigestArgs),
+    /// Copy an installation between databases (SQLite and PostgreSQL, either way).
+    ///
+    /// Every table (users, feeds, entries, reading states, tokens, settings)
+    /// in batches, then verified: rows and a checksum per table, printed with
+    /// ok or MISMATCH (exit status 1 on a mismatch). Stop Tributary first.
+    /// The target must be empty; an interrupted copy is continued by running
+    /// the same command again; --force empties a target that holds anything
+    /// else. The search index is rebuilt on the target; --database is not used.
+    MigrateDb(crate::commands::migrate_db::MigrateDbArgs),
     /// Parse feed files or URLs and print them, normalized (nothing is stored).
     ///
     /// With several sources and --json, each feed is printed as one JSON

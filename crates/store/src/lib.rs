@@ -44,6 +44,7 @@ mod sqlite;
 pub mod testing;
 mod text;
 mod time;
+pub mod transfer;
 mod websub;
 
 use chrono::{DateTime, Utc};

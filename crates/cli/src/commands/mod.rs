@@ -4,6 +4,7 @@ pub mod config;
 mod daemon;
 mod digest;
 mod fetch;
+pub mod migrate_db;
 mod parse;
 mod publish;
 mod search;
@@ -29,6 +30,9 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
     // `parse` touches no database.
     if let Command::Parse { sources, json } = &cli.command {
         return parse::run_many(sources, *json, None, &settings.fetch).await;
+    }
+    if let Command::MigrateDb(args) = &cli.command {
+        return migrate_db::run(args).await;
     }
     let url = crate::settings::database_url(cli.database.as_deref())?;
     let store = Store::open(&url).await.with_context(|| {
@@ -91,7 +95,11 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
         Command::Digest(args) => digest::run(&store, user, &args).await,
         Command::Search(args) => search::run(&store, user, &args).await,
         Command::Publish(args) => publish::run(&store, user, &settings, &args).await,
-        Command::Parse { .. } | Command::Serve(_) | Command::User(_) | Command::Config(_) => {
+        Command::Parse { .. }
+        | Command::MigrateDb(_)
+        | Command::Serve(_)
+        | Command::User(_)
+        | Command::Config(_) => {
             unreachable!("handled above")
         }
     }

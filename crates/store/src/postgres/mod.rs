@@ -41,6 +41,7 @@ pub(crate) mod river;
 pub(crate) mod search;
 pub(crate) mod subscription_views;
 pub(crate) mod subscriptions;
+pub(crate) mod transfer;
 pub(crate) mod websub;
 
 use std::str::FromStr;

@@ -34,6 +34,7 @@ pub(crate) mod river;
 pub(crate) mod search;
 pub(crate) mod subscription_views;
 pub(crate) mod subscriptions;
+pub(crate) mod transfer;
 pub(crate) mod websub;
 
 use std::path::{Path, PathBuf};
