@@ -1,6 +1,8 @@
-//! What the reader APIs read and change, against a real SQLite file: API
-//! passwords and their sessions, entries by every filter and order, id
-//! lists, starring in bulk, and that another user's data never shows.
+//! What the reader APIs read and change, against a real database (SQLite,
+//! or PostgreSQL when `TRIBUTARY_TEST_POSTGRES` is set): API passwords and
+//! their sessions, entries by every filter and order, id lists, starring in
+//! bulk (also by two processes at once), and that another user's data never
+//! shows.
 
 mod common;
 
@@ -571,4 +573,84 @@ async fn views_of_some_feeds_are_those_of_all_views_and_only_the_users() {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Two stores on one database, as two processes of one installation have.
+async fn second_store(db: &tributary_store::testing::Scratch) -> Store {
+    db.open().await.expect("second store")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_at_once_still_keep_only_the_newest_sessions() {
+    let (one, db) = store().await;
+    let two = second_store(&db).await;
+    let ann = user(&one, "ann").await;
+    let token = one
+        .create_api_token(ann, "newsboat", "sha-a", "fever-a")
+        .await
+        .unwrap();
+    let later = Utc::now() + Duration::days(365);
+    for i in 0..20 {
+        one.create_api_session(token.id, &format!("old-{i:02}"), "t", later)
+            .await
+            .unwrap();
+    }
+    for round in 0..20 {
+        let (a, b) = (format!("a-{round}"), format!("b-{round}"));
+        let (ra, rb) = tokio::join!(
+            one.create_api_session(token.id, &a, "t", later),
+            two.create_api_session(token.id, &b, "t", later)
+        );
+        ra.unwrap();
+        rb.unwrap();
+        let now = Utc::now();
+        let mut live = 0;
+        for hash in (0..20)
+            .map(|i| format!("old-{i:02}"))
+            .chain((0..=round).flat_map(|r| [format!("a-{r}"), format!("b-{r}")]))
+        {
+            if one.api_session(&hash, now).await.unwrap().is_some() {
+                live += 1;
+            }
+        }
+        assert_eq!(live, 20, "round {round}");
+        for hash in [&a, &b] {
+            assert!(one.api_session(hash, now).await.unwrap().is_some());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starring_the_same_entries_at_once_counts_each_change_once() {
+    let (one, db, ann, ..) = setup().await;
+    let two = second_store(&db).await;
+    let refs: Vec<EntryId> = one
+        .api_entry_refs(ann, &ApiEntryQuery::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    // Some have a state already (read), some not.
+    one.set_read_many(ann, &refs[..5], true).await.unwrap();
+    for round in 0..20 {
+        let starred = round % 2 == 0;
+        let (a, b) = tokio::join!(
+            one.set_starred_many(ann, &refs, starred),
+            two.set_starred_many(ann, &refs, starred)
+        );
+        assert_eq!(a.unwrap() + b.unwrap(), 10, "round {round}");
+        let now_starred = one
+            .api_entry_refs(
+                ann,
+                &ApiEntryQuery {
+                    starred: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(now_starred, if starred { 10 } else { 0 }, "round {round}");
+    }
 }
