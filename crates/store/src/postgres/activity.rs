@@ -55,7 +55,7 @@ pub(crate) async fn feed_activity(
     }
     let week = Duration::days(7);
     let published: Vec<String> = sqlx::query_scalar(
-        "SELECT published FROM entries WHERE feed_id = ? AND published > ? AND published <= ?",
+        "SELECT published FROM entries WHERE feed_id = $1 AND published > $2 AND published <= $3",
     )
     .bind(feed.0)
     .bind(time::to_db(now - week * WEEKS as i32))
@@ -70,7 +70,7 @@ pub(crate) async fn feed_activity(
     }
     let day = Duration::days(1);
     let fetches: Vec<(String, String)> = sqlx::query_as(
-        "SELECT at, outcome FROM fetch_log WHERE feed_id = ? AND at > ? AND at <= ?",
+        "SELECT at, outcome FROM fetch_log WHERE feed_id = $1 AND at > $2 AND at <= $3",
     )
     .bind(feed.0)
     .bind(time::to_db(now - day * DAYS as i32))
@@ -119,7 +119,7 @@ pub(crate) async fn counts(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<Sto
     }
     let feeds_due: i64 = sqlx::query_scalar(concat!(
         "SELECT count(*) FROM feeds f WHERE f.status <> 'disabled' \
-           AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= ?) AND ",
+           AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= $1) AND ",
         not_paused!()
     ))
     .bind(time::to_db(now))

@@ -9,17 +9,18 @@ use crate::postgres::{begin_write, subscriptions};
 use crate::rows::CategoryRow;
 use crate::{time, Category, StoreError, StoreResult};
 
-/// The listing, for all of the user's categories or (`?2` not NULL) one.
+/// The listing, for all of the user's categories or (`$2` not NULL) one.
 const LIST_SQL: &str = concat!(
     with_category_paths!(),
     "SELECT c.id AS id, c.parent_id AS parent_id, c.name AS name, cp.path AS path, \
        (SELECT count(*) FROM subscriptions s \
-         WHERE s.user_id = ?1 AND s.category_id = c.id) AS feed_count, \
+         WHERE s.user_id = $1 AND s.category_id = c.id) AS feed_count, \
        (SELECT COALESCE(sum(",
     unread_of_subscription!(),
-    "), 0) FROM subscriptions s WHERE s.user_id = ?1 AND s.category_id = c.id) AS unread_count \
+    "), 0)::bigint FROM subscriptions s WHERE s.user_id = $1 AND s.category_id = c.id) \
+       AS unread_count \
      FROM categories c JOIN cat_path cp ON cp.id = c.id \
-     WHERE ?2 IS NULL OR c.id = ?2 \
+     WHERE $2::bigint IS NULL OR c.id = $2 \
      ORDER BY cp.path, c.id"
 );
 
@@ -65,7 +66,7 @@ fn segments(path: &str) -> StoreResult<Vec<String>> {
 pub(crate) async fn create(pool: &PgPool, user: UserId, path: &str) -> StoreResult<Category> {
     let segments = segments(path)?;
     let mut tx = begin_write(pool).await?;
-    let user_exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
+    let user_exists: Option<i64> = sqlx::query_scalar("SELECT 1::bigint FROM users WHERE id = $1")
         .bind(user.0)
         .fetch_optional(&mut *tx)
         .await?;
@@ -98,7 +99,7 @@ pub(crate) async fn rename(
     }
     let mut tx = begin_write(pool).await?;
     require_category_of(&mut tx, user, id).await?;
-    let done = sqlx::query("UPDATE categories SET name = ? WHERE id = ? AND user_id = ?")
+    let done = sqlx::query("UPDATE categories SET name = $1 WHERE id = $2 AND user_id = $3")
         .bind(name)
         .bind(id.0)
         .bind(user.0)
@@ -123,7 +124,7 @@ pub(crate) async fn delete(pool: &PgPool, user: UserId, id: CategoryId) -> Store
     require_category_of(&mut tx, user, id).await?;
     // Sub-categories go too (ON DELETE CASCADE); their feeds become
     // uncategorized (ON DELETE SET NULL).
-    sqlx::query("DELETE FROM categories WHERE id = ? AND user_id = ?")
+    sqlx::query("DELETE FROM categories WHERE id = $1 AND user_id = $2")
         .bind(id.0)
         .bind(user.0)
         .execute(&mut *tx)

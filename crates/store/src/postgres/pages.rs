@@ -22,7 +22,7 @@ macro_rules! item_columns {
             $crate::rows::entry_columns!(),
             ", COALESCE(s.title_override, f.title, f.url) AS source_title, \
                f.url AS source_url, f.site_url AS source_site_url, \
-               COALESCE(st.read, 0) AS read, COALESCE(st.starred, 0) AS starred"
+               COALESCE(st.read, FALSE) AS read, COALESCE(st.starred, FALSE) AS starred"
         )
     };
 }
@@ -31,7 +31,7 @@ pub(crate) use item_columns;
 /// Entries stored while the user had paused the subscription are not shown.
 pub(crate) const VISIBLE: &str = "(s.paused_at IS NULL OR e.created_at <= s.paused_at)";
 
-/// Unread entries of the subscription `s` of the user bound as `?1`. For a
+/// Unread entries of the subscription `s` of the user bound as `$1`. For a
 /// subscription that is not paused: the feed's entry count minus the
 /// user's read entries of it (`subscriptions.read_count`, kept by triggers);
 /// a paused one hides what came after the pause, so its entries are looked
@@ -41,8 +41,8 @@ macro_rules! unread_of_subscription {
         "(CASE WHEN s.paused_at IS NULL THEN \
             (SELECT uf.entry_count FROM feeds uf WHERE uf.id = s.feed_id) - s.read_count \
           ELSE (SELECT count(*) FROM entries ue \
-                  LEFT JOIN entry_states us ON us.user_id = ?1 AND us.entry_id = ue.id \
-                 WHERE ue.feed_id = s.feed_id AND COALESCE(us.read, 0) = 0 \
+                  LEFT JOIN entry_states us ON us.user_id = $1 AND us.entry_id = ue.id \
+                 WHERE ue.feed_id = s.feed_id AND NOT COALESCE(us.read, FALSE) \
                    AND ue.created_at <= s.paused_at) END)"
     };
 }
@@ -59,12 +59,13 @@ pub(crate) async fn require_feed_of(
     user: UserId,
     feed: FeedId,
 ) -> StoreResult<()> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM subscriptions WHERE user_id = ? AND feed_id = ?")
-            .bind(user.0)
-            .bind(feed.0)
-            .fetch_optional(conn)
-            .await?;
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1::bigint FROM subscriptions WHERE user_id = $1 AND feed_id = $2",
+    )
+    .bind(user.0)
+    .bind(feed.0)
+    .fetch_optional(conn)
+    .await?;
     found
         .map(|_| ())
         .ok_or_else(|| StoreError::NotFound(format!("feed {feed}")))
@@ -77,7 +78,7 @@ pub(crate) async fn require_category_of(
     category: CategoryId,
 ) -> StoreResult<()> {
     let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM categories WHERE user_id = ? AND id = ?")
+        sqlx::query_scalar("SELECT 1::bigint FROM categories WHERE user_id = $1 AND id = $2")
             .bind(user.0)
             .bind(category.0)
             .fetch_optional(conn)
@@ -152,32 +153,30 @@ fn page_sql(user: UserId, query: &EntryQuery, limit: u32) -> Sql {
     ));
     match query.view {
         View::Unread | View::All => {
-            // Entries first, newest first (an index scan that stops after
+            // Entries newest first (a backward walk of entries_published,
+            // or of entries_feed_published for one feed, that stops after
             // one page), each checked against the user's subscriptions.
             sql.push(&format!(
-                "entries e CROSS JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
+                "entries e JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
                  JOIN feeds f ON f.id = e.feed_id \
                  LEFT JOIN entry_states st ON st.user_id = {u} AND st.entry_id = e.id \
                  WHERE {VISIBLE}"
             ));
             if query.view == View::Unread {
-                sql.push(" AND COALESCE(st.read, 0) = 0");
+                sql.push(" AND NOT COALESCE(st.read, FALSE)");
             }
         }
         View::Starred | View::History => {
-            // The partial indexes hold only starred (read) states, so a
-            // user who read 100,000 entries does not walk them all for a
-            // page of starred ones.
-            let (index, flag) = if query.view == View::Starred {
-                ("entry_states_starred", "st.starred = 1")
+            // The partial indexes entry_states_starred / entry_states_history
+            // hold only starred (read) states, so a user who read 100,000
+            // entries does not walk them all for a page of starred ones.
+            let flag = if query.view == View::Starred {
+                "st.starred"
             } else {
-                (
-                    "entry_states_history",
-                    "st.read = 1 AND st.read_at IS NOT NULL",
-                )
+                "st.read AND st.read_at IS NOT NULL"
             };
             sql.push(&format!(
-                "entry_states st INDEXED BY {index} CROSS JOIN entries e ON e.id = st.entry_id \
+                "entry_states st JOIN entries e ON e.id = st.entry_id \
                  JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
                  JOIN feeds f ON f.id = e.feed_id \
                  WHERE st.user_id = {u} AND {flag} AND {VISIBLE}"
@@ -201,10 +200,8 @@ fn page_sql(user: UserId, query: &EntryQuery, limit: u32) -> Sql {
     if let Some(after) = query.after {
         let at = sql.arg(Arg::Text(time::to_db(after.at)));
         let id = sql.arg(Arg::Int(after.id.0));
-        // The first term lets the index seek; the second breaks ties.
-        sql.push(&format!(
-            " AND {sort} <= {at} AND ({sort} < {at} OR {tie} < {id})"
-        ));
+        // A row comparison: the index on (sort key, id) seeks to it.
+        sql.push(&format!(" AND ({sort}, {tie}) < ({at}, {id})"));
     }
     sql.push(&format!(" ORDER BY {sort} DESC, {tie} DESC LIMIT "))
         .bind(Arg::Int(i64::from(limit) + 1));
@@ -220,10 +217,10 @@ pub(crate) async fn entry_for_user(
         "SELECT ",
         item_columns!(),
         " FROM entries e \
-          JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = ?1 \
+          JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = $1 \
           JOIN feeds f ON f.id = e.feed_id \
-          LEFT JOIN entry_states st ON st.user_id = ?1 AND st.entry_id = e.id \
-         WHERE e.id = ?2"
+          LEFT JOIN entry_states st ON st.user_id = $1 AND st.entry_id = e.id \
+         WHERE e.id = $2"
     ))
     .bind(user.0)
     .bind(entry.0)
@@ -238,7 +235,7 @@ pub(crate) async fn unread_counts(pool: &PgPool, user: UserId) -> StoreResult<Ve
     let rows: Vec<(i64, i64)> = sqlx::query_as(concat!(
         "SELECT s.feed_id, ",
         unread_of_subscription!(),
-        " FROM subscriptions s WHERE s.user_id = ?1 ORDER BY s.feed_id"
+        " FROM subscriptions s WHERE s.user_id = $1 ORDER BY s.feed_id"
     ))
     .bind(user.0)
     .fetch_all(pool)
@@ -254,7 +251,7 @@ pub(crate) async fn unread_total(pool: &PgPool, user: UserId) -> StoreResult<i64
     let total: i64 = sqlx::query_scalar(concat!(
         "SELECT COALESCE(sum(",
         unread_of_subscription!(),
-        "), 0) FROM subscriptions s WHERE s.user_id = ?1"
+        "), 0)::bigint FROM subscriptions s WHERE s.user_id = $1"
     ))
     .bind(user.0)
     .fetch_one(pool)
@@ -262,17 +259,23 @@ pub(crate) async fn unread_total(pool: &PgPool, user: UserId) -> StoreResult<i64
     Ok(total)
 }
 
-/// Ids per statement of [`set_read_many`].
-const IDS_PER_STATEMENT: usize = 500;
-
-/// The upsert that marks the entries selected by `from_where` (which
-/// yields `e.id` for rows whose read flag differs from `?2`) read or unread.
-fn mark_sql(from_where: &str) -> String {
+/// The upsert that marks the entries selected by `from_where` read or
+/// unread: `user`, `read` and `now` are the placeholders (or literals) of
+/// the user, the new flag and the time; `from_where` yields `e.id` and
+/// `e.feed_id` for rows whose read flag differs from `read`.
+///
+/// Rows go in (feed, entry) order, so two statements of one user lock
+/// their states, and (through the read-count trigger) their subscriptions,
+/// in the same order and cannot deadlock. A row a concurrent writer already
+/// gave the new flag is left alone and not counted.
+fn mark_sql(user: &str, read: &str, now: &str, from_where: &str) -> String {
     format!(
         "INSERT INTO entry_states (user_id, entry_id, feed_id, read, read_at, updated_at) \
-         SELECT ?1, e.id, e.feed_id, ?2, CASE WHEN ?2 THEN ?3 END, ?3 {from_where} \
+         SELECT {user}, e.id, e.feed_id, {read}, CASE WHEN {read} THEN {now} END, {now} \
+         {from_where} ORDER BY e.feed_id, e.id \
          ON CONFLICT (user_id, entry_id) DO UPDATE SET read = excluded.read, \
-             read_at = excluded.read_at, updated_at = excluded.updated_at"
+             read_at = excluded.read_at, updated_at = excluded.updated_at \
+         WHERE entry_states.read IS DISTINCT FROM excluded.read"
     )
 }
 
@@ -283,29 +286,29 @@ pub(crate) async fn set_read_many(
     read: bool,
 ) -> StoreResult<u64> {
     let ids: BTreeSet<i64> = entries.iter().map(|e| e.0).collect();
+    if ids.is_empty() {
+        return Ok(0);
+    }
     let ids: Vec<i64> = ids.into_iter().collect();
     let now = time::to_db(Utc::now());
-    let mut tx = begin_write(pool).await?;
-    let mut changed = 0;
-    for chunk in ids.chunks(IDS_PER_STATEMENT) {
-        // Numbered like ?1..?3: sqlx counts bare `?` apart from numbered ones.
-        let list = (0..chunk.len())
-            .map(|i| format!("?{}", i + 4))
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = mark_sql(&format!(
-            "FROM entries e \
-               JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = ?1 \
-               LEFT JOIN entry_states st ON st.user_id = ?1 AND st.entry_id = e.id \
-              WHERE COALESCE(st.read, 0) <> ?2 AND e.id IN ({list})"
-        ));
-        let mut q = sqlx::query(&sql).bind(user.0).bind(read).bind(&now);
-        for id in chunk {
-            q = q.bind(id);
-        }
-        changed += q.execute(&mut *tx).await?.rows_affected();
-    }
-    tx.commit().await?;
+    // One statement, the ids as one bigint[].
+    let sql = mark_sql(
+        "$1",
+        "$2",
+        "$3::text",
+        "FROM entries e \
+           JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = $1 \
+           LEFT JOIN entry_states st ON st.user_id = $1 AND st.entry_id = e.id \
+          WHERE COALESCE(st.read, FALSE) <> $2 AND e.id = ANY($4)",
+    );
+    let changed = sqlx::query(&sql)
+        .bind(user.0)
+        .bind(read)
+        .bind(&now)
+        .bind(&ids)
+        .execute(pool)
+        .await?
+        .rows_affected();
     Ok(changed)
 }
 
@@ -317,15 +320,13 @@ pub(crate) async fn mark_all_read(
 ) -> StoreResult<u64> {
     let mut tx = begin_write(pool).await?;
     let mut sql = Sql::default();
-    // ?1 user, ?2 read (true), ?3 now: as mark_sql expects.
     let u = sql.arg(Arg::Int(user.0));
-    sql.arg(Arg::Int(1));
-    sql.arg(Arg::Text(time::to_db(Utc::now())));
+    let now = sql.arg(Arg::Text(time::to_db(Utc::now())));
     sql.push(&format!(
         "FROM entries e \
            JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
            LEFT JOIN entry_states st ON st.user_id = {u} AND st.entry_id = e.id \
-          WHERE COALESCE(st.read, 0) = 0 AND {VISIBLE} AND e.published <= "
+          WHERE NOT COALESCE(st.read, FALSE) AND {VISIBLE} AND e.published <= "
     ))
     .bind(Arg::Text(time::to_db(older_than)));
     match scope {
@@ -339,9 +340,7 @@ pub(crate) async fn mark_all_read(
             push_category(&mut sql, &u, category);
         }
     }
-    // The SELECT has a WHERE clause of its own, so `ON CONFLICT` is not
-    // read as part of a join.
-    sql.text = mark_sql(&sql.text);
+    sql.text = mark_sql(&u, "TRUE", &format!("{now}::text"), &sql.text);
     let changed = sql.query().execute(&mut *tx).await?.rows_affected();
     tx.commit().await?;
     Ok(changed)

@@ -11,8 +11,8 @@ use crate::postgres::pages::{require_category_of, require_feed_of, unread_of_sub
 use crate::rows::SubscriptionViewRow;
 use crate::{time, StoreError, StoreResult, SubscriptionSettings, SubscriptionView};
 
-/// All of the user's subscriptions, or (`?2` not NULL) one, or (`?3` not
-/// NULL, a JSON array of feed ids) those.
+/// All of the user's subscriptions, or (`$2` not NULL) one, or (`$3` not
+/// NULL, an array of feed ids) those.
 const VIEWS_SQL: &str = concat!(
     with_category_paths!(),
     "SELECT ",
@@ -27,8 +27,8 @@ const VIEWS_SQL: &str = concat!(
      FROM subscriptions s \
      JOIN feeds f ON f.id = s.feed_id \
      LEFT JOIN cat_path cp ON cp.id = s.category_id \
-     WHERE s.user_id = ?1 AND (?2 IS NULL OR s.feed_id = ?2) \
-       AND (?3 IS NULL OR s.feed_id IN (SELECT value FROM json_each(?3))) \
+     WHERE s.user_id = $1 AND ($2::bigint IS NULL OR s.feed_id = $2) \
+       AND ($3::bigint[] IS NULL OR s.feed_id = ANY($3)) \
      ORDER BY COALESCE(cp.path, ''), lower(COALESCE(s.title_override, f.title, f.url)), f.id"
 );
 
@@ -36,7 +36,7 @@ pub(crate) async fn list(pool: &PgPool, user: UserId) -> StoreResult<Vec<Subscri
     let rows: Vec<SubscriptionViewRow> = sqlx::query_as(VIEWS_SQL)
         .bind(user.0)
         .bind(None::<i64>)
-        .bind(None::<String>)
+        .bind(None::<Vec<i64>>)
         .fetch_all(pool)
         .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
@@ -48,11 +48,10 @@ pub(crate) async fn some(
     feeds: &[FeedId],
 ) -> StoreResult<Vec<SubscriptionView>> {
     let ids: Vec<i64> = feeds.iter().map(|f| f.0).collect();
-    let list = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned());
     let rows: Vec<SubscriptionViewRow> = sqlx::query_as(VIEWS_SQL)
         .bind(user.0)
         .bind(None::<i64>)
-        .bind(list)
+        .bind(ids)
         .fetch_all(pool)
         .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
@@ -66,7 +65,7 @@ pub(crate) async fn one(
     let row: Option<SubscriptionViewRow> = sqlx::query_as(VIEWS_SQL)
         .bind(user.0)
         .bind(feed.0)
-        .bind(None::<String>)
+        .bind(None::<Vec<i64>>)
         .fetch_optional(pool)
         .await?;
     Ok(row.map(|r| r.0))
@@ -114,10 +113,10 @@ pub(crate) async fn update(
         require_category_of(&mut tx, user, category).await?;
     }
     sqlx::query(
-        "UPDATE subscriptions SET title_override = ?1, category_id = ?2, \
-                min_interval_secs = ?3, max_interval_secs = ?4, paused = ?5, \
-                paused_at = CASE WHEN ?5 THEN COALESCE(paused_at, ?6) END \
-          WHERE user_id = ?7 AND feed_id = ?8",
+        "UPDATE subscriptions SET title_override = $1, category_id = $2, \
+                min_interval_secs = $3, max_interval_secs = $4, paused = $5, \
+                paused_at = CASE WHEN $5 THEN COALESCE(paused_at, $6) END \
+          WHERE user_id = $7 AND feed_id = $8",
     )
     .bind(title)
     .bind(settings.category.map(|c| c.0))
