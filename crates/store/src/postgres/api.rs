@@ -538,8 +538,11 @@ pub(crate) async fn set_starred_many(
     if entries.is_empty() {
         return Ok(0);
     }
-    // The conflict's WHERE: a state another request changed the same way
-    // since this statement's snapshot is neither written nor counted again.
+    // Rows go in (feed, entry) order, as marking read does, so two
+    // statements of one user lock their states in the same order and cannot
+    // deadlock. The conflict's WHERE: a state another request changed the
+    // same way since this statement's snapshot is neither written nor
+    // counted again.
     let done = sqlx::query(&format!(
         "INSERT INTO entry_states (user_id, entry_id, feed_id, starred, updated_at) \
          SELECT $1, e.id, e.feed_id, $2, $3 FROM entries e \
@@ -547,6 +550,7 @@ pub(crate) async fn set_starred_many(
            LEFT JOIN entry_states st ON st.user_id = $1 AND st.entry_id = e.id \
           WHERE COALESCE(st.starred, FALSE) <> $2 AND {VISIBLE} \
             AND e.id = ANY($4) \
+          ORDER BY e.feed_id, e.id \
          ON CONFLICT (user_id, entry_id) DO UPDATE SET starred = excluded.starred, \
              updated_at = excluded.updated_at \
           WHERE entry_states.starred <> excluded.starred"
