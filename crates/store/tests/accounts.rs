@@ -374,3 +374,21 @@ async fn two_first_asks_for_an_output_token_at_once_get_the_same() {
         Some(ann.id)
     );
 }
+
+/// Names and tokens come from clients as they typed them; one with a NUL
+/// character (which PostgreSQL's text cannot hold) is simply not found.
+#[tokio::test]
+async fn look_ups_of_names_and_tokens_with_a_nul_find_nothing() {
+    let (store, _dir) = store().await;
+    let ann = store.create_user("ann", "$h", false).await.unwrap();
+    let token = store.output_token(ann.id).await.unwrap();
+    assert!(store.user_by_name("ann\0").await.unwrap().is_none());
+    assert!(store
+        .user_by_output_token(&format!("{token}\0"))
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.session("\0", t(1, 0)).await.unwrap().is_none());
+    assert!(store.setting("a\0b").await.unwrap().is_none());
+    assert!(store.user_by_name("ann").await.unwrap().is_some());
+}

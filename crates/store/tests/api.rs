@@ -58,6 +58,14 @@ async fn api_passwords_are_found_by_hash_and_fever_key_and_revoked() {
     let (who, _) = store.user_by_fever_key("fever-a").await.unwrap().unwrap();
     assert_eq!(who.id, ann);
     assert!(store.user_by_api_secret("sha-x").await.unwrap().is_none());
+    // What a client sends may hold anything, NUL too (PostgreSQL's text
+    // cannot): it is not found.
+    assert!(store
+        .user_by_fever_key("fever-a\0")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.user_by_api_secret("\0").await.unwrap().is_none());
 
     let listed = store.api_tokens(ann).await.unwrap();
     assert_eq!(listed.len(), 2);

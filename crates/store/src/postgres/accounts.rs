@@ -32,6 +32,24 @@ pub(crate) fn check_username(name: &str) -> StoreResult<()> {
     Ok(())
 }
 
+/// Whether PostgreSQL can hold `s`: its text cannot have a NUL character
+/// (binding one is an error, where SQLite stores it). A value it cannot
+/// hold matches nothing stored, so look-ups answer "none" without asking.
+pub(crate) fn storable(s: &str) -> bool {
+    !s.contains('\0')
+}
+
+/// `Invalid` naming `what` if PostgreSQL cannot hold `s` (see [`storable`]).
+pub(crate) fn require_storable(what: &str, s: &str) -> StoreResult<()> {
+    if storable(s) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "the {what} has a NUL character"
+        )))
+    }
+}
+
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
@@ -162,6 +180,9 @@ pub(crate) async fn user(pool: &PgPool, id: UserId) -> StoreResult<Option<User>>
 }
 
 pub(crate) async fn user_by_name(pool: &PgPool, username: &str) -> StoreResult<Option<User>> {
+    if !storable(username) {
+        return Ok(None);
+    }
     let row: Option<UserRow> = sqlx::query_as(concat!(
         "SELECT ",
         user_columns!(),
@@ -325,6 +346,9 @@ pub(crate) async fn session(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<Session>> {
+    if !storable(token_hash) {
+        return Ok(None);
+    }
     let row: Option<SessionRow> = sqlx::query_as(concat!(
         "SELECT ",
         user_columns!(),
@@ -340,6 +364,9 @@ pub(crate) async fn session(
 }
 
 pub(crate) async fn delete_session(pool: &PgPool, token_hash: &str) -> StoreResult<()> {
+    if !storable(token_hash) {
+        return Ok(());
+    }
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
         .execute(pool)
@@ -387,7 +414,7 @@ pub(crate) async fn output_token(pool: &PgPool, user: UserId, rotate: bool) -> S
 }
 
 pub(crate) async fn user_by_output_token(pool: &PgPool, token: &str) -> StoreResult<Option<User>> {
-    if token.is_empty() {
+    if token.is_empty() || !storable(token) {
         return Ok(None);
     }
     let row: Option<UserRow> = sqlx::query_as(concat!(
@@ -402,6 +429,9 @@ pub(crate) async fn user_by_output_token(pool: &PgPool, token: &str) -> StoreRes
 }
 
 pub(crate) async fn setting(pool: &PgPool, key: &str) -> StoreResult<Option<String>> {
+    if !storable(key) {
+        return Ok(None);
+    }
     Ok(
         sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
@@ -411,6 +441,10 @@ pub(crate) async fn setting(pool: &PgPool, key: &str) -> StoreResult<Option<Stri
 }
 
 pub(crate) async fn set_setting(pool: &PgPool, key: &str, value: Option<&str>) -> StoreResult<()> {
+    require_storable("setting's name", key)?;
+    if let Some(value) = value {
+        require_storable("setting's value", value)?;
+    }
     match value {
         Some(value) => {
             sqlx::query(

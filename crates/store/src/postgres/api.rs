@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 use tributary_model::{EntryId, FeedId, UserId};
 
-use crate::postgres::accounts::is_unique_violation;
+use crate::postgres::accounts::{is_unique_violation, require_storable, storable};
 use crate::postgres::args::{Arg, Sql};
 use crate::postgres::begin_write;
 use crate::postgres::pages::{
@@ -59,6 +59,7 @@ pub(crate) async fn create_token(
             "the description is longer than {MAX_DESCRIPTION} characters"
         )));
     }
+    require_storable("description", description)?;
     let done = sqlx::query_scalar::<_, i64>(
         "INSERT INTO api_tokens (user_id, description, secret_hash, fever_key, created_at) \
          SELECT id, $1, $2, $3, $4 FROM users WHERE id = $5 RETURNING id",
@@ -131,6 +132,9 @@ async fn by_column(
     column: &str,
     value: &str,
 ) -> StoreResult<Option<(User, ApiToken)>> {
+    if !storable(value) {
+        return Ok(None);
+    }
     let row = sqlx::query(&format!(
         "SELECT {TOKEN_COLUMNS}, {} FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.{column} = $1",
@@ -238,6 +242,9 @@ pub(crate) async fn session(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<Session>> {
+    if !storable(token_hash) {
+        return Ok(None);
+    }
     let row: Option<SessionRow> = sqlx::query_as(concat!(
         "SELECT ",
         crate::rows::user_columns!(),
