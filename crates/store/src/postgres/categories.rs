@@ -49,6 +49,7 @@ fn segments(path: &str) -> StoreResult<Vec<String>> {
     if path.is_empty() {
         return Err(StoreError::Invalid("the category name is empty".to_owned()));
     }
+    no_nul(path)?;
     path.split('/')
         .map(|s| {
             let s = s.trim();
@@ -61,6 +62,17 @@ fn segments(path: &str) -> StoreResult<Vec<String>> {
             }
         })
         .collect()
+}
+
+/// PostgreSQL text cannot hold NUL: such a name is refused as invalid
+/// (not a database error).
+fn no_nul(name: &str) -> StoreResult<()> {
+    if name.contains('\0') {
+        return Err(StoreError::Invalid(
+            "a category name cannot contain a NUL character".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) async fn create(pool: &PgPool, user: UserId, path: &str) -> StoreResult<Category> {
@@ -92,6 +104,7 @@ pub(crate) async fn rename(
     if name.is_empty() {
         return Err(StoreError::Invalid("the category name is empty".to_owned()));
     }
+    no_nul(name)?;
     if name.contains('/') {
         return Err(StoreError::Invalid(
             "a category name cannot contain '/' (it separates the levels of a path)".to_owned(),

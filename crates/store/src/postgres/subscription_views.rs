@@ -107,6 +107,12 @@ pub(crate) async fn update(
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty());
+    // PostgreSQL text cannot hold NUL.
+    if title.is_some_and(|t| t.contains('\0')) {
+        return Err(StoreError::Invalid(
+            "a title cannot contain a NUL character".to_owned(),
+        ));
+    }
     let mut tx = begin_write(pool).await?;
     require_feed_of(&mut tx, user, feed).await?;
     if let Some(category) = settings.category {
