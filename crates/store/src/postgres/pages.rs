@@ -36,6 +36,12 @@ pub(crate) const VISIBLE: &str = "(s.paused_at IS NULL OR e.created_at <= s.paus
 /// user's read entries of it (`subscriptions.read_count`, kept by triggers);
 /// a paused one hides what came after the pause, so its entries are looked
 /// at one by one.
+///
+/// PostgreSQL's planner costs the paused branch for every subscription,
+/// whether or not it runs, so statements with this expression cross
+/// `jit_above_cost` with a few hundred subscriptions and pay tens of
+/// milliseconds of JIT compilation for a sub-millisecond query, unless the
+/// connection sets `jit = off`.
 macro_rules! unread_of_subscription {
     () => {
         "(CASE WHEN s.paused_at IS NULL THEN \
@@ -134,6 +140,16 @@ pub(crate) async fn entries(
 }
 
 /// The statement of one page (`limit + 1` rows, to know if more follow).
+///
+/// Plans checked with EXPLAIN ANALYZE (60,000 entries, 100 of 300 feeds
+/// followed, 70% read), custom and generic alike: unread/all walk
+/// entries_published backwards (entries_feed_published for one feed) in
+/// nested loops over the subscription, feed and state primary keys, and
+/// stop after the page, with no sort; a category page walks
+/// entries_published the same way (a generic plan may instead read the
+/// category's feeds' entries and sort the top N); starred and history read
+/// their partial index (entry_states_starred / entry_states_history) and
+/// sort only those rows.
 fn page_sql(user: UserId, query: &EntryQuery, limit: u32) -> Sql {
     let mut sql = Sql::default();
     let u = sql.arg(Arg::Int(user.0));
