@@ -1,4 +1,5 @@
-//! Full-text search against a real SQLite file: the query language,
+//! Full-text search on the engine under test (an SQLite file, or a
+//! PostgreSQL database with `TRIBUTARY_TEST_POSTGRES`): the query language,
 //! ranking, snippets, filters, and the index kept in sync with entry
 //! inserts, updates and deletions (also of whole feeds) and filled at open
 //! for entries stored before it existed.
@@ -6,8 +7,31 @@
 mod common;
 
 use common::{entry, fetch, follow, store, t};
+use sqlx::Connection;
 use tributary_model::UserId;
+use tributary_store::testing::Scratch;
 use tributary_store::{EntryQuery, SearchQuery, SearchResults, Store, StoreError, View};
+
+/// The search index's table: FTS5's on SQLite, `entries_search` on PostgreSQL.
+fn index_table(db: &Scratch) -> &'static str {
+    match db.engine() {
+        "postgres" => "entries_search",
+        _ => "entries_fts",
+    }
+}
+
+/// Run `sql` (one or more statements) on the database beside the store.
+async fn exec(db: &Scratch, sql: &str) {
+    if db.engine() == "postgres" {
+        let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(db.url()).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+}
 
 async fn find(store: &Store, user: UserId, text: &str) -> SearchResults {
     store
@@ -312,7 +336,7 @@ async fn filters_limit_offset_and_total() {
 
 #[tokio::test]
 async fn the_index_follows_updates_and_deletions() {
-    let (store, _dir) = store().await;
+    let (store, db) = store().await;
     let me = store.default_user().await.unwrap();
     let feed = follow(&store, me, "https://a.example/feed", &[]).await;
     fetch(
@@ -351,8 +375,11 @@ async fn the_index_follows_updates_and_deletions() {
         .await
         .unwrap();
     let again = follow(&store, me, "https://a.example/feed", &[]).await;
-    // SQLite reuses the freed row ids, so stale index rows would show up here.
-    assert_eq!(again, feed);
+    // SQLite reuses the freed row ids, so stale index rows would show up
+    // here (PostgreSQL's identities never come back).
+    if db.engine() == "sqlite" {
+        assert_eq!(again, feed);
+    }
     fetch(
         &store,
         again,
@@ -366,9 +393,7 @@ async fn the_index_follows_updates_and_deletions() {
 
 #[tokio::test]
 async fn entries_stored_before_the_index_are_indexed_at_open() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = Store::open(&url).await.unwrap();
+    let (store, db) = store().await;
     let me = store.default_user().await.unwrap();
     let feed = follow(&store, me, "https://a.example/feed", &[]).await;
     let many: Vec<_> = (0..1200)
@@ -386,20 +411,15 @@ async fn entries_stored_before_the_index_are_indexed_at_open() {
     drop(store);
 
     // Make the database look like one from before the index existed.
-    {
-        use sqlx::Connection;
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query("DELETE FROM entries_fts")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        sqlx::query("DELETE FROM settings WHERE key = 'search.backfilled'")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-    }
-    let store = Store::open(&url).await.unwrap();
+    exec(
+        &db,
+        &format!(
+            "DELETE FROM {}; DELETE FROM settings WHERE key = 'search.backfilled'",
+            index_table(&db)
+        ),
+    )
+    .await;
+    let store = db.open().await.unwrap();
     assert_eq!(find(&store, me, "ocelot").await.total, 1200);
     assert_eq!(
         store.setting("search.backfilled").await.unwrap().as_deref(),
@@ -457,58 +477,65 @@ async fn fetch_all_at_once(
 }
 
 /// Per feed: stored entry count, entries, fetch log rows.
-async fn stored(url: &str) -> Vec<(i64, i64, i64)> {
-    use sqlx::Connection;
-    let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-    let rows = sqlx::query_as(
+async fn stored(db: &Scratch) -> Vec<(i64, i64, i64)> {
+    const SQL: &str =
         "SELECT f.entry_count, (SELECT count(*) FROM entries e WHERE e.feed_id = f.id), \
                 (SELECT count(*) FROM fetch_log l WHERE l.feed_id = f.id) \
-           FROM feeds f ORDER BY f.id",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
-    conn.close().await.unwrap();
-    rows
+           FROM feeds f ORDER BY f.id";
+    if db.engine() == "postgres" {
+        let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+        let rows = sqlx::query_as(SQL).fetch_all(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        rows
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(db.url()).await.unwrap();
+        let rows = sqlx::query_as(SQL).fetch_all(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        rows
+    }
 }
 
 #[tokio::test]
 async fn many_fetches_at_once_are_indexed_counted_and_logged_or_not_stored_at_all() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = Store::open(&url).await.unwrap();
+    let (store, db) = store().await;
     let me = store.default_user().await.unwrap();
     let mut feeds = Vec::new();
     for f in 0..40 {
         feeds.push(follow(&store, me, &format!("https://f{f}.example/feed"), &[]).await);
     }
-    // An index row left behind for the id the first new entry gets: no
-    // entry can be indexed, so no fetch may be stored (no entry without
-    // its index row, no count or log row without its entries).
-    let exec = |sql: &'static str| {
-        let url = url.clone();
-        async move {
-            use sqlx::Connection;
-            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-            sqlx::query(sql).execute(&mut conn).await.unwrap();
-            conn.close().await.unwrap();
-        }
+    // No entry can be indexed, so no fetch may be stored (no entry without
+    // its index row, no count or log row without its entries). On SQLite:
+    // an index row left behind for the id the first new entry gets; on
+    // PostgreSQL (whose index rows go with their entries and whose ids
+    // never come back): a trigger that refuses the index rows.
+    let (break_index, mend_index) = if db.engine() == "postgres" {
+        (
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+               $$ BEGIN RAISE EXCEPTION 'index refused'; END $$; \
+             CREATE TRIGGER refuse BEFORE INSERT ON entries_search \
+               FOR EACH ROW EXECUTE FUNCTION refuse()",
+            "DROP TRIGGER refuse ON entries_search; DROP FUNCTION refuse()",
+        )
+    } else {
+        (
+            "INSERT INTO entries_fts (rowid, title, author, body) VALUES (1, 'x', NULL, 'narwhal')",
+            "DELETE FROM entries_fts",
+        )
     };
-    exec("INSERT INTO entries_fts (rowid, title, author, body) VALUES (1, 'x', NULL, 'narwhal')")
-        .await;
+    exec(&db, break_index).await;
     for result in fetch_all_at_once(&store, &feeds, "narwhal").await {
         match result {
             Err(StoreError::Entry { .. }) => {}
             other => panic!("expected the entry's failure, got {other:?}"),
         }
     }
-    assert!(stored(&url).await.iter().all(|&row| row == (0, 0, 0)));
+    assert!(stored(&db).await.iter().all(|&row| row == (0, 0, 0)));
 
-    exec("DELETE FROM entries_fts").await;
+    exec(&db, mend_index).await;
     for result in fetch_all_at_once(&store, &feeds, "walrus").await {
         assert_eq!(result.unwrap().new, 3);
     }
     assert_eq!(find(&store, me, "walrus").await.total, 40 * 3);
     assert_eq!(find(&store, me, "narwhal").await.total, 0);
-    assert!(stored(&url).await.iter().all(|&row| row == (3, 3, 1)));
+    assert!(stored(&db).await.iter().all(|&row| row == (3, 3, 1)));
 }
