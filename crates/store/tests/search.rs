@@ -539,3 +539,98 @@ async fn many_fetches_at_once_are_indexed_counted_and_logged_or_not_stored_at_al
     assert_eq!(find(&store, me, "narwhal").await.total, 0);
     assert!(stored(&db).await.iter().all(|&row| row == (3, 3, 1)));
 }
+
+/// A snippet with its hits in brackets.
+fn bracketed(hit: &tributary_store::SearchHit) -> String {
+    hit.snippet
+        .iter()
+        .map(|p| {
+            if p.hit {
+                format!("[{}]", p.text)
+            } else {
+                p.text.clone()
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn snippets_are_the_passages_fts5_picks() {
+    let (store, _db) = store().await;
+    let me = store.default_user().await.unwrap();
+    let feed = follow(&store, me, "https://a.example/feed", &[]).await;
+    let long: String = (0..80)
+        .map(|i| format!("word{i}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    fetch(
+        &store,
+        feed,
+        t(2, 0),
+        vec![
+            entry(
+                "1",
+                "Weekly notes",
+                &format!("<p>{long} zeppelin {long}</p>"),
+                t(1, 0),
+            ),
+            entry(
+                "2",
+                "Café culture",
+                "<p>Coffee &amp; espresso in Zürich—Genève, l’été, près de Zürich.</p>",
+                t(1, 0),
+            ),
+            entry(
+                "3",
+                "Phrases",
+                &format!(
+                    "<p>{long}. The new release of the compiler is out. \
+                     Some new things, a release too. {long}</p>"
+                ),
+                t(1, 0),
+            ),
+        ],
+    )
+    .await;
+    let snippet = |q: &'static str| {
+        let store = store.clone();
+        async move {
+            let found = find(&store, me, q).await;
+            assert_eq!(found.hits.len(), 1, "{q}");
+            bracketed(&found.hits[0])
+        }
+    };
+    let words = |from: usize, to: usize| {
+        (from..=to)
+            .map(|i| format!("word{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // 24 words around the hit, `…` where text is left out.
+    assert_eq!(
+        snippet("zeppelin").await,
+        format!("…{} [zeppelin] {}…", words(69, 79), words(0, 11))
+    );
+    // Every match marked; punctuation between words kept; diacritics and
+    // case do not matter.
+    assert_eq!(
+        snippet("zurich").await,
+        "Coffee & espresso in [Zürich]—Genève, l’été, près de [Zürich]."
+    );
+    // A sentence start is preferred; a phrase is one mark.
+    let tail = format!("Some new things, a release too. {}…", words(0, 9));
+    assert_eq!(
+        snippet("\"new release\"").await,
+        format!("…The [new release] of the compiler is out. {tail}")
+    );
+    assert_eq!(
+        snippet("compil*").await,
+        format!("…The new release of the [compiler] is out. {tail}")
+    );
+    assert_eq!(
+        snippet("release -zeppelin -cafe").await,
+        "…The new [release] of the compiler is out. \
+         Some new things, a [release] too. word0 word1 word2 word3 word4 word5 word6 \
+         word7 word8 word9…"
+    );
+}
