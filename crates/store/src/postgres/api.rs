@@ -19,7 +19,7 @@ use crate::postgres::pages::{
     item_columns, push_category, require_category_of, require_feed_of, unread_of_subscription,
     VISIBLE,
 };
-use crate::postgres::search::to_fts;
+use crate::postgres::search::push_match;
 use crate::rows::{ApiItemRow, ApiTokenRow, EntryRefRow, SessionRow, UserRow};
 use crate::{
     time, ApiEntryPage, ApiEntryQuery, ApiOrder, ApiToken, EntryRef, Session, StoreError,
@@ -375,10 +375,9 @@ fn push_from_where(
         sql.push(" AND e.id < ").bind(Arg::Int(id.0));
     }
     if let Some(text) = &query.search {
-        let expr = to_fts(text)?;
-        sql.push(" AND e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ")
-            .bind(Arg::Text(expr))
-            .push(")");
+        sql.push(" AND e.id IN (SELECT x.entry_id FROM entries_search x WHERE");
+        push_match(sql, "x", text)?;
+        sql.push(")");
     }
     Ok(())
 }
