@@ -7,6 +7,31 @@
 //! The SQLite twin steers SQLite's planner (`CROSS JOIN` order, `INDEXED
 //! BY`); PostgreSQL's planner finds those plans itself from the indexes and
 //! statistics, so the statements here are written plainly.
+//!
+//! Plans checked with `EXPLAIN ANALYZE` (PostgreSQL 15, 10,000 entries in
+//! 200 feeds, a user following 150 of them with 90% read, after ANALYZE):
+//! - a page of unread entries newest published first: backward scan of
+//!   `entries_published`, nested loops into the state and the subscription
+//!   (primary key); stops after the page (7.7 ms: it skips the read ones);
+//! - a page by id (Google Reader's reading list, Fever's `since_id`):
+//!   `entries_pkey` in order, the same nested loops (1.4 / 3.0 ms);
+//! - a category newest first: `entries_published` backwards with the
+//!   category tree as a semi-join (2.3 ms);
+//! - starred: `entry_states_starred` leads (index-only), then entries;
+//!   a sort of the starred few (4.5 ms);
+//! - ids (`= ANY`): `entries_pkey` look-ups (0.4 ms);
+//! - search: a bitmap scan of `entries_search_doc` (GIN), joined to the
+//!   entries (4.6 ms);
+//! - `newest_stored`: one backward probe of `entries_feed_id` per
+//!   subscription (1.5 ms for 150). Without that index (migration
+//!   20261204000004) the planner walked `entries_pkey` backwards until it
+//!   met the feed's entries (14.7 ms here) — through nearly all of them
+//!   for a quiet feed;
+//! - `unread_ids`: one hash anti-join over the user's entries and read
+//!   states (12 ms for 7,500; Fever asks for the whole list);
+//! - the category-title order and counts of other filters read every
+//!   match (hash joins, a top-N sort: 32 ms for the category title), as
+//!   on SQLite.
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
