@@ -28,6 +28,10 @@ const BACKFILL_CHUNK: i64 = 500;
 /// this are not indexed.
 const MAX_WORD_BYTES: usize = 900_000;
 
+/// What separates the words given to `tributary_search_doc`: no word
+/// holds it, nor does what unaccent makes of a word.
+const WORD_SEPARATOR: char = '\u{1}';
+
 /// Whether `c` is part of a word: letters and digits, as FTS5's unicode61
 /// tokenizer (categories L*, N* and Co) cuts them; everything else
 /// separates words.
@@ -57,7 +61,7 @@ pub(crate) fn word_spans(text: &str) -> Vec<Range<usize>> {
     spans
 }
 
-/// The words of `text`, lower-cased and separated by single spaces, as
+/// The words of `text`, lower-cased and separated by U+0001, as
 /// `tributary_search_doc` takes them (it removes the diacritics).
 pub(crate) fn words(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -67,7 +71,7 @@ pub(crate) fn words(text: &str) -> String {
             break;
         }
         if !out.is_empty() {
-            out.push(' ');
+            out.push(WORD_SEPARATOR);
         }
         out.push_str(&word);
     }
