@@ -147,9 +147,11 @@ pub(crate) async fn entries(
 /// nested loops over the subscription, feed and state primary keys, and
 /// stop after the page, with no sort; a category page walks
 /// entries_published the same way (a generic plan may instead read the
-/// category's feeds' entries and sort the top N); starred and history read
-/// their partial index (entry_states_starred / entry_states_history) and
-/// sort only those rows.
+/// category's feeds' entries and sort the top N); starred reads its
+/// partial index (entry_states_starred) and sorts only those rows; history
+/// walks entry_states_history (user, read_at, entry id) backwards and stops
+/// after the page, also when thousands of entries were read at one moment
+/// (20261204000002_search.sql adds the entry id to that index).
 fn page_sql(user: UserId, query: &EntryQuery, limit: u32) -> Sql {
     let mut sql = Sql::default();
     let u = sql.arg(Arg::Int(user.0));

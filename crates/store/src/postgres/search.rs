@@ -7,6 +7,21 @@
 //! 10 : 5 : 1 of SQLite's bm25 weights) and come with a snippet made here
 //! the way FTS5's `snippet()` makes it, from the stored text and the
 //! positions of the matching words.
+//!
+//! Where the engines still differ:
+//! * ranking: `ts_rank_cd` has no inverse document frequency (bm25 ranks a
+//!   match of a rare word of an `OR` above one of a common word; here the
+//!   field weights decide) and rewards words that stand close together;
+//!   both divide by (a function of) the entry's length;
+//! * folding: unaccent removes more than FTS5's remove_diacritics 2 (ß, æ,
+//!   ø, ł, ligatures, Greek accents fold here, not on SQLite), so a search
+//!   on PostgreSQL can find an entry SQLite does not;
+//! * words: a letter is what Rust calls alphabetic, which takes in some
+//!   combining vowel signs (Indic scripts) that split words in unicode61;
+//! * long texts: positions stop at 16383 and a word keeps at most 256 of
+//!   them (PostgreSQL's limits), so in a very long body a phrase past that
+//!   is not found and its hits are not marked; at most 900 kB of a body's
+//!   words are indexed.
 
 use std::collections::HashMap;
 use std::ops::Range;
