@@ -114,7 +114,9 @@ pub(crate) struct Table {
     pub key: usize,
     /// The key column `id` is an identity (PostgreSQL: a sequence to advance).
     pub identity: bool,
-    /// Rows may repeat (no primary key): read grouped, with their number.
+    /// Rows may share a key (no primary key; the key is the index that
+    /// orders them): batches hold whole keys, and rows of one key are put
+    /// in the order of their canonical form.
     pub repeats: bool,
     /// Only rows matching this condition (SQL common to both engines) are copied.
     pub filter: Option<&'static str>,
@@ -360,7 +362,7 @@ pub(crate) const TABLES: &[Table] = &[
     Table {
         name: "fetch_log",
         columns: &[int("feed_id"), text("at"), text("outcome")],
-        key: 3,
+        key: 2,
         identity: false,
         repeats: true,
         filter: None,
@@ -420,12 +422,16 @@ impl Value {
     }
 }
 
-/// One row read from a table: its copied columns, and how many times it
-/// occurs (1 but in a table whose rows may repeat).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Record {
-    pub values: Vec<Value>,
-    pub times: i64,
+/// One row read from a table: the values of its copied columns.
+pub(crate) type Record = Vec<Value>;
+
+/// Which rows to read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Range<'a> {
+    /// Up to this many rows after this key (from the first if `None`).
+    After(Option<&'a [Value]>, usize),
+    /// Every row with this key.
+    Key(&'a [Value]),
 }
 
 /// A column of a database's schema: table, column, declared type.
@@ -454,16 +460,54 @@ async fn last_key(store: &Store, table: &Table) -> StoreResult<Option<Vec<Value>
         .await)
 }
 
+async fn read_range(store: &Store, table: &Table, range: Range<'_>) -> StoreResult<Vec<Record>> {
+    on_engine!(store, |db| engine::transfer::read_batch(
+        &db.pool, table, range
+    )
+    .await)
+}
+
+/// The next batch of `table` after the key `after`: up to `limit` rows
+/// (whole keys only where rows share keys), and whether more may follow.
 async fn read_batch(
     store: &Store,
     table: &Table,
     after: Option<&[Value]>,
     limit: usize,
-) -> StoreResult<Vec<Record>> {
-    on_engine!(store, |db| engine::transfer::read_batch(
-        &db.pool, table, after, limit
-    )
-    .await)
+) -> StoreResult<(Vec<Record>, bool)> {
+    let mut rows = read_range(store, table, Range::After(after, limit)).await?;
+    let more = rows.len() >= limit;
+    if table.repeats {
+        if more {
+            // The last key may go on in the next rows: leave it to the next
+            // batch, or read it whole if it is all this batch has.
+            let last = rows[rows.len() - 1][..table.key].to_vec();
+            let keep = rows
+                .iter()
+                .rposition(|r| r[..table.key] != last[..])
+                .map_or(0, |i| i + 1);
+            if keep == 0 {
+                rows = read_range(store, table, Range::Key(&last)).await?;
+            } else {
+                rows.truncate(keep);
+            }
+        }
+        // Rows of one key in one order on either engine.
+        for run in rows.chunk_by_mut(|a, b| a[..table.key] == b[..table.key]) {
+            run.sort_by_cached_key(|r| canonical_row(r));
+        }
+    }
+    Ok((rows, more))
+}
+
+/// The canonical form of a row (see [`Value::canonical`]), ending in a newline.
+fn canonical_row(row: &[Value]) -> Vec<u8> {
+    let mut line = Vec::new();
+    for v in row {
+        v.canonical(&mut line);
+    }
+    line.push(b'\n');
+    line
 }
 
 async fn insert_batch(store: &Store, table: &Table, rows: &[Record]) -> StoreResult<()> {
@@ -567,24 +611,14 @@ async fn checksum(store: &Store, table: &'static Table, batch: usize) -> StoreRe
     let mut hash = Sha256::new();
     let mut rows = 0u64;
     let mut after: Option<Vec<Value>> = None;
-    let mut line = Vec::new();
     loop {
-        let batch_rows = read_batch(store, table, after.as_deref(), batch).await?;
+        let (batch_rows, more) = read_batch(store, table, after.as_deref(), batch).await?;
         for r in &batch_rows {
-            line.clear();
-            for v in &r.values {
-                v.canonical(&mut line);
-            }
-            line.push(b'\n');
-            for _ in 0..r.times {
-                hash.update(&line);
-            }
-            rows += u64::try_from(r.times).unwrap_or(0);
+            hash.update(canonical_row(r));
         }
+        rows += batch_rows.len() as u64;
         match batch_rows.last() {
-            Some(last) if batch_rows.len() == batch => {
-                after = Some(last.values[..table.key].to_vec());
-            }
+            Some(last) if more => after = Some(last[..table.key].to_vec()),
             _ => break,
         }
     }
@@ -746,15 +780,17 @@ pub enum MigrateError {
         url: String,
     },
     /// Opening, reading or writing one of the databases failed.
-    #[error("the {side} database {url}: {source}")]
+    ///
+    /// The message includes `error`'s (which is not also given as the
+    /// error's source: printing the chain would say it twice).
+    #[error("the {side} database {url}: {error}")]
     Store {
         /// Which one.
         side: Side,
         /// Its URL (redacted).
         url: String,
         /// What failed.
-        #[source]
-        source: StoreError,
+        error: StoreError,
     },
     /// A database's tables or columns are not the ones this version copies.
     #[error(
@@ -880,15 +916,15 @@ pub async fn migrate(
             });
         }
     }
-    let on_source = |source| MigrateError::Store {
+    let on_source = |error| MigrateError::Store {
         side: Side::Source,
         url: from_shown.clone(),
-        source,
+        error,
     };
-    let on_target = |source| MigrateError::Store {
+    let on_target = |error| MigrateError::Store {
         side: Side::Target,
         url: to_shown.clone(),
-        source,
+        error,
     };
     let source = Store::open(from).await.map_err(on_source)?;
     let target = Store::open(to).await.map_err(on_target)?;
@@ -923,15 +959,15 @@ async fn run(
     force: bool,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(Start, Vec<TableReport>, u64), MigrateError> {
-    let on_source = |source| MigrateError::Store {
+    let on_source = |error| MigrateError::Store {
         side: Side::Source,
         url: from_shown.to_owned(),
-        source,
+        error,
     };
-    let on_target = |source| MigrateError::Store {
+    let on_target = |error| MigrateError::Store {
         side: Side::Target,
         url: to_shown.to_owned(),
-        source,
+        error,
     };
     for (side, store, shown) in [
         (Side::Source, source, from_shown),
@@ -939,10 +975,10 @@ async fn run(
     ] {
         let checked = check_schema(store)
             .await
-            .map_err(|source| MigrateError::Store {
+            .map_err(|error| MigrateError::Store {
                 side,
                 url: shown.to_owned(),
-                source,
+                error,
             })?;
         if let Err(problems) = checked {
             return Err(MigrateError::Schema {
@@ -1013,23 +1049,23 @@ async fn run(
             });
             let mut after = last_key(target, table).await.map_err(on_target)?;
             loop {
-                let rows = read_batch(source, table, after.as_deref(), batch)
+                let (rows, more) = read_batch(source, table, after.as_deref(), batch)
                     .await
                     .map_err(on_source)?;
                 let Some(last) = rows.last() else { break };
                 insert_batch(target, table, &rows)
                     .await
                     .map_err(on_target)?;
-                let n: u64 = rows.iter().map(|r| r.times.max(0) as u64).sum();
+                let n = rows.len() as u64;
                 copied[i] += n;
                 progress(Progress::Rows {
                     table: table.name,
                     rows: n,
                 });
-                if rows.len() < batch {
+                if !more {
                     break;
                 }
-                after = Some(last.values[..table.key].to_vec());
+                after = Some(last[..table.key].to_vec());
             }
             if table.identity {
                 advance_sequence(target, table).await.map_err(on_target)?;
@@ -1042,9 +1078,11 @@ async fn run(
     let mut tables = Vec::new();
     for (i, table) in TABLES.iter().enumerate() {
         progress(Progress::Verify { table: table.name });
+        // Reading for checksums commits nothing: batches as large as usual at least.
+        let reads = batch.max(DEFAULT_BATCH);
         let (s, t) = tokio::join!(
-            checksum(source, table, batch),
-            checksum(target, table, batch)
+            checksum(source, table, reads),
+            checksum(target, table, reads)
         );
         tables.push(TableReport {
             table: table.name,

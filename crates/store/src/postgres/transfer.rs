@@ -9,7 +9,7 @@ use sqlx::query::Query;
 use sqlx::{PgPool, Postgres, Row};
 
 use crate::postgres::{begin_write, fts};
-use crate::transfer::{Kind, Record, SchemaColumn, Table, Value};
+use crate::transfer::{Kind, Range, Record, SchemaColumn, Table, Value};
 use crate::StoreResult;
 
 /// The setting with which `fts::backfill` records that the index is filled.
@@ -78,57 +78,49 @@ pub(crate) async fn last_key(pool: &PgPool, table: &Table) -> StoreResult<Option
     row.map(|r| decode(&r, table, keys.len())).transpose()
 }
 
-/// Up to `limit` rows (distinct rows, with their number, where rows may
-/// repeat) of `table` after the key `after`, in key order.
+/// Rows of `table` in key order: up to `n` after a key (from the first
+/// without one), or every row with one key (of a table whose rows may share
+/// a key).
 pub(crate) async fn read_batch(
     pool: &PgPool,
     table: &Table,
-    after: Option<&[Value]>,
-    limit: usize,
+    range: Range<'_>,
 ) -> StoreResult<Vec<Record>> {
     let keys = table.key_columns();
-    let mut sql = format!("SELECT {}", table.column_list());
-    if table.repeats {
-        sql.push_str(", count(*)");
-    }
-    sql.push_str(&format!(" FROM {}", table.name));
+    let params = (1..=keys.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut conditions = Vec::new();
-    if after.is_some() {
-        let params = (1..=keys.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        conditions.push(format!("({}) > ({params})", table.key_list()));
-    }
+    let (key_values, limit) = match range {
+        Range::After(None, n) => (&[][..], Some(n)),
+        Range::After(Some(after), n) => {
+            conditions.push(format!("({}) > ({params})", table.key_list()));
+            (after, Some(n))
+        }
+        Range::Key(key) => {
+            conditions.push(format!("({}) = ({params})", table.key_list()));
+            (key, None)
+        }
+    };
     if let Some(f) = table.filter {
         conditions.push(format!("({f})"));
     }
+    let mut sql = format!("SELECT {} FROM {}", table.column_list(), table.name);
     if !conditions.is_empty() {
         sql.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
     }
-    if table.repeats {
-        sql.push_str(&format!(" GROUP BY {}", table.column_list()));
+    sql.push_str(&format!(" ORDER BY {}", table.key_list()));
+    if let Some(n) = limit {
+        sql.push_str(&format!(" LIMIT {}", n.max(1)));
     }
-    sql.push_str(&format!(
-        " ORDER BY {} LIMIT {}",
-        table.key_list(),
-        limit.max(1)
-    ));
     let mut q = sqlx::query(&sql);
-    for (column, v) in keys.iter().zip(after.unwrap_or_default()) {
+    for (column, v) in keys.iter().zip(key_values) {
         q = bind(q, column.kind, v);
     }
     let rows = q.fetch_all(pool).await?;
     rows.iter()
-        .map(|r| {
-            let values = decode(r, table, table.columns.len())?;
-            let times = if table.repeats {
-                r.try_get::<i64, _>(table.columns.len())?
-            } else {
-                1
-            };
-            Ok(Record { values, times })
-        })
+        .map(|r| decode(r, table, table.columns.len()))
         .collect()
 }
 
@@ -172,18 +164,11 @@ pub(crate) async fn insert_batch(
     table: &Table,
     rows: &[Record],
 ) -> StoreResult<()> {
-    // A row that occurs n times is inserted n times.
-    let mut expanded: Vec<&Record> = Vec::with_capacity(rows.len());
-    for r in rows {
-        for _ in 0..r.times {
-            expanded.push(r);
-        }
-    }
     let width = table.columns.len();
     let per_statement = (MAX_PARAMS / width).max(1);
     let zero = Value::Int(0);
     let mut tx = begin_write(writer).await?;
-    for chunk in expanded.chunks(per_statement) {
+    for chunk in rows.chunks(per_statement) {
         let tuples = (0..chunk.len())
             .map(|r| {
                 let params = (1..=width)
@@ -201,7 +186,7 @@ pub(crate) async fn insert_batch(
         );
         let mut q = sqlx::query(&sql);
         for row in chunk {
-            for (column, v) in table.columns.iter().zip(&row.values) {
+            for (column, v) in table.columns.iter().zip(row) {
                 q = bind(q, column.kind, if column.counted { &zero } else { v });
             }
         }
