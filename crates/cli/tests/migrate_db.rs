@@ -140,6 +140,11 @@ fn assert_all_ok(out: &str) {
 #[test]
 fn a_copy_killed_half_way_continues_when_run_again() {
     let env = Env::new();
+    // One runtime for the watcher's pool (a pool lives in the runtime that opened it).
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let from = env.db_url();
     let total = block_on(seed(&from, 20, 150));
     assert_eq!(total, 3000);
@@ -151,7 +156,7 @@ fn a_copy_killed_half_way_continues_when_run_again() {
         let target = block_on(scratch()).unwrap();
         // The target's schema exists before the copy starts, so counting
         // its entries meanwhile is a plain read.
-        let watcher = block_on(target.open()).unwrap();
+        let watcher = rt.block_on(target.open()).unwrap();
         let mut child = env
             .cmd(&migrate_args(&from, target.url(), &["--batch", "50"]))
             .stdout(Stdio::null())
@@ -164,7 +169,7 @@ fn a_copy_killed_half_way_continues_when_run_again() {
             if child.try_wait().unwrap().is_some() {
                 break;
             }
-            let n = block_on(watcher.entry_count()).unwrap();
+            let n = rt.block_on(watcher.entry_count()).unwrap();
             if n >= 500 {
                 child.kill().unwrap(); // SIGKILL
                 killed_at = Some(n);
@@ -175,8 +180,8 @@ fn a_copy_killed_half_way_continues_when_run_again() {
         // Killed, or finished already (then kill says so, harmlessly).
         let _ = child.kill();
         child.wait().unwrap();
-        let after = block_on(watcher.entry_count()).unwrap();
-        block_on(watcher.close());
+        let after = rt.block_on(watcher.entry_count()).unwrap();
+        rt.block_on(watcher.close());
         match killed_at {
             Some(_) if after < total => {
                 // Batches are atomic: whole batches only.

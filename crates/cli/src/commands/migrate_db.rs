@@ -14,7 +14,7 @@ use tributary_store::transfer::{self, MigrateOptions, MigrateReport, Progress, S
 #[derive(Debug, Args)]
 pub struct MigrateDbArgs {
     /// The database to copy: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE.
-    /// Only read (an older schema is upgraded first, as by any command).
+    /// Only read (its schema is first brought up to date, as by any command).
     #[arg(long, value_name = "URL")]
     pub from: String,
     /// The database to copy into (its schema is created): it must be empty,
@@ -59,8 +59,10 @@ pub async fn run(args: &MigrateDbArgs) -> Result<ExitCode> {
             .map(|t| t.table)
             .collect();
         eprintln!(
-            "tributary: the copy does not match its source ({}). Was the source changed \
-             while it was copied? Stop Tributary, then run again with --force to start over.",
+            "tributary: the copy does not match its source ({}). Was either database \
+             changed during or after the copy? To copy afresh, stop Tributary and run again \
+             with --force (it deletes everything in the target, also what was written to it \
+             since).",
             differ.join(", ")
         );
         Ok(ExitCode::from(1))
