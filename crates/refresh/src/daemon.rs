@@ -147,6 +147,10 @@ struct Done {
 /// A feed just fetched is not started again sooner than this, whatever the
 /// store says (a failure to record the outcome must not make a hot loop).
 const REFETCH_FLOOR: Duration = Duration::from_secs(60);
+/// A fetch that finds every token of its host held waits this long first,
+/// then twice as long each time, up to [`HOST_BUSY_MAX`].
+const HOST_BUSY_FIRST: Duration = Duration::from_millis(20);
+const HOST_BUSY_MAX: Duration = Duration::from_secs(1);
 /// The first retry after a failed rescan (then doubling, up to the rescan interval).
 const RESCAN_RETRY_FIRST: Duration = Duration::from_secs(1);
 /// How often the summary line is logged.
@@ -368,33 +372,48 @@ impl Scheduler {
                 }),
                 outcome: None,
             };
-            let feed = match store.claim_fetch(id, &claim, Utc::now()).await {
-                Ok(Claim::Claimed(feed)) if feed.status != FeedStatus::Disabled => *feed,
-                Ok(Claim::Claimed(_)) => {
-                    let _ = store.release_fetch(id).await;
-                    return gone;
-                }
-                Ok(Claim::Gone) => return gone,
-                Ok(Claim::NotDue { next }) => {
-                    debug!(feed.id = %id, next = %next, "rescheduled meanwhile; not fetching");
-                    return retry(next);
-                }
-                Ok(Claim::Taken { until }) => {
-                    // Look again when that claim would lapse; by then the
-                    // other worker has stored the outcome and the feed is
-                    // due later (or it died, and the feed is ours to take).
-                    debug!(feed.id = %id, until = %until, "another worker is fetching it");
-                    return retry(until + chrono::Duration::milliseconds(jitter_ms(id, 500)));
-                }
-                Ok(Claim::HostBusy) => {
-                    debug!(feed.id = %id, host = %host, "host busy with other workers");
-                    return retry(
-                        Utc::now() + chrono::Duration::milliseconds(200 + jitter_ms(id, 300)),
-                    );
-                }
-                Err(e) => {
-                    warn!(feed.id = %id, error = %e, "cannot claim the feed; retrying later");
-                    return retry(Utc::now() + chrono_duration(REFETCH_FLOOR));
+            // Every fetch token of the host held by other workers: wait for
+            // one here, holding this worker's own host slot, backing off —
+            // so each worker polls at most `per_host` claims per busy host
+            // instead of cycling all the host's due feeds through the store.
+            let mut busy_wait = HOST_BUSY_FIRST;
+            let feed = loop {
+                match store.claim_fetch(id, &claim, Utc::now()).await {
+                    Ok(Claim::Claimed(feed)) if feed.status != FeedStatus::Disabled => break *feed,
+                    Ok(Claim::Claimed(_)) => {
+                        let _ = store.release_fetch(id).await;
+                        return gone;
+                    }
+                    Ok(Claim::Gone) => return gone,
+                    Ok(Claim::NotDue { next }) => {
+                        debug!(feed.id = %id, next = %next, "rescheduled meanwhile; not fetching");
+                        return retry(next);
+                    }
+                    Ok(Claim::Taken { until }) => {
+                        // Look again when that claim would lapse; by then the
+                        // other worker has stored the outcome and the feed is
+                        // due later (or it died, and the feed is ours to take).
+                        debug!(feed.id = %id, until = %until, "another worker is fetching it");
+                        return retry(until + chrono::Duration::milliseconds(jitter_ms(id, 500)));
+                    }
+                    Ok(Claim::HostBusy) => {
+                        debug!(feed.id = %id, host = %host, "host busy with other workers");
+                        let wait = busy_wait
+                            + Duration::from_millis(jitter_ms(
+                                id,
+                                busy_wait.as_millis() as i64 / 2 + 1,
+                            ) as u64);
+                        tokio::select! {
+                            biased;
+                            _ = stop.wait_for(|stopped| *stopped) => return gone,
+                            () = tokio::time::sleep(wait) => {}
+                        }
+                        busy_wait = (busy_wait * 2).min(HOST_BUSY_MAX);
+                    }
+                    Err(e) => {
+                        warn!(feed.id = %id, error = %e, "cannot claim the feed; retrying later");
+                        return retry(Utc::now() + chrono_duration(REFETCH_FLOOR));
+                    }
                 }
             };
             let outcome = Box::pin(refresher.refresh_feed(&feed)).await;
