@@ -7,7 +7,11 @@
 //! is rolled back alone and the others are still stored. Callers get their
 //! own result once the batch is committed, so "stored" still means durable.
 //!
-//! Several processes may store batches at once: each outcome locks its feed
+//! Unlike SQLite, PostgreSQL takes several writers at once, and a batch's
+//! time is mostly round trips (a statement per entry), so [`WRITERS`] tasks
+//! take batches from the one queue and store them side by side.
+//!
+//! Several processes (and those tasks) may store batches at once: each outcome locks its feed
 //! row (the feed update comes first), and a batch takes those locks in feed
 //! id order, so two batches never wait for each other in a cycle.
 
@@ -21,6 +25,9 @@ use crate::{FetchSuccess, FetchUnchanged, StoreError, StoreResult, UpsertReport}
 
 /// Most outcomes stored in one transaction.
 pub(crate) const MAX_BATCH: usize = 64;
+
+/// Tasks storing batches at once (the pool has room for them and for reads).
+const WRITERS: usize = 4;
 
 /// Outcomes waiting for the writer; enough for every feed in flight.
 const QUEUE: usize = 1024;
@@ -55,7 +62,10 @@ impl WriteQueue {
     /// Start the writer task on `writer` (runs until every clone is dropped).
     pub(crate) fn start(writer: PgPool) -> WriteQueue {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(writer, rx));
+        let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+        for _ in 0..WRITERS {
+            tokio::spawn(run(writer.clone(), rx.clone()));
+        }
         WriteQueue { jobs }
     }
 
@@ -94,14 +104,21 @@ impl WriteQueue {
     }
 }
 
-async fn run(writer: PgPool, mut rx: mpsc::Receiver<Job>) {
+async fn run(writer: PgPool, rx: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = rx.recv().await {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+    loop {
+        {
+            // One task takes what has piled up; the others wait their turn.
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else {
+                return;
+            };
+            batch.push(first);
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
             }
         }
         let results = store_batch(&writer, &batch).await;
