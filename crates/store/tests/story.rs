@@ -625,17 +625,12 @@ async fn reopening_keeps_everything() {
 }
 
 #[tokio::test]
-async fn postgres_is_a_bad_url() {
+async fn unknown_schemes_are_bad_urls_and_a_postgres_host_that_does_not_resolve_is_unreachable() {
+    // (A server that refuses connections: tests/engines.rs.)
     match Store::open("postgres://x").await {
-        Err(StoreError::BadUrl { url, reason }) => {
-            assert_eq!(url, "postgres://x");
-            assert!(
-                reason.contains("PostgreSQL is not supported yet"),
-                "{reason}"
-            );
-        }
-        Err(other) => panic!("expected BadUrl, got {other}"),
-        Ok(_) => panic!("postgres:// opened"),
+        Err(StoreError::Unreachable { server, .. }) => assert_eq!(server, "postgres://x"),
+        Err(other) => panic!("expected Unreachable, got {other}"),
+        Ok(_) => panic!("postgres://x opened"),
     }
     assert!(matches!(
         Store::open("mysql://x").await,
