@@ -122,7 +122,57 @@ pub fn normalize(
             normalized
         })
         .collect();
-    NormalizedFeed { meta, entries }
+    let mut feed = NormalizedFeed { meta, entries };
+    replace_nul(&mut feed);
+    feed
+}
+
+/// U+FFFD for every NUL character: JSON Feed's `\u0000` (and lenient XML)
+/// can carry one into any field, and PostgreSQL cannot store it in text.
+/// Done here, on both engines, so an installation moved between them keeps
+/// the same keys. The sanitizer already does this for HTML content.
+fn replace_nul(feed: &mut NormalizedFeed) {
+    fn fix(s: &mut String) {
+        if s.contains('\0') {
+            *s = s.replace('\0', "\u{FFFD}");
+        }
+    }
+    fn fix_opt(s: &mut Option<String>) {
+        if let Some(s) = s {
+            fix(s);
+        }
+    }
+    let meta = &mut feed.meta;
+    for s in [
+        &mut meta.title,
+        &mut meta.site_url,
+        &mut meta.description,
+        &mut meta.language,
+        &mut meta.image_url,
+        &mut meta.new_feed_url,
+    ] {
+        fix_opt(s);
+    }
+    for e in &mut feed.entries {
+        fix(&mut e.key);
+        fix(&mut e.title);
+        fix(&mut e.excerpt);
+        for s in [
+            &mut e.guid,
+            &mut e.url,
+            &mut e.canonical_url,
+            &mut e.author,
+            &mut e.content_html,
+            &mut e.summary_html,
+        ] {
+            fix_opt(s);
+        }
+        for enclosure in &mut e.enclosures {
+            fix(&mut enclosure.url);
+            fix_opt(&mut enclosure.mime_type);
+        }
+        e.categories.iter_mut().for_each(fix);
+    }
 }
 
 /// Feed-level metadata: plain texts, absolute URLs.

@@ -139,3 +139,30 @@ fn invalid_utf8_through_the_pipeline() {
     assert!(entry.excerpt.starts_with("caf"), "{:?}", entry.excerpt);
     assert!(entry.excerpt.contains('\u{fffd}'), "{:?}", entry.excerpt);
 }
+
+/// JSON Feed's `\u0000` puts NUL characters in any field; PostgreSQL cannot
+/// store them in text, so normalization leaves none (U+FFFD instead), and
+/// the entry's identity still comes from its guid.
+#[test]
+fn nul_characters_in_every_field_become_replacement_characters() {
+    let doc = r#"{"version":"https://jsonfeed.org/version/1.1","title":"T\u0000itle",
+        "home_page_url":"https://example.com/h\u0000x","description":"d\u0000",
+        "authors":[{"name":"A\u0000uth"}],
+        "items":[{"id":"id\u00001","url":"https://example.com/a\u0000b","title":"Ti\u0000tle",
+          "content_html":"<p>c\u0000ontent</p>","summary":"s\u0000um",
+          "authors":[{"name":"B\u0000ob"}],"tags":["t\u0000ag"],
+          "date_published":"2024-01-01T00:00:00Z",
+          "attachments":[{"url":"https://example.com/x\u0000.mp3","mime_type":"audio/m\u0000peg"}]},
+          {"id":"id\u00002","title":"second"}]}"#;
+    let feed = pipeline(doc.as_bytes(), "NUL feed").expect("a JSON feed with NULs parses");
+    let all = format!("{feed:?}");
+    assert!(!all.contains("\\0"), "a NUL is left: {all}");
+    assert_eq!(feed.meta.title.as_deref(), Some("T\u{FFFD}itle"));
+    assert_eq!(feed.entries.len(), 2);
+    let first = &feed.entries[0];
+    assert_eq!(first.title, "Ti\u{FFFD}tle");
+    assert_eq!(first.guid.as_deref(), Some("id\u{FFFD}1"));
+    assert_eq!(first.author.as_deref(), Some("B\u{FFFD}ob"));
+    assert!(first.key.contains("id\u{FFFD}1"), "{}", first.key);
+    assert_ne!(first.key, feed.entries[1].key);
+}

@@ -65,7 +65,7 @@ pub enum StoreError {
     },
     /// Any other database failure.
     #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
     /// The schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migrate(sqlx::migrate::MigrateError),
@@ -81,6 +81,23 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
             }
             other => StoreError::Migrate(other),
         }
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Text PostgreSQL cannot hold (a NUL character) is bad input, not a
+    /// database failure: [`StoreError::Invalid`].
+    fn from(e: sqlx::Error) -> StoreError {
+        if let sqlx::Error::Database(db) = &e {
+            // 22021 character_not_in_repertoire, 22P05 untranslatable_character
+            if matches!(db.code().as_deref(), Some("22021" | "22P05")) {
+                return StoreError::Invalid(format!(
+                    "text with a character the database cannot store: {}",
+                    db.message()
+                ));
+            }
+        }
+        StoreError::Db(e)
     }
 }
 

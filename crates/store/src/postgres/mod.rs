@@ -101,13 +101,18 @@ impl Db {
     /// Connect to `url` and run the migrations.
     pub(crate) async fn open(url: &str) -> StoreResult<Db> {
         let shown = redact(url);
-        let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl {
-            url: shown.clone(),
-            reason: match e {
-                sqlx::Error::Configuration(inner) => inner.to_string(),
-                other => other.to_string(),
-            },
-        })?;
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::BadUrl {
+                url: shown.clone(),
+                reason: match e {
+                    sqlx::Error::Configuration(inner) => inner.to_string(),
+                    other => other.to_string(),
+                },
+            })?
+            // The store's statements are short index walks; the JIT's
+            // compile time (tens of milliseconds for the unread-count
+            // expression, see pages.rs) is never won back.
+            .options([("jit", "off")]);
         // One connection first: a refused or unknown server fails at once
         // (the pool would retry until its acquire timeout).
         let unreachable = |source| StoreError::Unreachable {

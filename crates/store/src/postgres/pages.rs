@@ -40,8 +40,8 @@ pub(crate) const VISIBLE: &str = "(s.paused_at IS NULL OR e.created_at <= s.paus
 /// PostgreSQL's planner costs the paused branch for every subscription,
 /// whether or not it runs, so statements with this expression cross
 /// `jit_above_cost` with a few hundred subscriptions and pay tens of
-/// milliseconds of JIT compilation for a sub-millisecond query, unless the
-/// connection sets `jit = off`.
+/// milliseconds of JIT compilation for a sub-millisecond query; so every
+/// connection sets `jit = off` (`Db::open`).
 macro_rules! unread_of_subscription {
     () => {
         "(CASE WHEN s.paused_at IS NULL THEN \
