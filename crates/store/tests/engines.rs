@@ -269,6 +269,36 @@ async fn claimers_racing_for_one_feed_or_one_host_never_both_win() {
     assert_eq!(won, 3, "three tokens for race.example");
 }
 
+/// The first claims of a host create its tokens; claimers racing then must
+/// not take the tokens appearing under them for a full host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn claimers_racing_at_a_hosts_first_claim_all_get_a_token_when_there_are_enough() {
+    let (store, _db) = store().await;
+    let store = Arc::new(store);
+    for round in 0..5 {
+        let host = format!("fresh{round}.example");
+        let ids = feeds(&store, 24, &host).await;
+        let mut tasks = Vec::new();
+        for (w, feed) in ids.iter().copied().enumerate() {
+            let (store, host) = (store.clone(), host.clone());
+            tasks.push(tokio::spawn(async move {
+                let name = format!("w{w}");
+                store
+                    .claim_fetch(feed, &claim(&name, &host, 32), Utc::now())
+                    .await
+                    .unwrap()
+            }));
+        }
+        for t in tasks {
+            let got = t.await.unwrap();
+            assert!(
+                matches!(got, Claim::Claimed(_)),
+                "{host}: 24 claims, 32 tokens, yet {got:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_database_migrated_by_a_newer_version_is_refused() {
     let db = scratch().await.unwrap();

@@ -70,7 +70,9 @@ pub(crate) async fn claim(
 }
 
 /// Take a free token of the claim's host (creating the host's tokens on its
-/// first claim); `false` when all of them are held or being taken.
+/// first claim); `false` when all of them are held or being taken (looked
+/// up twice: claimers racing at a host's first claim see its tokens appear
+/// between two statements).
 async fn take_host_slot(
     tx: &mut PgConnection,
     feed: FeedId,
@@ -111,7 +113,10 @@ async fn take_host_slot(
             .fetch_one(&mut *tx)
             .await?;
         if have >= per_host {
-            return Ok(false);
+            // Full — or created by another claimer after the look-up above
+            // (each statement sees what was committed when it started):
+            // the next look-up tells.
+            continue;
         }
         sqlx::query(
             "INSERT INTO host_slots (host, slot) SELECT $1, g FROM generate_series(0, $2 - 1) g \
