@@ -16,10 +16,29 @@ pub(crate) async fn claim(
     claim: &FetchClaim<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<Claim> {
+    let mut tx = begin_write(pool).await?;
+    let decided = decide(&mut tx, feed, claim, now).await?;
+    // Ended explicitly either way: a transaction merely dropped is rolled
+    // back only when its connection is next used, and until then its row
+    // locks would make the next claimer of the feed see it Taken.
+    if matches!(decided, Claim::Claimed(_)) {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    Ok(decided)
+}
+
+/// The claim's answer, in `tx` (which the caller commits when it is Claimed).
+async fn decide(
+    tx: &mut PgConnection,
+    feed: FeedId,
+    claim: &FetchClaim<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<Claim> {
     let now_db = time::to_db(now);
     let until = time::to_db(now + chrono::Duration::from_std(claim.lease).unwrap_or_default());
     let per_host = claim.per_host.max(1) as i64;
-    let mut tx = begin_write(pool).await?;
     // Locked rows are skipped: another worker is claiming this feed right now.
     let state: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT lease_owner, lease_until, next_fetch_at FROM feeds WHERE id = $1 \
@@ -55,7 +74,7 @@ pub(crate) async fn claim(
             });
         }
     }
-    if !take_host_slot(&mut tx, feed, claim, per_host, &now_db, &until).await? {
+    if !take_host_slot(tx, feed, claim, per_host, &now_db, &until).await? {
         return Ok(Claim::HostBusy);
     }
     sqlx::query("UPDATE feeds SET lease_owner = $1, lease_until = $2 WHERE id = $3")
@@ -65,7 +84,6 @@ pub(crate) async fn claim(
         .execute(&mut *tx)
         .await?;
     let current = feeds::by_id(&mut *tx, feed).await?;
-    tx.commit().await?;
     Ok(current.map_or(Claim::Gone, |f| Claim::Claimed(Box::new(f))))
 }
 
