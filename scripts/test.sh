@@ -3,8 +3,9 @@
 # it installs what the tests need (Python feedparser, the reference parser the
 # outputs are validated with; PostgreSQL from Debian's packages, started on
 # loopback by scripts/postgres.sh), then checks formatting and lints and runs
-# the whole test suite: cargo's tests on SQLite, the storage-touching suites
-# (store, refresh, web) again on PostgreSQL, the scale-out test (three fetch
+# the supply-chain checks (scripts/supply-chain.sh), then the whole test
+# suite: cargo's tests on SQLite, the storage-touching suites (store,
+# refresh, web, migrate-db) again on PostgreSQL, the scale-out test (three fetch
 # workers on one PostgreSQL, one killed), the real reader clients against the
 # APIs (scripts/test-clients.sh) and the browser scenario (scripts/test-browser.sh).
 set -euo pipefail
@@ -40,6 +41,9 @@ cargo fmt --all -- --check
 say "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+say "supply chain: no unsafe code, cargo-deny (scripts/supply-chain.sh)"
+scripts/supply-chain.sh
+
 say "PostgreSQL: a throw-away server on loopback (scripts/postgres.sh)"
 PG_URL=$(scripts/postgres.sh start)
 trap 'scripts/postgres.sh stop' EXIT
@@ -47,8 +51,9 @@ trap 'scripts/postgres.sh stop' EXIT
 say "cargo test (SQLite)"
 cargo test --workspace --locked
 
-say "cargo test on PostgreSQL: store, refresh, web"
+say "cargo test on PostgreSQL: store, refresh, web, and migrate-db's copies"
 TRIBUTARY_TEST_POSTGRES=$PG_URL cargo test --locked -p tributary-store -p tributary-refresh -p tributary-web
+TRIBUTARY_TEST_POSTGRES=$PG_URL cargo test --locked -p tributary --test migrate_db
 
 say "scale-out: three fetch workers on one PostgreSQL, 2,000 farm feeds, one killed"
 python3 tests/scaleout/scaleout.py --bin target/debug/tributary --server "$PG_URL"
