@@ -347,7 +347,7 @@ async fn every_route_as_another_user_sees_and_changes_nothing_of_the_first() {
             .send()
             .await
             .unwrap();
-        common::assert_security_headers(&path, &r);
+        common::assert_security_headers(path, &r);
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "POST {path} {form:?}");
     }
     assert_eq!(

@@ -79,13 +79,6 @@ fn item(id: i64, title: &str, read: bool) -> RiverItem {
     }
 }
 
-/// What is between `open` and `close` in `html`.
-fn between<'a>(html: &'a str, open: &str, close: &str) -> &'a str {
-    let start = html.find(open).expect("open tag") + open.len();
-    let end = start + html[start..].find(close).expect("close tag");
-    &html[start..end]
-}
-
 #[test]
 fn the_river_lists_entries_with_the_stable_selectors_and_escapes_text() {
     let now = Utc.with_ymd_and_hms(2024, 4, 1, 12, 0, 0).unwrap();
