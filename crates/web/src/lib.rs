@@ -5,7 +5,7 @@
 //!
 //! Everything is server-rendered HTML (minijinja templates compiled into the
 //! binary, overridable from a directory) that works without JavaScript; one
-//! small inline script adds keyboard shortcuts. Handlers only translate
+//! small same-origin script (`/static/app.js`) adds keyboard shortcuts. Handlers only translate
 //! between HTTP and the store: every query is scoped to the signed-in user.
 //!
 //! ```no_run
@@ -130,6 +130,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(auth::routes())
         .merge(ui::routes())
+        .merge(ui::assets::routes())
         .merge(outputs::routes())
         .merge(metrics::routes())
         .merge(greader::routes())
@@ -146,8 +147,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Headers every response carries: no MIME sniffing, no framing, and the
-/// referrer only to this site. (The UI adds the Content-Security-Policy,
-/// which knows the hashes of its inline script and style.)
+/// referrer only to this site. (`ui::security_headers` adds the
+/// Content-Security-Policy.)
 pub async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
     use axum::http::{header, HeaderValue};
     let h = response.headers_mut();

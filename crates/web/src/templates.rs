@@ -16,24 +16,6 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("login.html", include_str!("../templates/login.html")),
     ("account.html", include_str!("../templates/account.html")),
     ("admin.html", include_str!("../templates/admin.html")),
-    // The inlined assets, verbatim (their CSP hashes are of these bytes);
-    // the `/` in the name keeps them from being overridden.
-    (
-        "assets/app.css",
-        concat!(
-            "{% raw %}",
-            include_str!("../assets/app.css"),
-            "{% endraw %}"
-        ),
-    ),
-    (
-        "assets/app.js",
-        concat!(
-            "{% raw %}",
-            include_str!("../assets/app.js"),
-            "{% endraw %}"
-        ),
-    ),
     ("entries.html", include_str!("../templates/entries.html")),
     ("river.html", include_str!("../templates/river.html")),
     (
@@ -75,6 +57,16 @@ impl Templates {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        // The versioned URLs of the page's script and stylesheet (no page
+        // inlines either: the Content-Security-Policy allows neither).
+        env.add_global(
+            "app_js",
+            minijinja::Value::from_safe_string(crate::ui::assets::app_js_url().to_owned()),
+        );
+        env.add_global(
+            "app_css",
+            minijinja::Value::from_safe_string(crate::ui::assets::app_css_url().to_owned()),
+        );
         for (name, source) in BUILT_IN {
             let source = match dir.map(|d| d.join(name)) {
                 Some(path) if path.is_file() => {

@@ -551,12 +551,33 @@ async fn admins_choose_the_planet() {
 
 #[tokio::test]
 async fn every_response_has_the_security_headers() {
+    // The route walk (tests/routes.rs) checks every UI route; these are the
+    // answers outside it: the reader APIs (refusals included), the outputs,
+    // errors and the static assets.
     let server = Server::start().await;
-    for path in ["/login", "/no-such-page", "/healthz"] {
+    for path in [
+        "/login",
+        "/no-such-page",
+        "/healthz",
+        "/static/app.js",
+        "/static/app.css",
+        "/river",
+        "/river?token=nope",
+        "/v1/me",
+        "/v1/feeds",
+        "/api/greader/reader/api/0/subscription/list",
+        "/api/greader/accounts/ClientLogin",
+        "/api/fever/?api",
+    ] {
         let r = server.client().get(server.url(path)).send().await.unwrap();
-        let h = r.headers();
-        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
-        assert_eq!(h["x-frame-options"], "DENY", "{path}");
-        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        common::assert_security_headers(path, &r);
     }
+    let r = server
+        .client()
+        .post(server.url("/api/fever/?api"))
+        .form(&[("api_key", "0")])
+        .send()
+        .await
+        .unwrap();
+    common::assert_security_headers("POST /api/fever/?api", &r);
 }

@@ -1,5 +1,7 @@
 //! The route walk: every route of the router, checked for what a visitor
-//! without a session gets, and for forms refused without the CSRF token.
+//! without a session gets, for forms refused without the CSRF token, and
+//! for the security headers on every answer (visitor or signed in, page,
+//! form, redirect, error).
 
 mod common;
 
@@ -50,6 +52,9 @@ const ROUTES: &[(&str, Kind)] = &[
     // --- web core: operations
     ("/healthz", Open(200)),
     ("/metrics", Open(200)),
+    // --- the page's script and stylesheet (same origin, no inline code)
+    ("/static/app.js", Open(200)),
+    ("/static/app.css", Open(200)),
     // --- unknown routes: a 404 page
     ("/no/such/page", Open(404)),
     // The UI's routes come from `tributary_web::ui::ROUTES` (see `all_routes`).
@@ -148,6 +153,7 @@ async fn every_route_refuses_visitors_and_forms_without_csrf() {
         match kind {
             Page => {
                 let r = visitor.get(&url).send().await.unwrap();
+                common::assert_security_headers(&path, &r);
                 assert_eq!(r.status(), StatusCode::SEE_OTHER, "GET {path}");
                 let location = r.headers()["location"].to_str().unwrap();
                 assert!(
@@ -155,9 +161,11 @@ async fn every_route_refuses_visitors_and_forms_without_csrf() {
                     "GET {path} → {location}"
                 );
                 let head = visitor.head(&url).send().await.unwrap();
+                common::assert_security_headers(&path, &head);
                 assert_eq!(head.status(), StatusCode::SEE_OTHER, "HEAD {path}");
                 // Signed in, the page is there.
                 let r = signed_in.get(&url).send().await.unwrap();
+                common::assert_security_headers(&path, &r);
                 assert_eq!(r.status(), StatusCode::OK, "signed-in GET {path}");
                 let html = r.headers()["content-type"]
                     .to_str()
@@ -177,6 +185,7 @@ async fn every_route_refuses_visitors_and_forms_without_csrf() {
                     .send()
                     .await
                     .unwrap();
+                common::assert_security_headers(&path, &r);
                 assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "POST {path}");
                 let r = signed_in
                     .post(&url)
@@ -184,6 +193,7 @@ async fn every_route_refuses_visitors_and_forms_without_csrf() {
                     .send()
                     .await
                     .unwrap();
+                common::assert_security_headers(&path, &r);
                 assert_eq!(
                     r.status(),
                     StatusCode::FORBIDDEN,
@@ -195,6 +205,7 @@ async fn every_route_refuses_visitors_and_forms_without_csrf() {
                     .send()
                     .await
                     .unwrap();
+                common::assert_security_headers(&path, &r);
                 assert_eq!(
                     r.status(),
                     StatusCode::FORBIDDEN,
@@ -203,6 +214,7 @@ async fn every_route_refuses_visitors_and_forms_without_csrf() {
             }
             Open(status) => {
                 let r = visitor.get(&url).send().await.unwrap();
+                common::assert_security_headers(&path, &r);
                 assert_eq!(r.status().as_u16(), status, "GET {path}");
             }
             LoginForm => {
@@ -212,6 +224,7 @@ async fn every_route_refuses_visitors_and_forms_without_csrf() {
                     .send()
                     .await
                     .unwrap();
+                common::assert_security_headers(&path, &r);
                 assert_eq!(
                     r.status(),
                     StatusCode::FORBIDDEN,
@@ -270,6 +283,7 @@ async fn every_route_as_another_user_sees_and_changes_nothing_of_the_first() {
         match kind {
             Page => {
                 let r = client.get(&url).send().await.unwrap();
+                common::assert_security_headers(&path, &r);
                 let status = r.status();
                 let body = r.text().await.unwrap();
                 if named {
@@ -294,6 +308,7 @@ async fn every_route_as_another_user_sees_and_changes_nothing_of_the_first() {
                     .send()
                     .await
                     .unwrap();
+                common::assert_security_headers(&path, &r);
                 assert_eq!(
                     r.status(),
                     StatusCode::NOT_FOUND,
@@ -332,6 +347,7 @@ async fn every_route_as_another_user_sees_and_changes_nothing_of_the_first() {
             .send()
             .await
             .unwrap();
+        common::assert_security_headers(path, &r);
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "POST {path} {form:?}");
     }
     assert_eq!(
@@ -339,4 +355,56 @@ async fn every_route_as_another_user_sees_and_changes_nothing_of_the_first() {
         before,
         "ann's data changed"
     );
+}
+
+/// The page's script and stylesheet are files of this site (the CSP allows
+/// no inline code): linked from every signed-in page by a versioned URL,
+/// served with their type, cached for a year, revalidated by ETag.
+#[tokio::test]
+async fn the_script_and_style_are_same_origin_files_cached_by_version() {
+    let server = Server::start().await;
+    server.user("ann", "correct horse", false).await;
+    let client = server.login("ann", "correct horse").await;
+    let page = client
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let js = tributary_web::ui::assets::app_js_url();
+    let css = tributary_web::ui::assets::app_css_url();
+    assert!(
+        page.contains(&format!(r#"<script src="{js}"></script>"#)),
+        "{page}"
+    );
+    assert!(page.contains(&format!(r#"<link rel="stylesheet" href="{css}">"#)));
+    assert!(!page.contains("<script>") && !page.contains("<style"));
+    for (url, media_type, body) in [
+        (js, "text/javascript", tributary_web::ui::assets::APP_JS),
+        (css, "text/css", tributary_web::ui::assets::APP_CSS),
+    ] {
+        let r = server.client().get(server.url(url)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{url}");
+        let h = r.headers().clone();
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with(media_type),
+            "{url}: {:?}",
+            h["content-type"]
+        );
+        assert!(h["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=31536000"));
+        assert_eq!(r.text().await.unwrap(), body, "{url}");
+        let again = server
+            .client()
+            .get(server.url(url))
+            .header("If-None-Match", h["etag"].clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{url}");
+    }
 }

@@ -47,6 +47,21 @@ struct PageSource<'a> {
     url: Option<&'a str>,
 }
 
+/// The text between the template's `<style>` and `</style>` (no template
+/// syntax in it, so the rendered page carries these bytes verbatim).
+pub(super) fn style() -> &'static str {
+    let start = TEMPLATE.find("<style>").map_or(0, |i| i + "<style>".len());
+    let end = TEMPLATE[start..]
+        .find("</style>")
+        .map_or(start, |i| start + i);
+    &TEMPLATE[start..end]
+}
+
+/// The page's own policy, for copies served without headers (a digest
+/// written to a file): no script, no plugins, no `<base>`.
+#[cfg(test)]
+const CSP_META: &str = r#"<meta http-equiv="Content-Security-Policy" content="script-src 'none'; object-src 'none'; base-uri 'none'">"#;
+
 /// Human-readable date shown next to each entry.
 const HUMAN_DATE: &str = "%Y-%m-%d %H:%M UTC";
 
@@ -181,6 +196,16 @@ mod tests {
             html.contains(r#"<time datetime="2024-05-01T11:00:00Z">2024-05-01 11:00 UTC</time>"#),
             "{html}"
         );
+    }
+
+    #[test]
+    fn the_style_is_carried_verbatim_and_scripts_are_forbidden_by_the_page() {
+        let a = source(1, "A");
+        let html = render_digest(&[item(1, &a, "T", None)], Format::Html, &opts());
+        let style = style();
+        assert!(style.contains("prefers-color-scheme") && !style.contains("</style"));
+        assert!(html.contains(&format!("<style>{style}</style>")));
+        assert!(html.contains(CSP_META), "{html}");
     }
 
     #[test]

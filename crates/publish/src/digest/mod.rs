@@ -199,6 +199,13 @@ pub fn render(items: &[RiverItem], format: Format, opts: &DigestOptions) -> Stri
     try_render(items, format, opts).unwrap_or_default()
 }
 
+/// The text of the HTML digest's one `<style>` element, exactly as the page
+/// carries it: a server sending the page names its SHA-256 in the
+/// `style-src` of its Content-Security-Policy instead of `'unsafe-inline'`.
+pub fn html_style() -> &'static str {
+    html::style()
+}
+
 /// Render a digest, reporting a writer failure instead of hiding it. `items` are newest first.
 pub fn try_render(
     items: &[RiverItem],

@@ -27,7 +27,7 @@ mod admin;
 pub mod api_keys;
 mod login;
 pub mod session;
-mod throttle;
+pub mod throttle;
 
 use std::net::{IpAddr, SocketAddr};
 

@@ -5,7 +5,7 @@
 //! rendered from the templates with a [`Page`] context (site title, user,
 //! CSRF token, flash message) plus what the page shows. Forms post back
 //! with the session's CSRF token and answer `303 See Other` to a same-site
-//! `back` path; the small inline script sends the same forms with
+//! `back` path; the small script (`/static/app.js`) sends the same forms with
 //! `Accept: application/json` and gets JSON instead.
 
 pub mod assets;
@@ -161,7 +161,7 @@ pub fn render_status(
     Ok((status, [(header::CACHE_CONTROL, "no-store")], html).into_response())
 }
 
-/// Whether the client asked for JSON (the inline script does).
+/// Whether the client asked for JSON (the page script does).
 pub fn wants_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)

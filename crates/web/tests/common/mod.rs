@@ -266,3 +266,45 @@ pub fn unescape(html: &str) -> String {
         .replace("&gt;", ">")
         .replace("&amp;", "&")
 }
+
+/// The headers every answer must carry: a strict Content-Security-Policy
+/// (no inline script or style anywhere, no plugins, no `<base>`, no
+/// framing, forms only to this site) and the three hardening headers.
+pub fn assert_security_headers(what: &str, r: &reqwest::Response) {
+    let h = r.headers();
+    let get = |name: &str| {
+        h.get(name)
+            .unwrap_or_else(|| panic!("{what}: no {name} header"))
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(get("x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(get("x-frame-options"), "DENY", "{what}");
+    assert_eq!(get("referrer-policy"), "same-origin", "{what}");
+    let csp = get("content-security-policy");
+    let directives: Vec<&str> = csp.split(';').map(str::trim).collect();
+    for wanted in [
+        "default-src 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(
+            directives.contains(&wanted),
+            "{what}: {wanted} not in {csp}"
+        );
+    }
+    let script = directives
+        .iter()
+        .find(|d| d.starts_with("script-src "))
+        .unwrap_or_else(|| panic!("{what}: no script-src in {csp}"));
+    assert!(
+        *script == "script-src 'self'" || *script == "script-src 'none'",
+        "{what}: {script}"
+    );
+    for loose in ["'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'"] {
+        assert!(!csp.contains(loose), "{what}: {loose} in {csp}");
+    }
+}
