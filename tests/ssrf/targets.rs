@@ -14,7 +14,10 @@
 //! * [`Site`]: the allowed server at 127.0.0.3: `/feed.xml` (a feed),
 //!   `/redirect/{i}` (to [`redirects`]`[i]`), `/page/{i}` (an HTML page
 //!   whose only feed link is `rows[i]`, for discovery) and `/hub-feed/{i}`
-//!   (a feed that advertises `rows[i]` as its WebSub hub).
+//!   (a feed that advertises `rows[i]` as its WebSub hub), and
+//!   `/hub-redirect-feed/{i}` (a feed whose hub is the site's own
+//!   `/hub-redirect/{i}`, which answers a POST with a 307 to
+//!   `redirects[i]`).
 #![allow(dead_code)]
 
 use std::net::{IpAddr, SocketAddr};
@@ -292,6 +295,8 @@ impl Site {
             .route("/redirect/{i}", get(site_redirect))
             .route("/page/{i}", get(site_page))
             .route("/hub-feed/{i}", get(site_hub_feed))
+            .route("/hub-redirect/{i}", axum::routing::post(site_hub_redirect))
+            .route("/hub-redirect-feed/{i}", get(site_hub_redirect_feed))
             .with_state(state);
         let addr = spawn(format!("{SITE_IP}:0").parse().unwrap(), app)
             .unwrap_or_else(|| panic!("cannot bind {SITE_IP}"));
@@ -368,4 +373,37 @@ pub fn assert_reason(row: &Row, entry_point: &str, text: &str) {
         row.url,
         row.reason
     );
+}
+
+async fn site_hub_redirect(State(s): State<SiteState>, Path(i): Path<usize>) -> Response {
+    s.hits.fetch_add(1, Ordering::SeqCst);
+    match s.redirects.get(i) {
+        // 307: WebSub subscribers follow it with the same POST.
+        Some(row) => (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, row.url.clone())],
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn site_hub_redirect_feed(
+    State(s): State<SiteState>,
+    Path(i): Path<usize>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    s.hits.fetch_add(1, Ordering::SeqCst);
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(SITE_IP)
+        .to_owned();
+    let hub = format!("http://{host}/hub-redirect/{i}");
+    let topic = format!("http://{host}/hub-redirect-feed/{i}");
+    (
+        [(header::CONTENT_TYPE, "application/rss+xml")],
+        rss("Feed with a redirecting hub", Some((&hub, &topic))),
+    )
+        .into_response()
 }
