@@ -105,6 +105,18 @@ impl Fetcher {
         &self.config
     }
 
+    /// The SSRF guard's settings of this fetcher.
+    pub fn address_policy(&self) -> &AddressPolicy {
+        &self.policy
+    }
+
+    /// [`check_destination`](crate::check_destination) under this
+    /// fetcher's policy, the lookup bounded by its connect timeout: whether
+    /// `url` may be subscribed to, before anything is stored.
+    pub async fn check_destination(&self, url: &Url) -> Result<(), FetchError> {
+        crate::guard::check_destination(url, &self.policy, self.config.connect_timeout).await
+    }
+
     /// The guarded client, for the other request kinds of this crate (`post`).
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.client

@@ -22,7 +22,7 @@ pub enum FetchError {
     #[error("{url:?} is not a valid web address: {reason}")]
     InvalidUrl { url: String, reason: String },
     /// The SSRF guard refused the target address.
-    #[error("refused to connect to {url}: {addr} is a {range} address, which feeds may not use (set fetch.allow_private_networks, or list its network in fetch.allowed_networks)")]
+    #[error("refused to connect to {url}: {addr} is {} {range} address, which feeds may not use (set fetch.allow_private_networks, or list its network in fetch.allowed_networks)", article(.range))]
     Blocked {
         url: Url,
         addr: String,
@@ -255,6 +255,16 @@ fn describe_chain(chain: &[&(dyn StdError + 'static)]) -> String {
         parts.push(text);
     }
     parts.join(": ")
+}
+
+/// "a" or "an" before a range name in [`FetchError::Blocked`]'s text.
+fn article(range: &str) -> &'static str {
+    match range.as_bytes().first() {
+        // "unique local" is said with a consonant: "a unique local address".
+        Some(b'u') if range.starts_with("uni") => "a",
+        Some(b'a' | b'e' | b'i' | b'o' | b'u' | b'I') => "an",
+        _ => "a",
+    }
 }
 
 #[cfg(test)]

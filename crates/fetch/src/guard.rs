@@ -209,6 +209,43 @@ pub fn check_target_with(url: &Url, policy: &AddressPolicy) -> Result<(), FetchE
     })
 }
 
+/// Whether `url` may be subscribed to, judged before anything is stored
+/// (adding a feed without fetching it, OPML import): [`check_target_with`],
+/// then, for a host name, a DNS lookup (bounded by `timeout`) whose answer
+/// must hold an address the policy allows — `localhost`, or a name that
+/// `/etc/hosts` or DNS maps to `10.0.0.5`, is refused here with the same
+/// [`FetchError::Blocked`] a fetch would give.
+///
+/// A name that does not resolve now (or not within `timeout`) is not
+/// refused: the feed may come back, and every fetch checks again (the
+/// guarded resolver, on every hop), so this is a courtesy to the user, who
+/// learns at once why a feed will never work, not the guard itself.
+pub async fn check_destination(
+    url: &Url,
+    policy: &AddressPolicy,
+    timeout: std::time::Duration,
+) -> Result<(), FetchError> {
+    check_target_with(url, policy)?;
+    if policy.allow_private_networks {
+        return Ok(());
+    }
+    let Some(Host::Domain(host)) = url.host() else {
+        return Ok(());
+    };
+    let lookup = tokio::time::timeout(timeout, tokio::net::lookup_host((host, 0))).await;
+    let Ok(Ok(addrs)) = lookup else {
+        return Ok(());
+    };
+    match filter_addrs(host, addrs.collect(), policy) {
+        Err(ResolveError::Blocked { addr, range, .. }) => Err(FetchError::Blocked {
+            url: url.clone(),
+            addr: addr.to_string(),
+            range,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Why [`GuardedResolver`] failed. Travels inside reqwest's error chain and is
 /// found again by downcasting when the error is mapped to a [`FetchError`].
 #[derive(Debug)]

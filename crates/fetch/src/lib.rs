@@ -45,7 +45,7 @@ use url::Url;
 
 pub use client::Fetcher;
 pub use error::FetchError;
-pub use guard::{check_ip, check_target, check_target_with, AddressPolicy};
+pub use guard::{check_destination, check_ip, check_target, check_target_with, AddressPolicy};
 pub use ipnet::IpNet;
 pub use post::{PostResponse, POST_BODY_LIMIT};
 pub use urls::parse_http_url;

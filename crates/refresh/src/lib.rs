@@ -48,6 +48,13 @@ pub enum RefreshError {
     },
     #[error("{url} is neither a feed nor a page that links to one")]
     NoFeedFound { url: String },
+    /// A page links to feeds, and none of them could be read: each link
+    /// with its reason (a refused private address among them).
+    #[error("{url} links to feeds, but none of them can be followed: {}", .failures.iter().map(|(link, reason)| format!("{link}: {reason}")).collect::<Vec<_>>().join("; "))]
+    LinkedFeedsFailed {
+        url: String,
+        failures: Vec<(String, String)>,
+    },
     #[error("{path}: {source}")]
     Opml {
         path: String,

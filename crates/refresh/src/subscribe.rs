@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use tributary_fetch::Validators;
+use futures::StreamExt;
+use tributary_fetch::{FetchError, Validators};
 use tributary_model::UserId;
 use tributary_parse::discover::{discover, looks_like_html};
 use tributary_parse::opml::{parse_opml, OpmlError};
@@ -75,7 +76,7 @@ impl Refresher {
                 let links = discover(&html, &page_url);
                 let mut found = None;
                 let mut alternatives = Vec::new();
-                let mut last_error = None;
+                let mut failures = Vec::new();
                 for link in links {
                     if found.is_some() {
                         alternatives.push(link.url.to_string());
@@ -83,17 +84,16 @@ impl Refresher {
                     }
                     match self.fetch_feed(&link.url).await {
                         Ok(Fetched::Feed(final_url, parsed)) => found = Some((final_url, parsed)),
-                        Ok(Fetched::Page(..)) => {}
-                        Err(e) => last_error = Some(e),
+                        Ok(Fetched::Page(..)) => failures.push((
+                            link.url.to_string(),
+                            "it is a web page, not a feed".to_owned(),
+                        )),
+                        Err(e) => failures.push((link.url.to_string(), e.to_string())),
                     }
                 }
                 match found {
                     Some((final_url, parsed)) => (final_url, parsed, alternatives),
-                    None => {
-                        return Err(last_error.unwrap_or(RefreshError::NoFeedFound {
-                            url: url.to_string(),
-                        }))
-                    }
+                    None => return Err(no_feed(&url, failures)),
                 }
             }
         };
@@ -136,8 +136,13 @@ impl Refresher {
             }]),
             Fetched::Page(page_url, html) => {
                 let mut found: Vec<DiscoveredFeed> = Vec::new();
+                let mut failures = Vec::new();
                 for link in discover(&html, &page_url) {
-                    if let Ok(Fetched::Feed(final_url, parsed)) = self.fetch_feed(&link.url).await {
+                    let fetched = self.fetch_feed(&link.url).await;
+                    if let Err(e) = &fetched {
+                        failures.push((link.url.to_string(), e.to_string()));
+                    }
+                    if let Ok(Fetched::Feed(final_url, parsed)) = fetched {
                         let url = final_url.to_string();
                         if found.iter().any(|f| f.url == url) {
                             continue;
@@ -149,6 +154,11 @@ impl Refresher {
                         });
                         found.push(DiscoveredFeed { url, title });
                     }
+                }
+                // Links that all fail (a private address, a 404) are an
+                // error that says why, not an empty list.
+                if found.is_empty() && !failures.is_empty() {
+                    return Err(no_feed(&url, failures));
                 }
                 Ok(found)
             }
@@ -183,10 +193,43 @@ impl Refresher {
         }
     }
 
+    /// Parse `input` as an http(s) URL and check, before anything is
+    /// stored, that the SSRF guard lets it through
+    /// ([`Fetcher::check_destination`](tributary_fetch::Fetcher::check_destination):
+    /// IP literals, and what a host name resolves to now). The error names
+    /// the reason (`unsupported URL scheme`, `a loopback address`, …).
+    pub async fn check_url(&self, input: &str) -> Result<Url, FetchError> {
+        let url = tributary_fetch::parse_http_url(input)?;
+        self.fetcher.check_destination(&url).await?;
+        Ok(url)
+    }
+
+    /// [`Refresher::check_url`] for many URLs (an OPML list), a few at a
+    /// time, answers in the order given.
+    pub async fn check_urls(&self, inputs: &[String]) -> Vec<Result<Url, FetchError>> {
+        // Owned inputs and a clone of the fetcher per check: a stream of
+        // futures that borrow from here is not `Send` for every lifetime,
+        // which axum handlers need.
+        let checks = inputs.iter().cloned().map(|input| {
+            let fetcher = self.fetcher.clone();
+            async move {
+                let url = tributary_fetch::parse_http_url(&input)?;
+                fetcher.check_destination(&url).await?;
+                Ok(url)
+            }
+        });
+        futures::stream::iter(checks)
+            .buffered(CHECKS_AT_ONCE)
+            .collect()
+            .await
+    }
+
     /// Subscribe `user` to every feed of the OPML file at `path`, in one
     /// transaction. An unreadable or malformed file imports nothing; a
-    /// subscription whose URL is not http(s) is refused with its reason and
-    /// the others are imported.
+    /// subscription whose URL is not http(s), or that the SSRF guard
+    /// refuses ([`Refresher::check_url`]: a private address, a name that
+    /// resolves to one), is refused with its reason and the others are
+    /// imported.
     pub async fn import_opml(
         &self,
         user: UserId,
@@ -203,8 +246,10 @@ impl Refresher {
         })?;
         let mut report = ImportReport::default();
         let mut subs = Vec::new();
-        for outline in outlines {
-            match tributary_fetch::parse_http_url(&outline.xml_url) {
+        let urls: Vec<String> = outlines.iter().map(|o| o.xml_url.clone()).collect();
+        let checked = self.check_urls(&urls).await;
+        for (outline, checked) in outlines.into_iter().zip(checked) {
+            match checked {
                 Ok(url) => subs.push(NewSubscription {
                     url: url.to_string(),
                     title: outline.title.filter(|t| !t.trim().is_empty()),
@@ -224,6 +269,23 @@ impl Refresher {
         report.added = stored.added;
         report.skipped = stored.skipped;
         Ok(report)
+    }
+}
+
+/// DNS look-ups of [`Refresher::check_urls`] in flight at once.
+const CHECKS_AT_ONCE: usize = 16;
+
+/// The error of a page none of whose feed links could be read.
+fn no_feed(url: &Url, failures: Vec<(String, String)>) -> RefreshError {
+    if failures.is_empty() {
+        RefreshError::NoFeedFound {
+            url: url.to_string(),
+        }
+    } else {
+        RefreshError::LinkedFeedsFailed {
+            url: url.to_string(),
+            failures,
+        }
     }
 }
 

@@ -23,6 +23,7 @@ pub mod auth;
 pub mod error;
 pub mod fever;
 pub mod greader;
+pub mod guard;
 pub mod metrics;
 pub mod outputs;
 pub mod templates;

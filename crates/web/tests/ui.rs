@@ -499,7 +499,7 @@ async fn bad_input_gets_its_message_next_to_the_field() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let html = unescape(&response.text().await.unwrap());
-    assert!(html.contains("<p class=\"field-error\" id=\"e-url\">“ftp://files.example/feed” is a ftp address; only http and https addresses can be followed.</p>"));
+    assert!(html.contains("<p class=\"field-error\" id=\"e-url\">“ftp://files.example/feed” has an unsupported URL scheme (ftp): only http and https addresses can be followed.</p>"));
 
     // Categories: an empty name.
     let response = client

@@ -125,7 +125,9 @@ pub async fn create(
     if raw_url.trim().is_empty() {
         return Err(ApiError::bad_request("The feed URL is required."));
     }
-    let url = tributary_fetch::parse_http_url(&raw_url)
+    // The SSRF guard before anything else (the fetch checks every hop again).
+    let url = crate::guard::check_url(&state, &raw_url)
+        .await
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let category = category_path(&state, user.id, req.category_id).await?;
     let followed = state.store.subscription_views(user.id).await?;

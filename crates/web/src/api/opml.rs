@@ -45,8 +45,11 @@ pub async fn import(
     })?;
     let mut subs = Vec::new();
     let mut refused = Vec::new();
-    for outline in outlines {
-        match tributary_fetch::parse_http_url(&outline.xml_url) {
+    // The SSRF guard, per outline: a private address is refused with its reason.
+    let urls: Vec<String> = outlines.iter().map(|o| o.xml_url.clone()).collect();
+    let checked = crate::guard::check_urls(&state, &urls).await;
+    for (outline, checked) in outlines.into_iter().zip(checked) {
+        match checked {
             Ok(url) => subs.push(NewSubscription {
                 url: url.to_string(),
                 title: outline.title.filter(|t| !t.trim().is_empty()),

@@ -104,9 +104,10 @@ fn fetch_soon(state: &AppState, urls: Vec<String>) {
     });
 }
 
-/// An http(s) URL, or a 400 saying why not.
-fn http_url(raw: &str) -> GrResult<String> {
-    tributary_fetch::parse_http_url(raw)
+/// An http(s) URL the SSRF guard lets through, or a 400 saying why not.
+async fn http_url(state: &AppState, raw: &str) -> GrResult<String> {
+    crate::guard::check_url(state, raw)
+        .await
         .map(|u| u.to_string())
         .map_err(|e| bad_request(format!("{raw:?} cannot be followed: {e}")))
 }
@@ -148,7 +149,7 @@ pub async fn edit(State(state): State<AppState>, call: Call) -> GrResult<Respons
             let mut subs = Vec::new();
             for url in &streams {
                 subs.push(NewSubscription {
-                    url: http_url(url)?,
+                    url: http_url(&state, url).await?,
                     title: title.clone(),
                     site_url: None,
                     category: add
@@ -212,7 +213,7 @@ pub async fn quickadd(State(state): State<AppState>, call: Call) -> GrResult<Res
         .strip_prefix(ids::FEED_PREFIX)
         .unwrap_or(&raw)
         .to_owned();
-    let url = http_url(&raw)?;
+    let url = http_url(&state, &raw).await?;
     let (feed_url, title) = match &state.refresher {
         Some(refresher) => {
             let found = refresher
@@ -268,7 +269,7 @@ pub async fn export(State(state): State<AppState>, call: Call) -> GrResult<Respo
 /// `subscription/import`: an OPML document as the body (or an `opml`
 /// form field). Answers text, as FeedHQ did: `OK: <added count>`, then a
 /// line per URL `added …`, `skipped …` (already followed) and
-/// `refused …: reason` (not http(s)).
+/// `refused …: reason` (not http(s), or an address the SSRF guard refuses).
 pub async fn import(State(state): State<AppState>, call: Call) -> GrResult<Response> {
     call.require_token()?;
     let bytes: Vec<u8> = match call.params.get("opml") {
@@ -284,8 +285,11 @@ pub async fn import(State(state): State<AppState>, call: Call) -> GrResult<Respo
         .map_err(|e| bad_request(format!("this OPML cannot be imported: {e}")))?;
     let mut subs = Vec::new();
     let mut refused = Vec::new();
-    for outline in outlines {
-        match tributary_fetch::parse_http_url(&outline.xml_url) {
+    // The SSRF guard, per outline: a private address is refused with its reason.
+    let urls: Vec<String> = outlines.iter().map(|o| o.xml_url.clone()).collect();
+    let checked = crate::guard::check_urls(&state, &urls).await;
+    for (outline, checked) in outlines.into_iter().zip(checked) {
+        match checked {
             Ok(url) => subs.push(NewSubscription {
                 url: url.to_string(),
                 title: outline.title.filter(|t| !t.trim().is_empty()),

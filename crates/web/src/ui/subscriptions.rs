@@ -23,6 +23,7 @@ use super::{
     Page,
 };
 use crate::auth::{CsrfForm, CurrentUser};
+use crate::guard;
 use crate::{AppState, WebError};
 
 /// A feed as the subscriptions page shows it.
@@ -244,7 +245,7 @@ fn http_url(input: &str) -> Result<url::Url, String> {
     match url::Url::parse(&with_scheme) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
         Ok(u) => Err(format!(
-            "“{input}” is a {} address; only http and https addresses can be followed.",
+            "“{input}” has an unsupported URL scheme ({}): only http and https addresses can be followed.",
             u.scheme()
         )),
         Err(e) => Err(format!("“{input}” is not a web address ({e}).")),
@@ -285,12 +286,17 @@ pub async fn add(
             &[],
         )
     };
-    // A feed picked on the choice page was checked by discovery already.
+    // A feed picked on the choice page was found by discovery, but the
+    // form field is the client's word: the guard checks it again.
     if let Some(chosen) = forms::non_empty(form.feed.as_deref()) {
         return match http_url(chosen) {
-            Ok(url) if errors.is_empty() => {
-                subscribe_and_fetch(&state, &user, url.as_str(), None, category).await
-            }
+            Ok(url) if errors.is_empty() => match guard::check_url(&state, url.as_str()).await {
+                Ok(url) => subscribe_and_fetch(&state, &user, url.as_str(), None, category).await,
+                Err(e) => {
+                    errors.add("url", e.to_string());
+                    bad(&errors)
+                }
+            },
             Ok(_) => bad(&errors),
             Err(e) => {
                 errors.add("url", e);
@@ -309,8 +315,15 @@ pub async fn add(
         return bad(&errors);
     }
     let Some(refresher) = &state.refresher else {
-        // No fetching on this server: follow the address as given.
-        return subscribe_and_fetch(&state, &user, url.as_str(), None, category).await;
+        // No fetching on this server: follow the address as given, if the
+        // guard lets it through.
+        return match guard::check_url(&state, url.as_str()).await {
+            Ok(url) => subscribe_and_fetch(&state, &user, url.as_str(), None, category).await,
+            Err(e) => {
+                errors.add("url", e.to_string());
+                bad(&errors)
+            }
+        };
     };
     match refresher.discover(url.as_str()).await {
         Ok(found) if found.is_empty() => {
@@ -536,9 +549,24 @@ pub async fn import(
     };
     let mut result = ImportResult::default();
     let mut subs = Vec::new();
+    let mut candidates = Vec::new();
     for outline in outlines {
         match http_url(&outline.xml_url) {
-            Ok(url) if outline.xml_url.contains("://") => subs.push(NewSubscription {
+            Ok(url) if outline.xml_url.contains("://") => candidates.push((url, outline)),
+            Ok(_) => result.refused.push((
+                outline.xml_url.clone(),
+                "it is not a full address (it must start with http:// or https://)".into(),
+            )),
+            Err(reason) => result.refused.push((outline.xml_url, reason)),
+        }
+    }
+    // The SSRF guard, per outline: a private address is refused with its
+    // reason, the others are imported.
+    let urls: Vec<String> = candidates.iter().map(|(u, _)| u.to_string()).collect();
+    let checked = guard::check_urls(&state, &urls).await;
+    for ((url, outline), checked) in candidates.into_iter().zip(checked) {
+        match checked {
+            Ok(_) => subs.push(NewSubscription {
                 url: url.to_string(),
                 title: outline.title.filter(|t| !t.trim().is_empty()),
                 site_url: outline
@@ -549,11 +577,7 @@ pub async fn import(
                     .map(|u| u.to_string()),
                 category: outline.category,
             }),
-            Ok(_) => result.refused.push((
-                outline.xml_url.clone(),
-                "it is not a full address (it must start with http:// or https://)".into(),
-            )),
-            Err(reason) => result.refused.push((outline.xml_url, reason)),
+            Err(e) => result.refused.push((outline.xml_url, e.to_string())),
         }
     }
     let report = state.store.subscribe(user.user.id, &subs).await?;
