@@ -146,6 +146,7 @@ pub(crate) async fn open(url: &str) -> StoreResult<(SqlitePool, SqlitePool)> {
                 .busy_timeout(BUSY_TIMEOUT);
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
+                .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
                 // Queued writers wait for the connection, not for the file lock.
                 .acquire_timeout(WRITE_QUEUE_TIMEOUT)
                 .connect_with(options.clone())
@@ -153,6 +154,7 @@ pub(crate) async fn open(url: &str) -> StoreResult<(SqlitePool, SqlitePool)> {
             sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
             let readers = SqlitePoolOptions::new()
                 .max_connections(FILE_POOL_SIZE)
+                .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
                 .connect_with(options)
                 .await?;
             (readers, writer)
@@ -161,6 +163,26 @@ pub(crate) async fn open(url: &str) -> StoreResult<(SqlitePool, SqlitePool)> {
     fts::backfill(&pools.1).await?;
     tracing::debug!(?location, "database opened and migrated");
     Ok(pools)
+}
+
+/// Whether a pooled connection may be handed out again: not while sqlx
+/// still counts it inside a transaction. That happens when SQLite rolled a
+/// transaction back by itself (it may, on a full disk) and the `ROLLBACK`
+/// sqlx sent after it failed: every later `BEGIN` on the connection would
+/// fail ("attempted to call begin_with at non-zero transaction depth"), so
+/// with one writer connection no write would go in again. Such a
+/// connection is closed and the pool opens a new one. (The pool's ping
+/// before this check lets a rollback still on its way finish first.)
+fn usable(conn: &mut sqlx::SqliteConnection) -> bool {
+    use sqlx::Connection;
+    let ok = !conn.is_in_transaction();
+    if !ok {
+        tracing::warn!(
+            "a database connection was left inside a transaction that could not be rolled \
+             back (SQLite had rolled it back itself); opening a new connection"
+        );
+    }
+    ok
 }
 
 fn create_parent_dir(path: &Path) -> StoreResult<()> {
