@@ -253,6 +253,49 @@ mod tests {
         }
     }
 
+    /// SQLite rolls a transaction back by itself when the database is
+    /// full (here: `max_page_count`); the writer connection must take
+    /// writes again afterwards, and the error must be `StoreError::Full`.
+    #[tokio::test]
+    async fn a_full_database_does_not_spoil_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let (_, writer) = open(&url).await.unwrap();
+        // No page more than the file has now (a per-connection limit).
+        sqlx::query("PRAGMA max_page_count = 1")
+            .execute(&writer)
+            .await
+            .unwrap();
+        let mut tx = begin_write(&writer).await.unwrap();
+        let e = sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('big', hex(randomblob(1000000)))",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)
+        .unwrap_err();
+        assert!(e.is_full(), "{e:?}");
+        assert!(
+            e.to_string().contains("disk holding the database is full"),
+            "{e}"
+        );
+        drop(tx);
+        // The same pool writes again (a fresh connection has no page limit).
+        let mut tx = begin_write(&writer)
+            .await
+            .expect("BEGIN after a full database");
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('small', 'x')")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM settings WHERE key = 'small'")
+            .fetch_one(&writer)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
     #[tokio::test]
     async fn file_database_uses_wal_and_foreign_keys() {
         let dir = tempfile::tempdir().unwrap();
