@@ -264,7 +264,7 @@ impl Refresher {
             match self.store.claim_fetch(feed.id, &claim, Utc::now()).await {
                 Ok(tributary_store::Claim::Claimed(current)) => {
                     let outcome = Box::pin(self.refresh_feed(&current)).await;
-                    if matches!(&outcome, FeedOutcome::Failed { code, .. } if code == "store_error")
+                    if matches!(&outcome, FeedOutcome::Failed { code, .. } if code == STORE_ERROR || code == DISK_FULL)
                     {
                         // Nothing was stored, so the claim is still held: free it.
                         let _ = self.store.release_fetch(feed.id).await;
@@ -836,7 +836,7 @@ impl Failure {
 
     fn from_store(e: StoreError) -> Self {
         Failure {
-            code: "store_error".to_string(),
+            code: store_code(&e).to_string(),
             message: e.to_string(),
             retry_after: None,
             disable: false,
@@ -844,10 +844,25 @@ impl Failure {
     }
 }
 
+/// The code of a failure to store: [`DISK_FULL`] or [`STORE_ERROR`].
+fn store_code(e: &StoreError) -> &'static str {
+    if e.is_full() {
+        DISK_FULL
+    } else {
+        STORE_ERROR
+    }
+}
+
+/// [`FeedOutcome::Failed`] code: the database did not take the outcome.
+pub const STORE_ERROR: &str = "store_error";
+/// [`FeedOutcome::Failed`] code: the disk holding the database is full, so
+/// the outcome was not stored (nor can the failure be recorded).
+pub const DISK_FULL: &str = "disk_full";
+
 fn store_failed(e: StoreError) -> FeedOutcome {
     warn!(error = %e, "could not record the feed's outcome");
     FeedOutcome::Failed {
-        code: "store_error".to_string(),
+        code: store_code(&e).to_string(),
         message: e.to_string(),
     }
 }

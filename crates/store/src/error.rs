@@ -63,6 +63,14 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// The disk (file system) holding the database is full: the write was
+    /// not stored, and nothing stored before is lost. Free space on it and
+    /// the next write goes in.
+    #[error(
+        "the disk holding the database is full: this write was not stored (what was \
+         stored before is intact); free space on that file system ({0})"
+    )]
+    Full(String),
     /// Any other database failure.
     #[error("database error: {0}")]
     Db(sqlx::Error),
@@ -84,10 +92,45 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
     }
 }
 
+/// Whether `e` says the disk holding the database is full: SQLite's
+/// `SQLITE_FULL` (13), PostgreSQL's `disk_full` (53100).
+pub(crate) fn is_disk_full(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("13" | "53100")),
+        _ => false,
+    }
+}
+
+impl StoreError {
+    /// Storing entry `key` of `feed` failed with `source`; a full disk is
+    /// [`StoreError::Full`], whichever entry met it.
+    pub(crate) fn entry(feed: FeedId, key: &str, source: sqlx::Error) -> StoreError {
+        if is_disk_full(&source) {
+            return StoreError::from(source);
+        }
+        StoreError::Entry {
+            feed,
+            key: key.to_owned(),
+            source,
+        }
+    }
+
+    /// Whether this is [`StoreError::Full`]: the disk holding the database is full.
+    pub fn is_full(&self) -> bool {
+        matches!(self, StoreError::Full(_))
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     /// Text PostgreSQL cannot hold (a NUL character) is bad input, not a
-    /// database failure: [`StoreError::Invalid`].
+    /// database failure: [`StoreError::Invalid`]. A full disk is
+    /// [`StoreError::Full`].
     fn from(e: sqlx::Error) -> StoreError {
+        if is_disk_full(&e) {
+            if let sqlx::Error::Database(db) = &e {
+                return StoreError::Full(db.message().to_owned());
+            }
+        }
         if let sqlx::Error::Database(db) = &e {
             // 22021 character_not_in_repertoire, 22P05 untranslatable_character
             if matches!(db.code().as_deref(), Some("22021" | "22P05")) {

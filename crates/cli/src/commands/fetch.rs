@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use tributary_refresh::{FeedOutcome, Refresher};
+use tributary_refresh::{FeedOutcome, Refresher, DISK_FULL};
 use tributary_store::FeedSelector;
 
 use crate::args::FetchArgs;
@@ -49,10 +49,18 @@ pub async fn run(refresher: &Refresher, args: &FetchArgs) -> Result<ExitCode> {
         ProgressBar::hidden()
     };
     let started = Instant::now();
+    // Feeds whose outcome could not be stored because the disk is full
+    // (and the first such message).
+    let disk_full = std::sync::Mutex::new((0usize, None::<String>));
     let summary = refresher
         .refresh_many(feeds, |feed, outcome| {
             bar.inc(1);
-            if let FeedOutcome::Failed { message, .. } = outcome {
+            if let FeedOutcome::Failed { code, message } = outcome {
+                if code == DISK_FULL {
+                    let mut full = disk_full.lock().unwrap_or_else(|e| e.into_inner());
+                    full.0 += 1;
+                    full.1.get_or_insert_with(|| message.clone());
+                }
                 bar.suspend(|| eprintln!("failed: {}: {message}", feed.url));
             } else if let FeedOutcome::Skipped { reason } = outcome {
                 bar.suspend(|| eprintln!("skipped: {}: {reason}", feed.url));
@@ -75,6 +83,15 @@ pub async fn run(refresher: &Refresher, args: &FetchArgs) -> Result<ExitCode> {
         println!(
             "skipped {}: other workers on this database were fetching them",
             summary.skipped
+        );
+    }
+    // A full disk is not the feeds' failure: nothing of them was stored,
+    // not even the failure; the command did not do its job.
+    let (full, message) = disk_full.into_inner().unwrap_or_else(|e| e.into_inner());
+    if full > 0 {
+        bail!(
+            "{full} fetched feeds could not be stored: {}",
+            message.unwrap_or_default()
         );
     }
     // Per-feed failures are reported above and recorded on the feeds; the

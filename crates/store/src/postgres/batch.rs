@@ -222,6 +222,7 @@ async fn store_batch_with(
 fn copy_error(e: &StoreError) -> StoreError {
     match e {
         StoreError::NotFound(what) => StoreError::NotFound(what.clone()),
+        StoreError::Full(what) => StoreError::Full(what.clone()),
         other => StoreError::Db(sqlx::Error::Protocol(other.to_string())),
     }
 }

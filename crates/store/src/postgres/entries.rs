@@ -100,11 +100,7 @@ pub(crate) async fn record_in<'a>(
             later,
         )
         .await
-        .map_err(|source| StoreError::Entry {
-            feed,
-            key: entry.key.clone(),
-            source,
-        })?;
+        .map_err(|source| StoreError::entry(feed, &entry.key, source))?;
         match result {
             Upserted::New => report.new += 1,
             Upserted::Updated => report.updated += 1,
@@ -125,18 +121,10 @@ pub(crate) async fn record_in<'a>(
             attempt.rollback().await?;
             for entry in chunk {
                 if let Err(source) = insert_many(&mut *tx, feed, &[entry], &now, later).await {
-                    return Err(StoreError::Entry {
-                        feed,
-                        key: entry.key.clone(),
-                        source,
-                    });
+                    return Err(StoreError::entry(feed, &entry.key, source));
                 }
             }
-            return Err(StoreError::Entry {
-                feed,
-                key: chunk[0].key.clone(),
-                source,
-            });
+            return Err(StoreError::entry(feed, &chunk[0].key, source));
         }
         attempt.commit().await?;
     }

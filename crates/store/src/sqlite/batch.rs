@@ -120,6 +120,8 @@ async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<Job>) {
 async fn store_batch(writer: &SqlitePool, batch: &[Job]) -> Vec<StoreResult<UpsertReport>> {
     match store_batch_with(writer, batch, true).await {
         Ok(results) => results,
+        // No room for this batch: storing it again now would not fit either.
+        Err(e) if e.is_full() => batch.iter().map(|_| Err(copy_error(&e))).collect(),
         Err(e) => {
             tracing::warn!(
                 error = %e,
@@ -167,6 +169,9 @@ async fn store_batch_with(
                     savepoint.commit().await?;
                     Ok(report)
                 }
+                // After a full disk there may be no savepoint left to roll
+                // back to (see below); the batch is rolled back whole.
+                Err(e) if e.is_full() => Err(e),
                 Err(e) => {
                     savepoint.rollback().await?;
                     Err(e)
@@ -174,10 +179,17 @@ async fn store_batch_with(
             }
         }
         .await;
-        if result.is_ok() {
-            held.absorb(later);
+        match result {
+            Ok(report) => {
+                held.absorb(later);
+                results.push(Ok(report));
+            }
+            // SQLite may roll the whole transaction back when the disk is
+            // full; what ran after that would commit statement by statement,
+            // without the held writes. The batch stops here, and fails whole.
+            Err(e) if e.is_full() => return Err(e),
+            Err(e) => results.push(Err(e)),
         }
-        results.push(result);
     }
     // Dropping `tx` on failure rolls the whole batch back.
     held.flush(&mut tx).await?;
@@ -194,6 +206,7 @@ async fn store_batch_with(
 fn copy_error(e: &StoreError) -> StoreError {
     match e {
         StoreError::NotFound(what) => StoreError::NotFound(what.clone()),
+        StoreError::Full(what) => StoreError::Full(what.clone()),
         other => StoreError::Db(sqlx::Error::Protocol(other.to_string())),
     }
 }

@@ -97,11 +97,7 @@ pub(crate) async fn record_in<'a>(
             later,
         )
         .await
-        .map_err(|source| StoreError::Entry {
-            feed,
-            key: entry.key.clone(),
-            source,
-        })?;
+        .map_err(|source| StoreError::entry(feed, &entry.key, source))?;
         match result {
             Upserted::New => report.new += 1,
             Upserted::Updated => report.updated += 1,
@@ -113,23 +109,21 @@ pub(crate) async fn record_in<'a>(
     // entry cost a round trip to the database thread each.
     for chunk in pending.chunks(INSERT_CHUNK) {
         if let Err(source) = insert_many(&mut *tx, feed, chunk, &now, later).await {
+            // A full disk: SQLite may have rolled the whole transaction
+            // back already, and statements run now would each commit on
+            // their own. Nothing more goes into it.
+            if crate::error::is_disk_full(&source) {
+                return Err(StoreError::from(source));
+            }
             // Name the entry that failed: SQLite undid only the statement,
             // so the rows can be tried one by one (the transaction is
             // rolled back either way).
             for entry in chunk {
                 if let Err(source) = insert_many(&mut *tx, feed, &[entry], &now, later).await {
-                    return Err(StoreError::Entry {
-                        feed,
-                        key: entry.key.clone(),
-                        source,
-                    });
+                    return Err(StoreError::entry(feed, &entry.key, source));
                 }
             }
-            return Err(StoreError::Entry {
-                feed,
-                key: chunk[0].key.clone(),
-                source,
-            });
+            return Err(StoreError::entry(feed, &chunk[0].key, source));
         }
     }
     let outcome_kind = if report.new + report.updated > 0 {

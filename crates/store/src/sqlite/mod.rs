@@ -146,6 +146,7 @@ pub(crate) async fn open(url: &str) -> StoreResult<(SqlitePool, SqlitePool)> {
                 .busy_timeout(BUSY_TIMEOUT);
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
+                .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
                 // Queued writers wait for the connection, not for the file lock.
                 .acquire_timeout(WRITE_QUEUE_TIMEOUT)
                 .connect_with(options.clone())
@@ -153,6 +154,7 @@ pub(crate) async fn open(url: &str) -> StoreResult<(SqlitePool, SqlitePool)> {
             sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
             let readers = SqlitePoolOptions::new()
                 .max_connections(FILE_POOL_SIZE)
+                .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
                 .connect_with(options)
                 .await?;
             (readers, writer)
@@ -161,6 +163,26 @@ pub(crate) async fn open(url: &str) -> StoreResult<(SqlitePool, SqlitePool)> {
     fts::backfill(&pools.1).await?;
     tracing::debug!(?location, "database opened and migrated");
     Ok(pools)
+}
+
+/// Whether a pooled connection may be handed out again: not while sqlx
+/// still counts it inside a transaction. That happens when SQLite rolled a
+/// transaction back by itself (it may, on a full disk) and the `ROLLBACK`
+/// sqlx sent after it failed: every later `BEGIN` on the connection would
+/// fail ("attempted to call begin_with at non-zero transaction depth"), so
+/// with one writer connection no write would go in again. Such a
+/// connection is closed and the pool opens a new one. (The pool's ping
+/// before this check lets a rollback still on its way finish first.)
+fn usable(conn: &mut sqlx::SqliteConnection) -> bool {
+    use sqlx::Connection;
+    let ok = !conn.is_in_transaction();
+    if !ok {
+        tracing::warn!(
+            "a database connection was left inside a transaction that could not be rolled \
+             back (SQLite had rolled it back itself); opening a new connection"
+        );
+    }
+    ok
 }
 
 fn create_parent_dir(path: &Path) -> StoreResult<()> {
@@ -229,6 +251,49 @@ mod tests {
                 .unwrap();
             assert_eq!(n, 1);
         }
+    }
+
+    /// SQLite rolls a transaction back by itself when the database is
+    /// full (here: `max_page_count`); the writer connection must take
+    /// writes again afterwards, and the error must be `StoreError::Full`.
+    #[tokio::test]
+    async fn a_full_database_does_not_spoil_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let (_, writer) = open(&url).await.unwrap();
+        // No page more than the file has now (a per-connection limit).
+        sqlx::query("PRAGMA max_page_count = 1")
+            .execute(&writer)
+            .await
+            .unwrap();
+        let mut tx = begin_write(&writer).await.unwrap();
+        let e = sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('big', hex(randomblob(1000000)))",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)
+        .unwrap_err();
+        assert!(e.is_full(), "{e:?}");
+        assert!(
+            e.to_string().contains("disk holding the database is full"),
+            "{e}"
+        );
+        drop(tx);
+        // The same pool writes again (a fresh connection has no page limit).
+        let mut tx = begin_write(&writer)
+            .await
+            .expect("BEGIN after a full database");
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('small', 'x')")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM settings WHERE key = 'small'")
+            .fetch_one(&writer)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
     }
 
     #[tokio::test]
