@@ -6,7 +6,8 @@
 # the supply-chain checks (scripts/supply-chain.sh), then the whole test
 # suite: cargo's tests on SQLite, the storage-touching suites (store,
 # refresh, web, migrate-db) again on PostgreSQL, the scale-out test (three fetch
-# workers on one PostgreSQL, one killed), the real reader clients against the
+# workers on one PostgreSQL, one killed), the crash loop shortened (SIGKILL
+# and a full disk; tests/crash/crash.py), the real reader clients against the
 # APIs (scripts/test-clients.sh) and the browser scenario (scripts/test-browser.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,5 +58,8 @@ TRIBUTARY_TEST_POSTGRES=$PG_URL cargo test --locked -p tributary --test migrate_
 
 say "scale-out: three fetch workers on one PostgreSQL, 2,000 farm feeds, one killed"
 python3 tests/scaleout/scaleout.py --bin target/debug/tributary --server "$PG_URL"
+
+say "crash safety: SIGKILL at random moments (fetch --all and serve), then a full disk (shortened; the full loop: tests/crash/crash.py)"
+python3 tests/crash/crash.py --bin target/debug/tributary --kills 4 --feeds 500
 scripts/test-clients.sh
 scripts/test-browser.sh

@@ -1,4 +1,4 @@
-//! The authentication promises of docs/security/auth.md that no earlier
+//! The authentication promises of docs/SECURITY.md ("Authentication") that no earlier
 //! test proved: the argon2id parameters, session fixation, an API password
 //! revoked on the account page refused by all three reader APIs at once
 //! (including a Google Reader session opened before), and login throttling
