@@ -1,4 +1,4 @@
-//! The SSRF table (docs/security/ssrf.md), defined once for every layer's
+//! The SSRF table (docs/SECURITY.md, "SSRF"), defined once for every layer's
 //! test: `crates/fetch/tests/ssrf.rs`, `crates/web/tests/ssrf.rs`,
 //! `crates/cli/tests/ssrf.rs` and `crates/websub/tests/ssrf.rs` include this
 //! file (`#[path = …] mod targets;`).
