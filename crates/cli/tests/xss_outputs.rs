@@ -588,11 +588,12 @@ fn no_vector_survives_in_the_published_site_or_the_digests() {
     let listed = (0..VECTORS.len())
         .filter(|i| titles.iter().any(|t| t.starts_with(&marker(*i))))
         .count();
-    assert!(
-        listed >= VECTORS.len() / 2,
-        "the river lists the entries as text: {listed} of {}",
-        VECTORS.len()
-    );
+    if listed < VECTORS.len() / 2 {
+        failures.push(format!(
+            "the river lists {listed} of {} entries as text",
+            VECTORS.len()
+        ));
+    }
     assert!(
         html_payloads >= VECTORS.len(),
         "the published feeds carried {html_payloads} HTML payloads"
