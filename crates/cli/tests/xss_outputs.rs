@@ -153,7 +153,7 @@ fn atom_feed() -> String {
     )
 }
 
-/// The `<style>` of the built-in template `name` (the only one a page may hold).
+/// The `<style>` of the built-in `layout.html` (the only one a site page may hold).
 fn site_style() -> &'static str {
     let layout = tributary_publish::site::BUILT_IN_TEMPLATES
         .iter()
