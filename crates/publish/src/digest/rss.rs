@@ -34,7 +34,11 @@ pub(super) fn render(
     let title = super::atom::title_or_default(&opts.title);
     let mut seen_ids = HashSet::new();
     let channel = Channel {
-        description: xml_text(&format!("{title}, a digest made by Tributary")),
+        // Readers treat the channel's description as HTML too: the title is
+        // text, so it is escaped once (a title `<script>` stays text).
+        description: xml_text(&html_escape::encode_text(&format!(
+            "{title}, a digest made by Tributary"
+        ))),
         title: xml_text(&title),
         link: link.clone().unwrap_or_else(|| FALLBACK_LINK.into()),
         last_build_date: Some(opts.generated_at.to_rfc2822()),
@@ -190,6 +194,7 @@ mod tests {
         );
         let channel = parse(&xml);
         assert_eq!(channel.title, "River");
+        assert_eq!(channel.description, "River, a digest made by Tributary");
         assert_eq!(channel.link, "https://river.example/rss");
         assert_eq!(
             channel.last_build_date.as_deref(),
@@ -227,6 +232,17 @@ mod tests {
         let guid = channel.items[1].guid.as_ref().expect("guid");
         assert_eq!(guid.value, "tag:tributary,2024:feed/1/guid:post-2");
         assert!(!guid.permalink);
+    }
+
+    #[test]
+    fn a_title_with_markup_is_text_in_the_channel_description() {
+        let mut o = opts(None);
+        o.title = "<script>alert(1)</script>".into();
+        let channel = parse(&render_digest(&[], Format::Rss, &o));
+        assert_eq!(
+            channel.description,
+            "&lt;script&gt;alert(1)&lt;/script&gt;, a digest made by Tributary"
+        );
     }
 
     #[test]
