@@ -854,3 +854,72 @@ pub const HOSTILE_URLS: &[&str] = &[
     "https://ok.example/\"onmouseover=\"alert(1)",
     "https://ok.example/a.mp3",
 ];
+
+/// JSON Feeds the vectors are spread over by the web and CLI tests (vector
+/// `i` goes to `i % FEEDS`), so each feed's page holds all of its entries.
+pub const FEEDS: usize = 6;
+
+/// The marker every JSON Feed entry's title starts with: `X<index>.`
+pub fn marker(i: usize) -> String {
+    format!("X{i}.")
+}
+
+/// JSON Feed `k`: its title and site link are hostile; its items are the
+/// vectors `i` with `i % FEEDS == k`, each used as content, summary, title,
+/// author and tag, with a hostile link and enclosure. Items get distinct
+/// dates, newest last in the list order.
+pub fn json_feed(k: usize) -> String {
+    let mut items = Vec::new();
+    for (i, (vector, _)) in VECTORS.iter().enumerate().filter(|(i, _)| i % FEEDS == k) {
+        let evil_url = HOSTILE_URLS[i % HOSTILE_URLS.len()];
+        items.push(format!(
+            r#"{{"id": "x{i}", "url": {url}, "title": {title}, "content_html": {content},
+               "summary": {content}, "authors": [{{"name": {content}, "url": {url}}}],
+               "tags": [{content}, "Tag{i}"],
+               "date_published": "2024-01-01T{h:02}:{m:02}:00Z",
+               "attachments": [{{"url": {url}, "mime_type": "audio/mpeg"}},
+                               {{"url": {content}, "mime_type": "video/mp4"}}]}}"#,
+            url = json_string(evil_url),
+            title = json_string(&format!("{} {vector}", marker(i))),
+            content = json_string(vector),
+            h = (i / 60) % 24,
+            m = i % 60,
+        ));
+    }
+    format!(
+        r#"{{"version": "https://jsonfeed.org/version/1.1", "title": {title},
+            "home_page_url": {home}, "authors": [{{"name": {title}}}],
+            "items": [{items}]}}"#,
+        title = json_string(&format!("F{k}. {}", VECTORS[k].0)),
+        home = json_string(HOSTILE_URLS[k % HOSTILE_URLS.len()]),
+        items = items.join(",\n")
+    )
+}
+
+/// An Atom feed of every vector XML can carry, in `type="html"` titles,
+/// summaries, content, author names and categories.
+pub fn atom_feed() -> String {
+    let mut entries = String::new();
+    for (i, (vector, _)) in VECTORS.iter().enumerate().filter(|(_, (v, _))| xml_safe(v)) {
+        let v = xml_text(vector);
+        let url = xml_text(HOSTILE_URLS[i % HOSTILE_URLS.len()]);
+        let title = xml_text(&format!("A{i}. {vector}"));
+        entries.push_str(&format!(
+            r#"<entry><id>urn:a{i}</id><title type="html">{title}</title>
+<updated>2024-02-01T00:{m:02}:{s:02}Z</updated><link rel="alternate" href="{url}"/>
+<link rel="enclosure" type="audio/mpeg" href="{url}"/>
+<author><name>{v}</name><uri>{url}</uri></author><category term="{v}" label="{v}"/>
+<summary type="html">{v}</summary><content type="html">{v}</content></entry>
+"#,
+            m = (i / 60) % 60,
+            s = i % 60,
+        ));
+    }
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+<title type="html">{}</title><id>urn:atom-xss</id><updated>2024-02-01T00:00:00Z</updated>
+<link rel="alternate" href="javascript:alert(1)"/>
+{entries}</feed>"#,
+        xml_text("Atom. <img src=x onerror=alert(1)><script>alert(1)</script>")
+    )
+}
