@@ -212,20 +212,7 @@ async fn no_api_lets_one_user_reach_anothers_data() {
     }
 
     // --- Google Reader -----------------------------------------------------
-    let login = client
-        .post(server.url("/api/greader/accounts/ClientLogin"))
-        .form(&[("Email", "bob"), ("Passwd", secret.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let auth = login
-        .lines()
-        .find_map(|l| l.strip_prefix("Auth="))
-        .expect("ClientLogin gives Auth=")
-        .to_owned();
+    let auth = server.greader_auth("bob", &secret).await;
     let gr = format!("GoogleLogin auth={auth}");
     let t = client
         .get(server.url("/api/greader/reader/api/0/token"))

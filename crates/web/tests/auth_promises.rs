@@ -126,23 +126,9 @@ async fn an_api_password_revoked_on_the_account_page_is_refused_by_every_api() {
         .unwrap()
         .secret;
     let fever_key = api_keys::fever_key("ann", &secret);
-    let api = server.client();
 
     // A Google Reader session opened with it before the revocation.
-    let login = api
-        .post(server.url("/api/greader/accounts/ClientLogin"))
-        .form(&[("Email", "ann"), ("Passwd", secret.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let auth = login
-        .lines()
-        .find_map(|l| l.strip_prefix("Auth="))
-        .expect("ClientLogin gives Auth=")
-        .to_owned();
+    let auth = server.greader_auth("ann", &secret).await;
 
     // (what, status, whether the answer gave data)
     let probe = |api: reqwest::Client| {

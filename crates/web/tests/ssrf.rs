@@ -26,7 +26,6 @@ use tributary_store::{FeedSelector, User};
 use tributary_web::WebConfig;
 
 const PW: &str = "correct horse battery";
-const GR: &str = "/api/greader";
 const GR_API: &str = "/api/greader/reader/api/0";
 
 /// A server with a fetcher of `fetch`, and one user signed in three ways.
@@ -53,21 +52,7 @@ impl Doors {
             .await
             .expect("api password")
             .secret;
-        let login = server
-            .client()
-            .post(server.url(&format!("{GR}/accounts/ClientLogin")))
-            .form(&[("Email", "ann"), ("Passwd", key.as_str())])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let gr_auth = login
-            .lines()
-            .find_map(|l| l.strip_prefix("Auth="))
-            .unwrap_or_else(|| panic!("ClientLogin: {login}"))
-            .to_owned();
+        let gr_auth = server.greader_auth("ann", &key).await;
         let gr_t = server
             .client()
             .get(server.url(&format!("{GR_API}/token")))

@@ -423,20 +423,7 @@ async fn no_vector_survives_on_any_page_or_api() {
         .unwrap();
     assert_eq!(v1.status(), StatusCode::OK);
     bodies.push(("/v1/entries".into(), v1.json().await.unwrap()));
-    let login = api
-        .post(server.url("/api/greader/accounts/ClientLogin"))
-        .form(&[("Email", "ann"), ("Passwd", secret.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let auth = login
-        .lines()
-        .find_map(|l| l.strip_prefix("Auth="))
-        .expect("ClientLogin gives Auth=")
-        .to_owned();
+    let auth = server.greader_auth("ann", &secret).await;
     let gr = api
         .get(server.url(
             "/api/greader/reader/api/0/stream/contents/user/-/state/com.google/reading-list?n=1000&output=json",

@@ -124,6 +124,25 @@ impl Server {
         client
     }
 
+    /// A Google Reader `Auth` token: ClientLogin as `name` with the API password `secret`.
+    pub async fn greader_auth(&self, name: &str, secret: &str) -> String {
+        let login = self
+            .client()
+            .post(self.url("/api/greader/accounts/ClientLogin"))
+            .form(&[("Email", name), ("Passwd", secret)])
+            .send()
+            .await
+            .expect("POST ClientLogin")
+            .text()
+            .await
+            .expect("ClientLogin body");
+        login
+            .lines()
+            .find_map(|l| l.strip_prefix("Auth="))
+            .unwrap_or_else(|| panic!("ClientLogin gives no Auth=: {login}"))
+            .to_owned()
+    }
+
     /// The CSRF token of the signed-in `client` (read from a page's meta tag).
     pub async fn csrf(&self, client: &reqwest::Client) -> String {
         let page = client
