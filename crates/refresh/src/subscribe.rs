@@ -199,9 +199,7 @@ impl Refresher {
     /// IP literals, and what a host name resolves to now). The error names
     /// the reason (`unsupported URL scheme`, `a loopback address`, …).
     pub async fn check_url(&self, input: &str) -> Result<Url, FetchError> {
-        let url = tributary_fetch::parse_http_url(input)?;
-        self.fetcher.check_destination(&url).await?;
-        Ok(url)
+        checked_url(&self.fetcher, input).await
     }
 
     /// [`Refresher::check_url`] for many URLs (an OPML list), a few at a
@@ -212,11 +210,7 @@ impl Refresher {
         // which axum handlers need.
         let checks = inputs.iter().cloned().map(|input| {
             let fetcher = self.fetcher.clone();
-            async move {
-                let url = tributary_fetch::parse_http_url(&input)?;
-                fetcher.check_destination(&url).await?;
-                Ok(url)
-            }
+            async move { checked_url(&fetcher, &input).await }
         });
         futures::stream::iter(checks)
             .buffered(CHECKS_AT_ONCE)
@@ -270,6 +264,13 @@ impl Refresher {
         report.skipped = stored.skipped;
         Ok(report)
     }
+}
+
+/// `input` as an http(s) URL that `fetcher`'s SSRF guard lets through.
+async fn checked_url(fetcher: &tributary_fetch::Fetcher, input: &str) -> Result<Url, FetchError> {
+    let url = tributary_fetch::parse_http_url(input)?;
+    fetcher.check_destination(&url).await?;
+    Ok(url)
 }
 
 /// DNS look-ups of [`Refresher::check_urls`] in flight at once.

@@ -126,12 +126,10 @@ impl From<sqlx::Error> for StoreError {
     /// database failure: [`StoreError::Invalid`]. A full disk is
     /// [`StoreError::Full`].
     fn from(e: sqlx::Error) -> StoreError {
-        if is_disk_full(&e) {
-            if let sqlx::Error::Database(db) = &e {
+        if let sqlx::Error::Database(db) = &e {
+            if is_disk_full(&e) {
                 return StoreError::Full(db.message().to_owned());
             }
-        }
-        if let sqlx::Error::Database(db) = &e {
             // 22021 character_not_in_repertoire, 22P05 untranslatable_character
             if matches!(db.code().as_deref(), Some("22021" | "22P05")) {
                 return StoreError::Invalid(format!(
