@@ -290,6 +290,7 @@ pub(crate) const TABLES: &[Table] = &[
             text("updated_at"),
             text("read_at"),
             int("feed_id"),
+            flag("hidden"),
         ],
         key: 2,
         identity: false,
