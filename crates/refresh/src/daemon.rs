@@ -17,8 +17,12 @@
 //! looked at again when that claim lapses, a feed fetched meanwhile is
 //! rescheduled at its new time, and a feed whose host has no free fetch
 //! token (the per-host limit counts every worker's fetches) is retried a
-//! fraction of a second later. A rescan that fails (the database does not
-//! answer) is retried with backoff, and the schedule already known is kept.
+//! fraction of a second later. A claim that fails (the database does not
+//! answer, or its disk is full) holds the feed back for a minute, doubled for
+//! every claim that failed in a row, up to 15 minutes, and is logged once a
+//! minute with a count of the rest; rescans do not bring held feeds forward.
+//! A rescan that fails is retried with backoff, and the schedule already
+//! known is kept.
 //!
 //! Shutdown stops starting fetches, lets the fetches in flight finish for at
 //! most [`DaemonOptions::shutdown_grace`], aborts the rest and returns.
@@ -26,7 +30,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -75,6 +79,75 @@ struct Shared {
     waiting: AtomicUsize,
     fetching: AtomicUsize,
     fetches: AtomicU64,
+    claims: ClaimTrouble,
+}
+
+/// Claims that failed in a row, and when that was last logged.
+#[derive(Debug, Default)]
+struct ClaimTrouble {
+    in_a_row: AtomicU32,
+    /// Failures not logged one by one since the last warning.
+    unlogged: AtomicU64,
+    last_warning: std::sync::Mutex<Option<Instant>>,
+}
+
+impl ClaimTrouble {
+    /// A claim failed with `error`: log it (at most once per
+    /// [`CLAIM_WARN_EVERY`]) and say how long the feed waits.
+    fn failed(&self, id: FeedId, error: &tributary_store::StoreError) -> Duration {
+        let in_a_row = self.in_a_row.fetch_add(1, Ordering::Relaxed);
+        let now = Instant::now();
+        let warn_now = {
+            let mut last = self
+                .last_warning
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let due = match *last {
+                Some(at) => now.duration_since(at) >= CLAIM_WARN_EVERY,
+                None => true,
+            };
+            if due {
+                *last = Some(now);
+            }
+            due
+        };
+        let wait = claim_retry(in_a_row);
+        if warn_now {
+            let others = self.unlogged.swap(0, Ordering::Relaxed);
+            warn!(
+                feed.id = %id,
+                error = %error,
+                failed_in_a_row = in_a_row + 1,
+                not_logged = others,
+                retry_in = ?wait,
+                "cannot claim the feed; retrying later"
+            );
+        } else {
+            self.unlogged.fetch_add(1, Ordering::Relaxed);
+            debug!(feed.id = %id, error = %error, "cannot claim the feed; retrying later");
+        }
+        wait
+    }
+
+    /// A claim answered: the database works (again).
+    fn answered(&self) {
+        if self.in_a_row.swap(0, Ordering::Relaxed) > 0 {
+            let others = self.unlogged.swap(0, Ordering::Relaxed);
+            *self
+                .last_warning
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+            info!(not_logged = others, "claims work again");
+        }
+    }
+}
+
+/// How long a feed waits after the claim that failed with `in_a_row` earlier
+/// failures in a row.
+fn claim_retry(in_a_row: u32) -> Duration {
+    REFETCH_FLOOR
+        .saturating_mul(1u32 << in_a_row.min(16))
+        .min(CLAIM_RETRY_MAX)
 }
 
 /// Counts of a running scheduler.
@@ -142,6 +215,10 @@ struct Done {
     next: Option<Slot>,
     /// `None` when nothing was fetched (rescheduled elsewhere, gone, shutdown).
     outcome: Option<FeedOutcome>,
+    /// `next` is a hold of this scheduler's (the claim failed, or another
+    /// worker holds the feed), not a time the store knows: a rescan must not
+    /// move the feed earlier than it.
+    hold: bool,
 }
 
 /// A feed just fetched is not started again sooner than this, whatever the
@@ -151,6 +228,14 @@ const REFETCH_FLOOR: Duration = Duration::from_secs(60);
 /// then twice as long each time, up to [`HOST_BUSY_MAX`].
 const HOST_BUSY_FIRST: Duration = Duration::from_millis(20);
 const HOST_BUSY_MAX: Duration = Duration::from_secs(1);
+/// After a claim fails (the database does not answer, or is full), the feed
+/// waits [`REFETCH_FLOOR`], doubled for every claim that failed in a row in
+/// this scheduler, up to this: a broken database is not hammered by every
+/// due feed, and neither are the logs.
+const CLAIM_RETRY_MAX: Duration = Duration::from_secs(15 * 60);
+/// While claims keep failing, one warning per this interval; the rest are
+/// counted in it.
+const CLAIM_WARN_EVERY: Duration = Duration::from_secs(60);
 /// The first retry after a failed rescan (then doubling, up to the rescan interval).
 const RESCAN_RETRY_FIRST: Duration = Duration::from_secs(1);
 /// How often the summary line is logged.
@@ -222,6 +307,8 @@ struct Scheduler {
     heap: BinaryHeap<Reverse<(DateTime<Utc>, FeedId)>>,
     scheduled: HashMap<FeedId, Slot>,
     in_flight: HashSet<FeedId>,
+    /// Feeds held back by this scheduler until then (see [`Done::hold`]).
+    held: HashMap<FeedId, DateTime<Utc>>,
     tasks: JoinSet<Done>,
     task_feeds: HashMap<tokio::task::Id, FeedId>,
     stop: watch::Sender<bool>,
@@ -239,6 +326,7 @@ impl Scheduler {
             heap: BinaryHeap::new(),
             scheduled: HashMap::new(),
             in_flight: HashSet::new(),
+            held: HashMap::new(),
             tasks: JoinSet::new(),
             task_feeds: HashMap::new(),
             stop: watch::channel(false).0,
@@ -261,7 +349,11 @@ impl Scheduler {
             if self.in_flight.contains(&feed.id) {
                 continue;
             }
-            let at = feed.next_fetch_at.unwrap_or(now);
+            let stored = feed.next_fetch_at.unwrap_or(now);
+            let at = match self.held.get(&feed.id) {
+                Some(&until) if until > stored => until,
+                _ => stored,
+            };
             let host = host_of(&feed.url);
             match self.scheduled.get_mut(&feed.id) {
                 Some(slot) if slot.at == at => slot.host = host,
@@ -269,6 +361,8 @@ impl Scheduler {
             }
         }
         self.scheduled.retain(|id, _| seen.contains(id));
+        self.held
+            .retain(|id, until| seen.contains(id) && *until > now);
         // Stale heap entries are skipped when popped; rebuild when they pile up.
         if self.heap.len() > 2 * self.scheduled.len() + 1024 {
             self.heap = self
@@ -343,6 +437,7 @@ impl Scheduler {
                 id,
                 next: None,
                 outcome: None,
+                hold: false,
             };
             let _permit = tokio::select! {
                 biased;
@@ -364,13 +459,14 @@ impl Scheduler {
                 lease: refresher.config.lease,
                 due_only: true,
             };
-            let retry = |at: DateTime<Utc>| Done {
+            let retry = |at: DateTime<Utc>, hold: bool| Done {
                 id,
                 next: Some(Slot {
                     at,
                     host: host.clone(),
                 }),
                 outcome: None,
+                hold,
             };
             // Every fetch token of the host held by other workers: wait for
             // one here, holding this worker's own host slot, backing off —
@@ -378,7 +474,11 @@ impl Scheduler {
             // instead of cycling all the host's due feeds through the store.
             let mut busy_wait = HOST_BUSY_FIRST;
             let feed = loop {
-                match store.claim_fetch(id, &claim, Utc::now()).await {
+                let answer = store.claim_fetch(id, &claim, Utc::now()).await;
+                if answer.is_ok() {
+                    shared.claims.answered();
+                }
+                match answer {
                     Ok(Claim::Claimed(feed)) if feed.status != FeedStatus::Disabled => break *feed,
                     Ok(Claim::Claimed(_)) => {
                         let _ = store.release_fetch(id).await;
@@ -387,14 +487,17 @@ impl Scheduler {
                     Ok(Claim::Gone) => return gone,
                     Ok(Claim::NotDue { next }) => {
                         debug!(feed.id = %id, next = %next, "rescheduled meanwhile; not fetching");
-                        return retry(next);
+                        return retry(next, false);
                     }
                     Ok(Claim::Taken { until }) => {
                         // Look again when that claim would lapse; by then the
                         // other worker has stored the outcome and the feed is
                         // due later (or it died, and the feed is ours to take).
                         debug!(feed.id = %id, until = %until, "another worker is fetching it");
-                        return retry(until + chrono::Duration::milliseconds(jitter_ms(id, 500)));
+                        return retry(
+                            until + chrono::Duration::milliseconds(jitter_ms(id, 500)),
+                            true,
+                        );
                     }
                     Ok(Claim::HostBusy) => {
                         debug!(feed.id = %id, host = %host, "host busy with other workers");
@@ -411,8 +514,14 @@ impl Scheduler {
                         busy_wait = (busy_wait * 2).min(HOST_BUSY_MAX);
                     }
                     Err(e) => {
-                        warn!(feed.id = %id, error = %e, "cannot claim the feed; retrying later");
-                        return retry(Utc::now() + chrono_duration(REFETCH_FLOOR));
+                        let wait = shared.claims.failed(id, &e);
+                        let spread = jitter_ms(id, wait.as_millis() as i64 / 10 + 1);
+                        return retry(
+                            Utc::now()
+                                + chrono_duration(wait)
+                                + chrono::Duration::milliseconds(spread),
+                            true,
+                        );
                     }
                 }
             };
@@ -439,6 +548,7 @@ impl Scheduler {
                 id,
                 next,
                 outcome: Some(outcome),
+                hold: false,
             }
         });
         self.task_feeds.insert(handle.id(), id);
@@ -453,6 +563,14 @@ impl Scheduler {
                 if let Some(outcome) = &done.outcome {
                     self.minute.add(outcome);
                     self.shared.fetches.fetch_add(1, Ordering::Relaxed);
+                }
+                match &done.next {
+                    Some(slot) if done.hold => {
+                        self.held.insert(done.id, slot.at);
+                    }
+                    _ => {
+                        self.held.remove(&done.id);
+                    }
                 }
                 if let Some(slot) = done.next {
                     self.schedule(done.id, slot);
@@ -598,6 +716,70 @@ mod tests {
         .unwrap();
         let refresher = Refresher::new(store, fetcher, RefreshConfig::default());
         (state, refresher, dir)
+    }
+
+    #[test]
+    fn failed_claims_back_off_doubling_up_to_the_cap_and_reset_when_one_answers() {
+        assert_eq!(claim_retry(0), REFETCH_FLOOR);
+        assert_eq!(claim_retry(1), REFETCH_FLOOR * 2);
+        assert_eq!(claim_retry(3), REFETCH_FLOOR * 8);
+        assert_eq!(claim_retry(40), CLAIM_RETRY_MAX);
+        let trouble = ClaimTrouble::default();
+        let error = tributary_store::StoreError::Full("database or disk is full".into());
+        let waits: Vec<Duration> = (0..6).map(|i| trouble.failed(FeedId(i), &error)).collect();
+        assert_eq!(waits[0], REFETCH_FLOOR);
+        assert!(waits.windows(2).all(|w| w[1] >= w[0]), "{waits:?}");
+        assert_eq!(waits[3], REFETCH_FLOOR * 8);
+        assert_eq!(waits[5], CLAIM_RETRY_MAX);
+        // Only the first failure of the minute is a warning; the rest are counted.
+        assert_eq!(trouble.unlogged.load(Ordering::Relaxed), 5);
+        trouble.answered();
+        assert_eq!(trouble.in_a_row.load(Ordering::Relaxed), 0);
+        assert_eq!(trouble.unlogged.load(Ordering::Relaxed), 0);
+        assert_eq!(trouble.failed(FeedId(9), &error), REFETCH_FLOOR);
+    }
+
+    #[tokio::test]
+    async fn a_rescan_does_not_bring_a_held_feed_forward_but_a_later_store_time_wins() {
+        let (_state, refresher, _dir) = setup(Duration::ZERO, &["/a.xml", "/b.xml"]).await;
+        let mut scheduler = Scheduler::new(refresher, &DaemonOptions::default());
+        scheduler.rescan().await.unwrap();
+        let ids: Vec<FeedId> = scheduler.scheduled.keys().copied().collect();
+        assert_eq!(ids.len(), 2);
+        // Both were never fetched: due now. Hold the first for ten minutes,
+        // the way a failed claim does.
+        let until = Utc::now() + chrono::Duration::minutes(10);
+        scheduler.finish(Ok((
+            tokio::spawn(async {}).id(),
+            Done {
+                id: ids[0],
+                next: Some(Slot {
+                    at: until,
+                    host: "127.0.0.1".into(),
+                }),
+                outcome: None,
+                hold: true,
+            },
+        )));
+        scheduler.rescan().await.unwrap();
+        assert_eq!(scheduler.scheduled[&ids[0]].at, until, "the hold is kept");
+        assert!(
+            scheduler.scheduled[&ids[1]].at <= Utc::now(),
+            "the other is due"
+        );
+        // A claim that answers ends the hold: the store's time counts again.
+        scheduler.finish(Ok((
+            tokio::spawn(async {}).id(),
+            Done {
+                id: ids[0],
+                next: None,
+                outcome: None,
+                hold: false,
+            },
+        )));
+        scheduler.rescan().await.unwrap();
+        assert!(scheduler.scheduled[&ids[0]].at <= Utc::now());
+        assert!(scheduler.held.is_empty());
     }
 
     fn hits(state: &Shared, path: &str) -> usize {
