@@ -275,7 +275,9 @@ impl MailConfig {
 /// An IANA zone name (`Europe/Berlin`, `UTC`), or an error saying so.
 pub fn parse_timezone(name: &str) -> Result<Tz, String> {
     name.trim().parse::<Tz>().map_err(|_| {
-        format!("{name:?} is not a time zone of the IANA database (e.g. \"UTC\", \"Europe/Berlin\")")
+        format!(
+            "{name:?} is not a time zone of the IANA database (e.g. \"UTC\", \"Europe/Berlin\")"
+        )
     })
 }
 
@@ -331,7 +333,10 @@ mod tests {
         assert_eq!(c.from.email.to_string(), "digest@example.org");
         let mut s = section();
         s.security = Some("TLS".into());
-        assert_eq!(MailConfig::resolve(&s, "T", None).unwrap().unwrap().port, 465);
+        assert_eq!(
+            MailConfig::resolve(&s, "T", None).unwrap().unwrap().port,
+            465
+        );
     }
 
     #[test]
@@ -341,7 +346,11 @@ mod tests {
         assert!(err(&s).starts_with("mail.security: \"ssl\""), "{}", err(&s));
         let mut s = section();
         s.security = Some("none".into());
-        assert!(err(&s).contains("only to a server on this machine"), "{}", err(&s));
+        assert!(
+            err(&s).contains("only to a server on this machine"),
+            "{}",
+            err(&s)
+        );
         s.host = Some("127.0.0.1".into());
         assert!(MailConfig::resolve(&s, "T", None).is_ok());
         let mut s = section();
@@ -354,13 +363,21 @@ mod tests {
         assert!(err(&s).starts_with("mail.password:"), "{}", err(&s));
         let mut s = section();
         s.timeout = Some("soon".into());
-        assert!(err(&s).starts_with("mail.timeout: invalid duration"), "{}", err(&s));
+        assert!(
+            err(&s).starts_with("mail.timeout: invalid duration"),
+            "{}",
+            err(&s)
+        );
         let mut s = section();
         s.timezone = Some("Mars/Olympus".into());
         assert!(err(&s).starts_with("mail.timezone:"), "{}", err(&s));
         let mut s = section();
         s.ca_file = Some("/nonexistent/ca.pem".into());
-        assert!(err(&s).starts_with("mail.ca_file: cannot read"), "{}", err(&s));
+        assert!(
+            err(&s).starts_with("mail.ca_file: cannot read"),
+            "{}",
+            err(&s)
+        );
     }
 
     #[test]

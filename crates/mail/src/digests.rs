@@ -189,8 +189,9 @@ impl DigestMailer {
     ) -> Result<Outcome, StoreError> {
         let user = digest.user_id;
         if !dry_run {
-            let hold = chrono::Duration::from_std(self.config.timeout * 10 + Duration::from_secs(60))
-                .unwrap_or(chrono::Duration::minutes(10));
+            let hold =
+                chrono::Duration::from_std(self.config.timeout * 10 + Duration::from_secs(60))
+                    .unwrap_or(chrono::Duration::minutes(10));
             if !self.store.mail_claim(user, now, now + hold).await? {
                 return Ok(Outcome::Busy);
             }

@@ -145,7 +145,10 @@ pub fn compose(
             .map_err(|e| MailError::Message(format!("cannot render the digest: {e}")))
     };
     let text = if items.is_empty() {
-        format!("Nothing new since the last digest.\n\n{}", render(Format::Text)?)
+        format!(
+            "Nothing new since the last digest.\n\n{}",
+            render(Format::Text)?
+        )
     } else {
         render(Format::Text)?
     };

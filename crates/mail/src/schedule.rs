@@ -115,9 +115,7 @@ pub fn is_due(digest: &MailDigest, default_tz: Tz, now: DateTime<Utc>) -> bool {
 /// 5 minutes, doubled each time, at most 6 hours.
 pub fn backoff(failures: u32) -> Duration {
     let doublings = failures.saturating_sub(1).min(16);
-    RETRY_FIRST
-        .saturating_mul(1u32 << doublings)
-        .min(RETRY_MAX)
+    RETRY_FIRST.saturating_mul(1u32 << doublings).min(RETRY_MAX)
 }
 
 #[cfg(test)]
@@ -180,17 +178,35 @@ mod tests {
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
         // Winter: 08:00 in Berlin is 07:00 UTC.
         assert_eq!(
-            last_slot(DigestFrequency::Daily, 8, 0, berlin, utc("2026-12-03T09:00:00Z")),
+            last_slot(
+                DigestFrequency::Daily,
+                8,
+                0,
+                berlin,
+                utc("2026-12-03T09:00:00Z")
+            ),
             utc("2026-12-03T07:00:00Z")
         );
         // 2026-03-29 02:00 does not exist in Berlin: the slot is 03:00 CEST = 01:00 UTC.
         assert_eq!(
-            last_slot(DigestFrequency::Daily, 2, 0, berlin, utc("2026-03-29T05:00:00Z")),
+            last_slot(
+                DigestFrequency::Daily,
+                2,
+                0,
+                berlin,
+                utc("2026-03-29T05:00:00Z")
+            ),
             utc("2026-03-29T01:00:00Z")
         );
         // 2026-10-25 02:00 happens twice: the first one (CEST, 00:00 UTC).
         assert_eq!(
-            last_slot(DigestFrequency::Daily, 2, 0, berlin, utc("2026-10-25T05:00:00Z")),
+            last_slot(
+                DigestFrequency::Daily,
+                2,
+                0,
+                berlin,
+                utc("2026-10-25T05:00:00Z")
+            ),
             utc("2026-10-25T00:00:00Z")
         );
     }
