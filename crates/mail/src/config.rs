@@ -246,7 +246,7 @@ impl MailConfig {
         if !(1..=10_000).contains(&max_entries) {
             return Err(bad("max_entries", "must be 1 to 10000".to_owned()));
         }
-        Ok(Some(MailConfig {
+        let config = MailConfig {
             host: host.to_owned(),
             port,
             security,
@@ -260,7 +260,10 @@ impl MailConfig {
             check_every,
             site_title: site_title.to_owned(),
             public_url: public_url.cloned(),
-        }))
+        };
+        // TLS settings rustls cannot use fail here, at start, not at the first digest.
+        crate::Mailer::new(&config)?;
+        Ok(Some(config))
     }
 
     /// The address of the digest settings page, when the public URL is known.

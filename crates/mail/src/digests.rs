@@ -319,3 +319,21 @@ pub fn spawn_scheduler(mailer: Arc<DigestMailer>) -> JoinHandle<()> {
         }
     })
 }
+
+/// The one call `serve` and `daemon` make: when `[mail]` is set, start the
+/// scheduler of the due digests on `store` and return its sender; `None`
+/// (and nothing started) when mail is off.
+pub fn spawn_from(store: &Store, config: Option<&MailConfig>) -> Option<Arc<DigestMailer>> {
+    let config = config?.clone();
+    match DigestMailer::new(store.clone(), config) {
+        Ok(mailer) => {
+            let mailer = Arc::new(mailer);
+            spawn_scheduler(mailer.clone());
+            Some(mailer)
+        }
+        Err(e) => {
+            warn!(error = %e, "e-mail digests are off");
+            None
+        }
+    }
+}

@@ -22,8 +22,11 @@ pub mod message;
 pub mod schedule;
 pub mod smtp;
 
+pub use chrono_tz::Tz;
 pub use config::{MailConfig, MailSection, Security};
-pub use digests::{spawn_scheduler, DigestMailer, Outcome, RunOptions, UserOutcome};
+pub use digests::{
+    spawn_from, spawn_scheduler, DigestMailer, Outcome, RunError, RunOptions, UserOutcome,
+};
 pub use smtp::Mailer;
 
 /// Path of the digest settings page of the web UI (the messages link to it).
@@ -88,4 +91,20 @@ pub enum MailError {
     /// The message could not be built (a bad address).
     #[error("cannot build the message: {0}")]
     Message(String),
+}
+
+/// Check an address a user gives for their digest: one plain address
+/// (`name@example.org`, no display name), at most 254 characters.
+pub fn check_address(address: &str) -> Result<String, String> {
+    let address = address.trim();
+    if address.is_empty() {
+        return Err("Give the address to send the digest to.".to_owned());
+    }
+    if address.chars().count() > 254 {
+        return Err("That address is longer than 254 characters.".to_owned());
+    }
+    address
+        .parse::<lettre::Address>()
+        .map(|a| a.to_string())
+        .map_err(|e| format!("That is not an e-mail address ({e})."))
 }
