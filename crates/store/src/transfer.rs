@@ -360,14 +360,6 @@ pub(crate) const TABLES: &[Table] = &[
         repeats: false,
         filter: Some("key <> 'search.backfilled' AND substr(key, 1, 11) <> 'migrate-db.'"),
     },
-    Table {
-        name: "fetch_log",
-        columns: &[int("feed_id"), text("at"), text("outcome")],
-        key: 2,
-        identity: false,
-        repeats: true,
-        filter: None,
-    },
     // E-mail digests (issue 9); `claimed_until` is transient (NULL on the target).
     Table {
         name: "mail_digests",
@@ -407,6 +399,14 @@ pub(crate) const TABLES: &[Table] = &[
         key: 1,
         identity: true,
         repeats: false,
+        filter: None,
+    },
+    Table {
+        name: "fetch_log",
+        columns: &[int("feed_id"), text("at"), text("outcome")],
+        key: 2,
+        identity: false,
+        repeats: true,
         filter: None,
     },
 ];
