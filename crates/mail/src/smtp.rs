@@ -91,7 +91,7 @@ impl Mailer {
     /// Put lettre's error into words: which step failed, and why.
     fn classify(&self, e: &lettre::transport::smtp::Error, recipients: &str) -> MailError {
         let server = self.server.clone();
-        let reason = chain(e);
+        let reason = tidy(&chain(e));
         let lower = reason.to_ascii_lowercase();
         if e.is_timeout() {
             return MailError::Timeout { server };
@@ -151,6 +151,23 @@ impl Mailer {
         }
         MailError::Connect { server, reason }
     }
+}
+
+/// lettre's words without its repeated kind prefixes: `permanent error
+/// (535): 5.7.8 …` becomes `535 5.7.8 …`, `Connection error: ` is dropped.
+fn tidy(reason: &str) -> String {
+    let mut out = reason.to_owned();
+    for noise in ["Connection error: ", "network error: ", "tls error: "] {
+        out = out.replace(noise, "");
+    }
+    for kind in ["permanent error (", "transient error ("] {
+        if let Some(rest) = out.strip_prefix(kind) {
+            if let Some((code, text)) = rest.split_once("): ") {
+                out = format!("{code} {text}");
+            }
+        }
+    }
+    out
 }
 
 /// The first I/O error in `e`'s chain of causes.
