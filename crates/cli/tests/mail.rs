@@ -23,12 +23,18 @@ struct Smtp {
 
 impl Smtp {
     fn start() -> Smtp {
+        Smtp::start_with(&[])
+    }
+
+    /// With `extra` arguments of smtp_server.py (`--user U --password P`).
+    fn start_with(extra: &[&str]) -> Smtp {
         let inbox = tempfile::tempdir().unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mail/tests/smtp_server.py");
         let mut child = Command::new("python3")
             .arg(script)
             .arg("--dir")
             .arg(inbox.path())
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -303,4 +309,40 @@ async fn the_daemon_sends_due_digests_by_itself() {
     // It ran once: the next slot is tomorrow.
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(smtp.messages().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_password_comes_from_the_environment_and_bad_settings_name_their_key() {
+    let env = Env::new();
+    set_up_digest(&env, 2).await;
+    let smtp = Smtp::start_with(&["--user", "cron", "--password", "from the env"]);
+    // No password in the file: TRIBUTARY_MAIL_PASSWORD gives it.
+    let config = write_config(&env, smtp.port, "username = \"cron\"\nsend_empty = true\n");
+    let missing = env.run(&["--config", &config, "digest", "--mail"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&missing.stderr);
+    assert!(said.contains("mail.password: a username is set but no password"), "{said}");
+    let out = env
+        .cmd(&["--config", &config, "digest", "--mail"])
+        .env("TRIBUTARY_MAIL_PASSWORD", "from the env")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("sent 0 entries"), "send_empty sends \"nothing new\": {stdout}");
+    let got = smtp.wait_for(1, Duration::from_secs(10));
+    assert_eq!(got.len(), 1);
+    assert!(got[0].contains(": nothing new"), "{}", got[0]);
+    let envelope: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(smtp.inbox.path().join("001.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(envelope["login"], "cron");
+
+    // `config check` names a wrong key.
+    let bad = write_config(&env, smtp.port, "timezone = \"Mars/Base\"\n");
+    let check = env.run(&["config", "check", &bad]);
+    assert_eq!(check.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&check.stderr);
+    assert!(said.contains("mail.timezone: \"Mars/Base\" is not a time zone"), "{said}");
 }
