@@ -319,7 +319,7 @@ async fn the_password_comes_from_the_environment_and_bad_settings_name_their_key
     // No password in the file: TRIBUTARY_MAIL_PASSWORD gives it.
     let config = write_config(&env, smtp.port, "username = \"cron\"\nsend_empty = true\n");
     let missing = env.run(&["--config", &config, "digest", "--mail"]);
-    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(missing.status.code(), Some(2), "a settings error, like any other");
     let said = String::from_utf8_lossy(&missing.stderr);
     assert!(said.contains("mail.password: a username is set but no password"), "{said}");
     let out = env
