@@ -319,24 +319,37 @@ async fn the_password_comes_from_the_environment_and_bad_settings_name_their_key
     // No password in the file: TRIBUTARY_MAIL_PASSWORD gives it.
     let config = write_config(&env, smtp.port, "username = \"cron\"\nsend_empty = true\n");
     let missing = env.run(&["--config", &config, "digest", "--mail"]);
-    assert_eq!(missing.status.code(), Some(2), "a settings error, like any other");
+    assert_eq!(
+        missing.status.code(),
+        Some(2),
+        "a settings error, like any other"
+    );
     let said = String::from_utf8_lossy(&missing.stderr);
-    assert!(said.contains("mail.password: a username is set but no password"), "{said}");
+    assert!(
+        said.contains("mail.password: a username is set but no password"),
+        "{said}"
+    );
     let out = env
         .cmd(&["--config", &config, "digest", "--mail"])
         .env("TRIBUTARY_MAIL_PASSWORD", "from the env")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("sent 0 entries"), "send_empty sends \"nothing new\": {stdout}");
+    assert!(
+        stdout.contains("sent 0 entries"),
+        "send_empty sends \"nothing new\": {stdout}"
+    );
     let got = smtp.wait_for(1, Duration::from_secs(10));
     assert_eq!(got.len(), 1);
     assert!(got[0].contains(": nothing new"), "{}", got[0]);
-    let envelope: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(smtp.inbox.path().join("001.json")).unwrap(),
-    )
-    .unwrap();
+    let envelope: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(smtp.inbox.path().join("001.json")).unwrap())
+            .unwrap();
     assert_eq!(envelope["login"], "cron");
 
     // `config check` names a wrong key.
@@ -344,5 +357,8 @@ async fn the_password_comes_from_the_environment_and_bad_settings_name_their_key
     let check = env.run(&["config", "check", &bad]);
     assert_eq!(check.status.code(), Some(2));
     let said = String::from_utf8_lossy(&check.stderr);
-    assert!(said.contains("mail.timezone: \"Mars/Base\" is not a time zone"), "{said}");
+    assert!(
+        said.contains("mail.timezone: \"Mars/Base\" is not a time zone"),
+        "{said}"
+    );
 }
