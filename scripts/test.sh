@@ -35,6 +35,12 @@ if ! python3 -c 'import feedparser, html5lib, sys; sys.exit(feedparser.__version
     python3 -m pip install --quiet --disable-pip-version-check feedparser==6.0.14 html5lib==1.1 \
         || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages feedparser==6.0.14 html5lib==1.1
 fi
+# aiosmtpd: the real SMTP server the e-mail digest tests send to (docs/MAIL.md).
+if ! python3 -c 'import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != "1.4.6")' 2>/dev/null; then
+    say "installing Python aiosmtpd 1.4.6"
+    python3 -m pip install --quiet --disable-pip-version-check aiosmtpd==1.4.6 \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages aiosmtpd==1.4.6
+fi
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -52,8 +58,8 @@ trap 'scripts/postgres.sh stop' EXIT
 say "cargo test (SQLite)"
 cargo test --workspace --locked
 
-say "cargo test on PostgreSQL: store, refresh, web, and migrate-db's copies"
-TRIBUTARY_TEST_POSTGRES=$PG_URL cargo test --locked -p tributary-store -p tributary-refresh -p tributary-web
+say "cargo test on PostgreSQL: store, refresh, web, mail, and migrate-db's copies"
+TRIBUTARY_TEST_POSTGRES=$PG_URL cargo test --locked -p tributary-store -p tributary-refresh -p tributary-web -p tributary-mail
 TRIBUTARY_TEST_POSTGRES=$PG_URL cargo test --locked -p tributary --test migrate_db
 
 say "scale-out: three fetch workers on one PostgreSQL, 2,000 farm feeds, one killed"

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
+import { digestSteps } from './digest.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -484,6 +485,7 @@ async function scenario(ctx, base, fixtures) {
     await page.setViewportSize(DESKTOP);
   });
 
+  await digestSteps({ page, base, step, open, check, submitAndWait, screenshot, pathOf });
   await step('log out; / sends to the login page again', async () => {
     await open(page, base, '/');
     const button = page.locator('form#logout button');

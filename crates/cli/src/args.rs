@@ -92,7 +92,7 @@ pub enum Command {
     /// most 30 s). The database is re-read every `[daemon] rescan` for
     /// feeds added or removed by other commands.
     Daemon(DaemonArgs),
-    /// Print the river of entries as a digest.
+    /// Print the river of entries as a digest, or (--mail) send the e-mail digests.
     Digest(DigestArgs),
     /// Copy an installation between databases (SQLite and PostgreSQL, either way).
     ///
@@ -331,4 +331,17 @@ pub struct DigestArgs {
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Mail each due user's e-mail digest now instead of printing the river
+    /// (for cron; needs `[mail]`, see docs/MAIL.md). Exit status 1 when one failed.
+    #[arg(long)]
+    pub mail: bool,
+    /// With --mail: only this user's digest.
+    #[arg(long, value_name = "NAME", requires = "mail")]
+    pub user: Option<String>,
+    /// With --mail: send even when not due (the schedule and retry wait are ignored).
+    #[arg(long, requires = "mail")]
+    pub force: bool,
+    /// With --mail: print the messages instead of sending them; nothing is recorded.
+    #[arg(long, requires = "mail")]
+    pub dry_run: bool,
 }

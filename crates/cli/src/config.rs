@@ -41,12 +41,15 @@ pub struct ConfigFile {
     /// `[publish]`: `tributary publish`.
     #[serde(default)]
     pub publish: PublishSection,
+    /// `[mail]`: e-mail digests (the section is defined by `tributary-mail`).
+    #[serde(default)]
+    pub mail: tributary_mail::MailSection,
 }
 
 /// The sections of the file, as environment variables name them
 /// (`TRIBUTARY_<SECTION>_<KEY>`).
 pub const SECTIONS: &[&str] = &[
-    "fetch", "schedule", "websub", "daemon", "serve", "web", "publish",
+    "fetch", "schedule", "websub", "daemon", "serve", "web", "publish", "mail",
 ];
 
 /// `[fetch]`.

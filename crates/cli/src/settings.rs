@@ -36,6 +36,8 @@ pub struct Settings {
     pub web: tributary_web::WebConfig,
     /// `tributary publish`.
     pub publish: PublishSettings,
+    /// E-mail digests (`[mail]`); `None` while `[mail] host` is unset.
+    pub mail: Option<tributary_mail::MailConfig>,
 }
 
 /// `[serve]`, resolved.
@@ -294,6 +296,11 @@ impl Settings {
             limit: p.limit.unwrap_or(50),
         };
         check_range_u32("publish.limit", publish.limit, 1, 10_000)?;
+        let mail = tributary_mail::MailConfig::resolve(
+            &file.mail,
+            &web.site_title,
+            web.public_url.as_ref(),
+        )?;
 
         Ok(Settings {
             config_file: None,
@@ -304,6 +311,7 @@ impl Settings {
             serve,
             web,
             publish,
+            mail,
         })
     }
 }

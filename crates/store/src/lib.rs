@@ -36,6 +36,7 @@ mod accounts;
 mod api;
 mod error;
 mod lease;
+mod mail;
 mod postgres;
 mod reading;
 mod rows;
@@ -58,6 +59,10 @@ pub use accounts::{Session, User};
 pub use api::{ApiEntryPage, ApiEntryQuery, ApiItem, ApiOrder, ApiToken, EntryRef};
 pub use error::{StoreError, StoreResult};
 pub use lease::{Claim, FetchClaim};
+pub use mail::{
+    DigestCursor, DigestFrequency, DigestItem, DigestSettings, MailDigest, MailLogEntry,
+    MailResult, MAIL_LOG_KEEP,
+};
 pub use postgres::redact as redact_database_url;
 pub use reading::{
     Category, Cursor, DayFetches, EntryPage, EntryQuery, FeedActivity, ReadScope, SearchHit,

@@ -360,6 +360,47 @@ pub(crate) const TABLES: &[Table] = &[
         repeats: false,
         filter: Some("key <> 'search.backfilled' AND substr(key, 1, 11) <> 'migrate-db.'"),
     },
+    // E-mail digests (issue 9); `claimed_until` is transient (NULL on the target).
+    Table {
+        name: "mail_digests",
+        columns: &[
+            int("user_id"),
+            text("address"),
+            text("frequency"),
+            int("hour"),
+            int("weekday"),
+            text("timezone"),
+            text("categories"),
+            flag("enabled"),
+            text("created_at"),
+            text("updated_at"),
+            text("last_sent_at"),
+            text("cursor_created_at"),
+            int("cursor_entry_id"),
+            int("failures"),
+            text("next_attempt_at"),
+            text("last_error"),
+        ],
+        key: 1,
+        identity: false,
+        repeats: false,
+        filter: None,
+    },
+    Table {
+        name: "mail_log",
+        columns: &[
+            int("id"),
+            int("user_id"),
+            text("at"),
+            int("entries"),
+            text("result"),
+            text("detail"),
+        ],
+        key: 1,
+        identity: true,
+        repeats: false,
+        filter: None,
+    },
     Table {
         name: "fetch_log",
         columns: &[int("feed_id"), text("at"), text("outcome")],
@@ -382,7 +423,11 @@ const NOT_COPIED: &[&str] = &[
 ];
 
 /// Columns that are deliberately not copied (transient: NULL on the target).
-const TRANSIENT_COLUMNS: &[(&str, &str)] = &[("feeds", "lease_owner"), ("feeds", "lease_until")];
+const TRANSIENT_COLUMNS: &[(&str, &str)] = &[
+    ("feeds", "lease_owner"),
+    ("feeds", "lease_until"),
+    ("mail_digests", "claimed_until"),
+];
 
 /// Whether `table` of a database's schema is one [`NOT_COPIED`] means.
 fn not_copied(table: &str) -> bool {

@@ -259,6 +259,42 @@ async fn seed(store: &Store) -> Seeded {
         .await
         .unwrap();
 
+    // An e-mail digest with a send log (issue 9), and a claim (transient).
+    let digest = tributary_store::DigestSettings {
+        address: "ann@example.org".into(),
+        frequency: tributary_store::DigestFrequency::Weekly,
+        hour: 7,
+        weekday: 2,
+        timezone: Some("Europe/Zurich".into()),
+        categories: Some(vec!["Tech".into(), String::new()]),
+        enabled: true,
+    };
+    store
+        .save_mail_digest(ann, &digest, t(21, 7))
+        .await
+        .unwrap();
+    store
+        .mail_record_failure(ann, t(21, 8), t(21, 9), 2, "cannot connect")
+        .await
+        .unwrap();
+    let cursor = tributary_store::DigestCursor {
+        created_at: t(21, 8),
+        entry_id: 2,
+    };
+    store
+        .mail_record_success(
+            ann,
+            t(21, 9),
+            Some(cursor),
+            false,
+            2,
+            tributary_store::MailResult::Sent,
+            Some("<m@x>"),
+        )
+        .await
+        .unwrap();
+    store.mail_claim(ann, t(21, 10), t(21, 11)).await.unwrap();
+
     Seeded {
         users: vec![admin, ann, bob],
         feeds: vec![rust, news, misc, gone],
@@ -314,6 +350,8 @@ async fn snapshot_with(store: &Store, seeded: &Seeded, search: Search) -> String
             }
         }
         out += &format!("{:#?}\n", store.api_tokens(user).await.unwrap());
+        out += &format!("{:#?}\n", store.mail_digest(user).await.unwrap());
+        out += &format!("{:#?}\n", store.mail_log(user, 100).await.unwrap());
     }
     let far = t(1, 0);
     out += &format!(

@@ -42,6 +42,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "categories.html",
         include_str!("../templates/categories.html"),
     ),
+    (
+        "digest_settings.html",
+        include_str!("../templates/digest_settings.html"),
+    ),
 ];
 
 /// The compiled templates.

@@ -153,6 +153,11 @@ pub async fn run_server(
         shutdown_grace: SHUTDOWN_GRACE,
         handle,
     };
+    // E-mail digests go out from the fetching processes (each digest is
+    // claimed first, so several processes on one database send it once).
+    if fetching {
+        tributary_mail::spawn_from(refresher.store(), settings.mail.as_ref());
+    }
     if fetching {
         daemon::run(refresher, opts, stopped(stop_rx)).await;
     } else {

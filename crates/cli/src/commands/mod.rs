@@ -92,7 +92,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
             let refresher = refresher(store, &settings, settings.refresh.clone())?;
             daemon::run_with_websub(refresher, &settings, &args).await
         }
-        Command::Digest(args) => digest::run(&store, user, &args).await,
+        Command::Digest(args) => digest::run(&store, user, &settings, &args).await,
         Command::Search(args) => search::run(&store, user, &args).await,
         Command::Publish(args) => publish::run(&store, user, &settings, &args).await,
         Command::Parse { .. }

@@ -108,6 +108,13 @@ pub async fn run(
     }
 
     let mut app = tributary_web::router(state);
+    // "Send now" on /settings/digest sends with this (the scheduler runs in run_server).
+    let mail = settings.mail.clone().and_then(|config| {
+        tributary_mail::DigestMailer::new(store.clone(), config)
+            .ok()
+            .map(Arc::new)
+    });
+    app = app.layer(axum::Extension(tributary_web::ui::digest::DigestMail(mail)));
     if let Some(subscriber) = refresher.websub() {
         app = app.merge(tributary_websub::router(
             subscriber.clone(),

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use minijinja::{AutoEscape, Environment, Error, Output, State, Value};
 use serde::Serialize;
 
-use super::{is_web_url, non_empty, one_line, rfc3339, DigestEntry, DigestOptions};
+use super::{is_web_url, non_empty, one_line, rfc3339, DigestEntry, DigestOptions, Footer};
 use crate::PublishError;
 
 const TEMPLATE_NAME: &str = "digest.html";
@@ -23,12 +23,32 @@ struct Page<'a> {
     link: Option<&'a str>,
     generated_iso: String,
     generated_human: String,
-    entries: Vec<PageEntry<'a>>,
+    /// The entries, in sections; one section without a heading when the
+    /// digest is not sectioned.
+    sections: Vec<PageSection<'a>>,
+    /// Entries in all sections (0: "Nothing new.").
+    count: usize,
+    /// Heading level of an entry's title: 2, or 3 under section headings.
+    level: u8,
+    /// A closing line (an e-mail digest's "change or stop it" link).
+    footer: Option<PageFooter<'a>>,
     /// RFC 5005 paging and the hub, each only when an http(s) URL.
     first: Option<&'a str>,
     previous: Option<&'a str>,
     next: Option<&'a str>,
     hub: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct PageSection<'a> {
+    heading: Option<String>,
+    entries: Vec<PageEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct PageFooter<'a> {
+    text: &'a str,
+    link: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -70,12 +90,37 @@ pub(super) fn render(
     entries: &[DigestEntry<'_>],
     opts: &DigestOptions,
 ) -> Result<String, PublishError> {
+    render_sections(&[(None, entries.to_vec())], opts, None)
+}
+
+/// Renders sections of entries as an HTML page: each named section under
+/// an `<h2 class="category">` heading (entry titles are then `<h3>`).
+pub(super) fn render_sections(
+    sections: &[(Option<&str>, Vec<DigestEntry<'_>>)],
+    opts: &DigestOptions,
+    footer: Option<&Footer>,
+) -> Result<String, PublishError> {
+    let headed = sections.iter().any(|(h, _)| h.is_some());
     let page = Page {
         title: &opts.title,
         link: opts.link.as_deref().filter(|l| is_web_url(l)),
         generated_iso: rfc3339(opts.generated_at),
         generated_human: opts.generated_at.format(HUMAN_DATE).to_string(),
-        entries: entries.iter().map(page_entry).collect(),
+        sections: sections
+            .iter()
+            .map(|(heading, entries)| PageSection {
+                heading: heading.map(one_line),
+                entries: entries.iter().map(page_entry).collect(),
+            })
+            .collect(),
+        count: sections.iter().map(|(_, e)| e.len()).sum(),
+        level: if headed { 3 } else { 2 },
+        footer: footer.map(|f| PageFooter {
+            text: &f.text,
+            link: non_empty(f.link.as_deref())
+                .map(str::trim)
+                .filter(|u| is_web_url(u)),
+        }),
         first: web_url(&opts.links.first),
         previous: web_url(&opts.links.previous),
         next: web_url(&opts.links.next),

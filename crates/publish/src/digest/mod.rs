@@ -190,6 +190,49 @@ pub fn collapse(items: &[RiverItem]) -> Vec<DigestEntry<'_>> {
     entries
 }
 
+/// One section of a sectioned digest (an e-mail digest's category).
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// The heading (`Networking/Vendors`); `None`: no heading.
+    pub heading: Option<String>,
+    /// The section's items, newest first.
+    pub items: Vec<RiverItem>,
+}
+
+/// A closing line of a sectioned digest, such as an e-mail digest's
+/// "change or stop this digest" link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Footer {
+    /// The sentence (plain text).
+    pub text: String,
+    /// A link after it (only http(s) links become links in HTML).
+    pub link: Option<String>,
+}
+
+/// Render a digest in sections, each under its heading (the e-mail
+/// digest's categories), in the text or HTML format; every other format
+/// renders the sections' items one after the other, as [`try_render`]
+/// does. Items are collapsed within their section.
+pub fn try_render_sections(
+    sections: &[Section],
+    format: Format,
+    opts: &DigestOptions,
+    footer: Option<&Footer>,
+) -> Result<String, PublishError> {
+    let collapsed: Vec<(Option<&str>, Vec<DigestEntry<'_>>)> = sections
+        .iter()
+        .map(|s| (s.heading.as_deref(), collapse(&s.items)))
+        .collect();
+    match format {
+        Format::Text => Ok(text::render_sections(&collapsed, footer)),
+        Format::Html => html::render_sections(&collapsed, opts, footer),
+        _ => {
+            let items: Vec<RiverItem> = sections.iter().flat_map(|s| s.items.clone()).collect();
+            try_render(&items, format, opts)
+        }
+    }
+}
+
 /// Render a digest. `items` are newest first.
 ///
 /// Rendering only writes into memory from a template compiled into the crate,
@@ -548,5 +591,94 @@ mod tests {
         }
         assert_eq!("JSON".parse::<Format>(), Ok(Format::Json));
         assert!("yaml".parse::<Format>().is_err());
+    }
+}
+
+#[cfg(test)]
+mod section_tests {
+    use super::testutil::{item, source};
+    use super::*;
+    use chrono::TimeZone;
+
+    fn opts() -> DigestOptions {
+        DigestOptions {
+            title: "Mail".into(),
+            link: None,
+            generated_at: Utc.with_ymd_and_hms(2024, 5, 2, 8, 0, 0).unwrap(),
+            links: Default::default(),
+        }
+    }
+
+    fn sections() -> Vec<Section> {
+        let a = source(1, "Alpha");
+        let b = source(2, "Beta");
+        vec![
+            Section {
+                heading: Some("Networking".into()),
+                items: vec![item(1, &a, "BGP <news>", Some("https://a.example/1"))],
+            },
+            Section {
+                heading: Some("Uncategorized".into()),
+                items: vec![
+                    item(2, &b, "Quiet", Some("https://b.example/2")),
+                    item(3, &b, "Loud", Some("https://b.example/3")),
+                ],
+            },
+        ]
+    }
+
+    #[test]
+    fn text_sections_have_underlined_headings_and_a_footer() {
+        let footer = Footer {
+            text: "Change or stop this digest:".into(),
+            link: Some("https://r.example/settings/digest".into()),
+        };
+        let text = try_render_sections(&sections(), Format::Text, &opts(), Some(&footer)).unwrap();
+        assert!(
+            text.starts_with("Networking\n==========\n\nBGP <news>\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nUncategorized\n=============\n\nQuiet\n"),
+            "{text}"
+        );
+        assert!(text.contains("Continue reading: https://b.example/3\n"));
+        assert!(
+            text.ends_with("-- \nChange or stop this digest:\nhttps://r.example/settings/digest\n")
+        );
+        // The sectioned text of one section is the plain digest under a heading.
+        let one = &sections()[1..];
+        let plain = render(&one[0].items, Format::Text, &opts());
+        let sectioned = try_render_sections(one, Format::Text, &opts(), None).unwrap();
+        assert_eq!(
+            sectioned,
+            format!("Uncategorized\n=============\n\n{plain}")
+        );
+    }
+
+    #[test]
+    fn html_sections_put_entries_under_category_headings() {
+        let html = try_render_sections(&sections(), Format::Html, &opts(), None).unwrap();
+        assert!(
+            html.contains(r#"<h2 class="category">Networking</h2>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"<h2 class="category">Uncategorized</h2>"#));
+        assert!(html.contains(r#"<h3><a href="https://a.example/1">BGP &lt;news&gt;</a></h3>"#));
+        assert_eq!(html.matches("<section>").count(), 2);
+        assert_eq!(html.matches(">Continue reading</a>").count(), 3);
+        assert!(!html.contains("Nothing new."));
+        let networking = html.find("Networking</h2>").unwrap();
+        let quiet = html.find(">Quiet<").unwrap();
+        let unc = html.find("Uncategorized</h2>").unwrap();
+        assert!(networking < unc && unc < quiet);
+    }
+
+    #[test]
+    fn other_formats_render_every_item() {
+        let json = try_render_sections(&sections(), Format::Json, &opts(), None).unwrap();
+        for t in ["BGP <news>", "Quiet", "Loud"] {
+            assert!(json.contains(t), "{json}");
+        }
     }
 }

@@ -56,6 +56,42 @@ pub(super) fn render(entries: &[DigestEntry<'_>]) -> String {
     out
 }
 
+/// Renders sections of entries as plain text: each named section starts
+/// with its heading, underlined with `=`, and a blank line; sections are
+/// separated by one blank line. A footer follows a `-- ` line.
+pub(super) fn render_sections(
+    sections: &[(Option<&str>, Vec<DigestEntry<'_>>)],
+    footer: Option<&super::Footer>,
+) -> String {
+    let mut out = String::new();
+    for (heading, entries) in sections.iter().filter(|(_, e)| !e.is_empty()) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        if let Some(heading) = heading {
+            let heading = plain(heading);
+            out.push_str(&heading);
+            out.push('\n');
+            out.push_str(&"=".repeat(heading.chars().count().max(1)));
+            out.push_str("\n\n");
+        }
+        out.push_str(&render(entries));
+    }
+    if let Some(footer) = footer {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str("-- \n");
+        out.push_str(&plain(&footer.text));
+        if let Some(link) = super::non_empty(footer.link.as_deref()) {
+            out.push('\n');
+            out.push_str(link.trim());
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// One line of plain text. Titles and excerpts are plain text already, but
 /// feeds that escape twice (`&amp;amp;`) are common enough that a leftover
 /// entity is decoded here rather than shown to the reader.

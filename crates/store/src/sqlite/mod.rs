@@ -29,6 +29,7 @@ pub(crate) mod fetch_log;
 pub(crate) mod fts;
 pub(crate) mod later;
 pub(crate) mod lease;
+pub(crate) mod mail;
 pub(crate) mod pages;
 pub(crate) mod river;
 pub(crate) mod search;

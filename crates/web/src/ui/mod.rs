@@ -11,6 +11,7 @@
 pub mod assets;
 pub mod categories;
 pub mod chart;
+pub mod digest;
 pub mod entry;
 pub mod forms;
 pub mod reading;
@@ -74,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/categories/{id}/rename", post(categories::rename))
         .route("/categories/{id}/delete", post(categories::delete))
+        .merge(digest::routes())
 }
 
 /// Every route of the UI as (method, path pattern), for route walks and docs.
@@ -104,6 +106,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/categories"),
     ("POST", "/categories/{id}/rename"),
     ("POST", "/categories/{id}/delete"),
+    ("GET", "/settings/digest"),
+    ("POST", "/settings/digest"),
+    ("POST", "/settings/digest/send"),
 ];
 
 /// What every page of a signed-in user gets: the layout's data.
