@@ -166,7 +166,7 @@ fn pathological_regular_expressions_are_refused_or_bounded() {
         ("/(?=a)b/", "not valid"),  // look-ahead
         ("/(?<!a)b/", "not valid"), // look-behind
         (
-            &"/((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))/",
+            "/((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))/",
             "not valid",
         ), // nesting
     ];
