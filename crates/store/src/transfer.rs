@@ -368,6 +368,40 @@ pub(crate) const TABLES: &[Table] = &[
         repeats: true,
         filter: None,
     },
+    // Rules (issue 9) and the tags they gave entries.
+    Table {
+        name: "rules",
+        columns: &[
+            int("id"),
+            int("user_id"),
+            int("feed_id"),
+            int("category_id"),
+            text("action"),
+            text("tag"),
+            text("expression"),
+            flag("enabled"),
+            text("created_at"),
+            int("match_count"),
+            text("last_matched_at"),
+        ],
+        key: 1,
+        identity: true,
+        repeats: false,
+        filter: None,
+    },
+    Table {
+        name: "entry_tags",
+        columns: &[
+            int("user_id"),
+            int("entry_id"),
+            text("tag"),
+            text("created_at"),
+        ],
+        key: 3,
+        identity: false,
+        repeats: false,
+        filter: None,
+    },
 ];
 
 /// Tables of either schema that are deliberately not copied: the

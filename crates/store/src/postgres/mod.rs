@@ -38,6 +38,7 @@ pub(crate) mod later;
 pub(crate) mod lease;
 pub(crate) mod pages;
 pub(crate) mod river;
+pub(crate) mod rules;
 pub(crate) mod search;
 pub(crate) mod subscription_views;
 pub(crate) mod subscriptions;
