@@ -350,24 +350,6 @@ pub(crate) const TABLES: &[Table] = &[
         repeats: false,
         filter: None,
     },
-    // Not copied: the copy's own markers, and the note that the search
-    // index was filled (derived: the target fills its own).
-    Table {
-        name: "settings",
-        columns: &[text("key"), text("value")],
-        key: 1,
-        identity: false,
-        repeats: false,
-        filter: Some("key <> 'search.backfilled' AND substr(key, 1, 11) <> 'migrate-db.'"),
-    },
-    Table {
-        name: "fetch_log",
-        columns: &[int("feed_id"), text("at"), text("outcome")],
-        key: 2,
-        identity: false,
-        repeats: true,
-        filter: None,
-    },
     // Rules (issue 9) and the tags they gave entries.
     Table {
         name: "rules",
@@ -400,6 +382,24 @@ pub(crate) const TABLES: &[Table] = &[
         key: 3,
         identity: false,
         repeats: false,
+        filter: None,
+    },
+    // Not copied: the copy's own markers, and the note that the search
+    // index was filled (derived: the target fills its own).
+    Table {
+        name: "settings",
+        columns: &[text("key"), text("value")],
+        key: 1,
+        identity: false,
+        repeats: false,
+        filter: Some("key <> 'search.backfilled' AND substr(key, 1, 11) <> 'migrate-db.'"),
+    },
+    Table {
+        name: "fetch_log",
+        columns: &[int("feed_id"), text("at"), text("outcome")],
+        key: 2,
+        identity: false,
+        repeats: true,
         filter: None,
     },
 ];
