@@ -149,3 +149,86 @@ pub async fn try_apply(
     store.apply_rule_effects(&all).await?;
     Ok(report)
 }
+
+/// Entries a preview looks at: the user's newest in the rule's scope.
+pub const PREVIEW_ENTRIES: u32 = 500;
+/// Examples a preview lists.
+pub const PREVIEW_EXAMPLES: usize = 5;
+
+/// What a rule would have done to the user's recent entries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Preview {
+    /// Entries looked at (at most [`PREVIEW_ENTRIES`], newest first).
+    pub looked_at: usize,
+    /// How many of them the rule would have acted on.
+    pub acted: usize,
+    /// A few of those: (entry id, title), newest first.
+    pub examples: Vec<(EntryId, String)>,
+    /// Entries not evaluated in time (see [`BUDGET`]).
+    pub skipped: usize,
+}
+
+impl Preview {
+    /// "This rule would have hidden 12 of the last 500 entries."
+    pub fn sentence(&self, action: &Action) -> String {
+        let of = if self.looked_at == 1 {
+            "the last entry".to_owned()
+        } else {
+            format!("the last {} entries", self.looked_at)
+        };
+        let mut s = format!(
+            "This rule would have {} {} of {of}",
+            action.past_tense(),
+            self.acted
+        );
+        if self.skipped > 0 {
+            s.push_str(&format!(
+                " ({} not evaluated: the time limit ran out)",
+                self.skipped
+            ));
+        }
+        s.push('.');
+        s
+    }
+}
+
+/// Evaluate `rule` for `user` against their newest [`PREVIEW_ENTRIES`]
+/// visible entries in its scope, without changing anything.
+pub async fn preview(store: &Store, user: UserId, rule: &Rule) -> StoreResult<Preview> {
+    let (feed, category) = match rule.scope {
+        Scope::All => (None, None),
+        Scope::Feed(f) => (Some(f), None),
+        Scope::Category(c) => (None, Some(c)),
+    };
+    let page = store
+        .entries(
+            user,
+            &tributary_store::EntryQuery {
+                view: tributary_store::View::All,
+                feed,
+                category,
+                limit: PREVIEW_ENTRIES,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let texts: Vec<EntryText> = page.items.iter().map(|i| EntryText::of(&i.entry)).collect();
+    let ev = evaluate(std::slice::from_ref(rule), &texts, BUDGET);
+    let acting: Vec<&tributary_model::RiverItem> = page
+        .items
+        .iter()
+        .zip(&ev.verdicts)
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    Ok(Preview {
+        looked_at: page.items.len(),
+        acted: acting.len(),
+        examples: acting
+            .iter()
+            .take(PREVIEW_EXAMPLES)
+            .map(|i| (i.entry.id, i.entry.title.clone()))
+            .collect(),
+        skipped: ev.skipped,
+    })
+}
