@@ -4,8 +4,9 @@
 //! A rule's form posts to `/rules` with `op=preview` or `op=save`: both
 //! read the expression with the rules crate, so a bad one shows the
 //! parser's message (with its column) next to the field, never an error
-//! page; a preview evaluates the rule against the user's newest entries
-//! in its scope and changes nothing.
+//! page (a refused save answers 400; a preview answers 200, the message
+//! being its answer); a preview evaluates the rule against the user's
+//! newest entries in its scope and changes nothing.
 
 use std::collections::HashMap;
 
@@ -281,16 +282,14 @@ pub async fn create(
     let (rule, scope) = match read_form(&form) {
         Ok(r) => r,
         Err(errors) => {
-            return page(
-                &state,
-                &user,
-                StatusCode::BAD_REQUEST,
-                &form,
-                errors,
-                None,
-                None,
-            )
-            .await
+            // A preview is a question ("what would this do?"), and "it does
+            // not parse, here is why" is its answer; saving it is a refused form.
+            let status = if form.op == "preview" {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            return page(&state, &user, status, &form, errors, None, None).await;
         }
     };
     if form.op == "preview" {
