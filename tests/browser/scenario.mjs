@@ -23,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { digestSteps } from './digest.mjs';
 
+import { rulesSteps } from './rules.mjs';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const BIN = process.env.TRIBUTARY_BIN || path.join(ROOT, 'target', 'debug', 'tributary');
@@ -463,6 +465,8 @@ async function scenario(ctx, base, fixtures) {
     check(ok, 'after 30 s the river does not show the imported feed\'s entry "Sunday ride: the three bridges loop"');
     await screenshot(page, 'river-final');
   });
+
+  await rulesSteps({ page, base, fixtures, step, check, open, submitAndWait, screenshot, poll });
 
   await step('/subscriptions shows each feed with its charts (SVG)', async () => {
     await open(page, base, '/subscriptions');

@@ -37,6 +37,8 @@ pub enum Command {
     /// Manage the accounts of the web UI.
     #[command(subcommand)]
     User(UserCommand),
+    /// Rules that hide, keep only, mark read, star or tag new entries (docs/RULES.md).
+    Rules(crate::commands::rules::RulesArgs),
     /// Search the entries of your feeds (titles, content, authors).
     ///
     /// Words must all match; "quoted phrases", -word to exclude, OR between

@@ -10,6 +10,7 @@
 
 pub mod daemon;
 pub mod limits;
+pub mod rules;
 pub mod schedule;
 mod subscribe;
 
@@ -448,6 +449,7 @@ impl Refresher {
             .await
             .map_err(Failure::from_store)?;
         debug!(new = report.new, updated = report.updated, "stored");
+        rules::apply_to_new(&self.store, feed.id, &report.new_ids).await;
         self.subscribe_at_hub(feed, &hub_links, &response.link_headers)
             .await;
         Ok(FeedOutcome::Fetched {
@@ -547,6 +549,7 @@ impl Refresher {
             .await
             .map_err(|e| e.to_string())?;
         info!(feed.id = %feed.id, new = report.new, updated = report.updated, "websub push stored");
+        rules::apply_to_new(&self.store, feed.id, &report.new_ids).await;
         Ok(report)
     }
 

@@ -40,6 +40,7 @@ mod mail;
 mod postgres;
 mod reading;
 mod rows;
+mod rules;
 mod schedule;
 mod sqlite;
 pub mod testing;
@@ -69,6 +70,7 @@ pub use reading::{
     SearchQuery, SearchResults, SnippetPart, StoreCounts, SubscriptionSettings, SubscriptionView,
     View,
 };
+pub use rules::{NewRule, RuleEffects, RuleScope, StoredRule, MAX_RULES_PER_USER};
 pub use websub::{NewWebSub, WebSubMode, WebSubState, WebSubSubscription};
 
 /// A subscription to add.
@@ -170,8 +172,11 @@ pub struct FetchUnchanged {
 }
 
 /// What storing a fetch did to the entries (each incoming entry counts once).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpsertReport {
+    /// The ids of the entries inserted (`new` of them), for what runs on
+    /// new entries after the write (the rules of each subscriber).
+    pub new_ids: Vec<EntryId>,
     /// Inserted: no stored entry matched.
     pub new: usize,
     /// A stored entry was rewritten: same key with a new content hash, or

@@ -350,6 +350,40 @@ pub(crate) const TABLES: &[Table] = &[
         repeats: false,
         filter: None,
     },
+    // Rules (issue 9) and the tags they gave entries.
+    Table {
+        name: "rules",
+        columns: &[
+            int("id"),
+            int("user_id"),
+            int("feed_id"),
+            int("category_id"),
+            text("action"),
+            text("tag"),
+            text("expression"),
+            flag("enabled"),
+            text("created_at"),
+            int("match_count"),
+            text("last_matched_at"),
+        ],
+        key: 1,
+        identity: true,
+        repeats: false,
+        filter: None,
+    },
+    Table {
+        name: "entry_tags",
+        columns: &[
+            int("user_id"),
+            int("entry_id"),
+            text("tag"),
+            text("created_at"),
+        ],
+        key: 3,
+        identity: false,
+        repeats: false,
+        filter: None,
+    },
     // Not copied: the copy's own markers, and the note that the search
     // index was filled (derived: the target fills its own).
     Table {

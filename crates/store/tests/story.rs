@@ -103,13 +103,19 @@ fn unchanged(at: DateTime<Utc>, next: DateTime<Utc>) -> FetchUnchanged {
     }
 }
 
-fn report(new: usize, updated: usize, unchanged: usize, tombstoned: usize) -> UpsertReport {
-    UpsertReport {
-        new,
-        updated,
-        unchanged,
-        tombstoned,
+/// The counts of an [`UpsertReport`] (its `new_ids` are the database's to choose).
+#[derive(Debug)]
+struct Counts([usize; 4]);
+
+impl PartialEq<Counts> for UpsertReport {
+    fn eq(&self, other: &Counts) -> bool {
+        [self.new, self.updated, self.unchanged, self.tombstoned] == other.0
+            && self.new_ids.len() == self.new
     }
+}
+
+fn report(new: usize, updated: usize, unchanged: usize, tombstoned: usize) -> Counts {
+    Counts([new, updated, unchanged, tombstoned])
 }
 
 async fn feed_id(store: &Store, url: &str) -> FeedId {

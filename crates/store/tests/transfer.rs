@@ -221,6 +221,31 @@ async fn seed(store: &Store) -> Seeded {
             .unwrap();
     }
 
+    // Rules, and what they did: a hidden entry, a tag.
+    let rule = store
+        .add_rule(
+            admin,
+            &tributary_store::NewRule {
+                scope: tributary_store::RuleScope::All,
+                action: "tag".into(),
+                tag: Some("seen".into()),
+                expression: "title:/x/ OR NOT enclosure:audio".into(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .apply_rule_effects(&[tributary_store::RuleEffects {
+            user: admin,
+            hide: vec![river[3].entry.id],
+            read: vec![],
+            star: vec![],
+            tags: vec![(river[4].entry.id, "seen".into())],
+            acted: vec![(rule.id, 1)],
+        }])
+        .await
+        .unwrap();
+
     let token = store
         .create_api_token(ann, "phone", &"ab".repeat(32), &"cd".repeat(16))
         .await

@@ -23,6 +23,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../templates/mark_all_read.html"),
     ),
     ("entry.html", include_str!("../templates/entry.html")),
+    ("rules.html", include_str!("../templates/rules.html")),
     ("search.html", include_str!("../templates/search.html")),
     (
         "subscriptions.html",

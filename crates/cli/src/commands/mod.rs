@@ -7,6 +7,7 @@ mod fetch;
 pub mod migrate_db;
 mod parse;
 mod publish;
+pub mod rules;
 mod search;
 mod serve;
 mod subscriptions;
@@ -94,6 +95,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
         }
         Command::Digest(args) => digest::run(&store, user, &settings, &args).await,
         Command::Search(args) => search::run(&store, user, &args).await,
+        Command::Rules(args) => rules::run(&store, user, &args).await,
         Command::Publish(args) => publish::run(&store, user, &settings, &args).await,
         Command::Parse { .. }
         | Command::MigrateDb(_)

@@ -117,6 +117,9 @@ pub(crate) async fn record_in<'a>(
         // rolled back either way).
         let mut attempt = (&mut *tx).begin().await?;
         let tried = insert_many(&mut attempt, feed, chunk, &now, later).await;
+        if let Ok(ids) = &tried {
+            report.new_ids.extend(ids.iter().copied());
+        }
         if let Err(source) = tried {
             attempt.rollback().await?;
             for entry in chunk {
@@ -339,7 +342,7 @@ async fn insert_many<'a>(
     entries: &[&'a NewEntry],
     now: &str,
     later: &mut Later<'a>,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<EntryId>, sqlx::Error> {
     /// Values per row.
     const COLUMNS: usize = 17;
     let mut sql = String::from(
@@ -360,6 +363,7 @@ async fn insert_many<'a>(
         }
         sql.push(')');
     }
+    sql.push_str(" RETURNING id");
     let encoded: Vec<(String, Option<String>, String, String)> = entries
         .iter()
         .map(|e| {
@@ -392,11 +396,17 @@ async fn insert_many<'a>(
             .bind(e.content_hash.as_str())
             .bind(now);
     }
-    query.execute(&mut *conn).await?;
+    let ids: Vec<EntryId> = query
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i64, _>(0).map(EntryId))
+        .collect::<Result<_, _>>()?;
     // The search index gets the new rows in the same transaction.
     let docs = entries.iter().map(|e| fts::NewDoc::of(feed, e)).collect();
     let added = i64::try_from(entries.len()).unwrap_or(i64::MAX);
-    later.inserted(&mut *conn, feed, added, docs).await
+    later.inserted(&mut *conn, feed, added, docs).await?;
+    Ok(ids)
 }
 
 /// Overwrite a stored entry (row id, and so read state, kept) with `e`.

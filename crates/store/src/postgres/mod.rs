@@ -39,6 +39,7 @@ pub(crate) mod lease;
 pub(crate) mod mail;
 pub(crate) mod pages;
 pub(crate) mod river;
+pub(crate) mod rules;
 pub(crate) mod search;
 pub(crate) mod subscription_views;
 pub(crate) mod subscriptions;

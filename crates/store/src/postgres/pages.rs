@@ -31,6 +31,10 @@ pub(crate) use item_columns;
 /// Entries stored while the user had paused the subscription are not shown.
 pub(crate) const VISIBLE: &str = "(s.paused_at IS NULL OR e.created_at <= s.paused_at)";
 
+/// Entries the user's rules hid are left out of every listing (the state
+/// `st` joined). Hidden entries are also read, so unread counts need no such test.
+pub(crate) const NOT_HIDDEN: &str = "NOT COALESCE(st.hidden, FALSE)";
+
 /// Unread entries of the subscription `s` of the user bound as `$1`. For a
 /// subscription that is not paused: the feed's entry count minus the
 /// user's read entries of it (`subscriptions.read_count`, kept by triggers);
@@ -178,7 +182,7 @@ fn page_sql(user: UserId, query: &EntryQuery, limit: u32) -> Sql {
                 "entries e JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
                  JOIN feeds f ON f.id = e.feed_id \
                  LEFT JOIN entry_states st ON st.user_id = {u} AND st.entry_id = e.id \
-                 WHERE {VISIBLE}"
+                 WHERE {VISIBLE} AND {NOT_HIDDEN}"
             ));
             if query.view == View::Unread {
                 sql.push(" AND NOT COALESCE(st.read, FALSE)");
@@ -197,7 +201,7 @@ fn page_sql(user: UserId, query: &EntryQuery, limit: u32) -> Sql {
                 "entry_states st JOIN entries e ON e.id = st.entry_id \
                  JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
                  JOIN feeds f ON f.id = e.feed_id \
-                 WHERE st.user_id = {u} AND {flag} AND {VISIBLE}"
+                 WHERE st.user_id = {u} AND {flag} AND {VISIBLE} AND {NOT_HIDDEN}"
             ));
         }
     }
@@ -317,7 +321,8 @@ pub(crate) async fn set_read_many(
         "FROM entries e \
            JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = $1 \
            LEFT JOIN entry_states st ON st.user_id = $1 AND st.entry_id = e.id \
-          WHERE COALESCE(st.read, FALSE) <> $2 AND e.id = ANY($4)",
+          WHERE COALESCE(st.read, FALSE) <> $2 AND NOT COALESCE(st.hidden, FALSE) \
+            AND e.id = ANY($4)",
     );
     let changed = sqlx::query(&sql)
         .bind(user.0)

@@ -38,6 +38,7 @@ pub(crate) async fn river(
                 SELECT id FROM cat_path \
                  WHERE path = $3::text OR substr(path, 1, length($3::text) + 1) = $3::text || '/')) \
            AND (NOT $4 OR NOT COALESCE(st.read, FALSE)) \
+           AND NOT COALESCE(st.hidden, FALSE) \
          ORDER BY e.published DESC, e.id DESC \
          LIMIT $5"
     ))

@@ -32,7 +32,7 @@ use tributary_model::UserId;
 use crate::postgres::args::{Arg, Sql};
 use crate::postgres::fts::{is_word_char, word_spans};
 use crate::postgres::pages::{
-    item_columns, push_category, require_category_of, require_feed_of, VISIBLE,
+    item_columns, push_category, require_category_of, require_feed_of, NOT_HIDDEN, VISIBLE,
 };
 use crate::rows::SearchRow;
 use crate::text::{HIT_END, HIT_START};
@@ -306,7 +306,7 @@ fn push_from_where(sql: &mut Sql, user: UserId, query: &SearchQuery) -> String {
            JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
            JOIN feeds f ON f.id = e.feed_id \
            LEFT JOIN entry_states st ON st.user_id = {u} AND st.entry_id = e.id \
-          WHERE x.doc @@ q.q AND {VISIBLE}"
+          WHERE x.doc @@ q.q AND {VISIBLE} AND {NOT_HIDDEN}"
     ));
     if let Some(feed) = query.feed {
         sql.push(" AND e.feed_id = ").bind(Arg::Int(feed.0));

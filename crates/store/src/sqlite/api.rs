@@ -14,7 +14,7 @@ use crate::sqlite::args::{Arg, Sql};
 use crate::sqlite::begin_write;
 use crate::sqlite::pages::{
     item_columns, push_category, require_category_of, require_feed_of, unread_of_subscription,
-    VISIBLE,
+    NOT_HIDDEN, VISIBLE,
 };
 use crate::sqlite::search::to_fts;
 use crate::{
@@ -301,7 +301,7 @@ fn push_from_where(
     if select != Select::Count && query.order == ApiOrder::CategoryTitle {
         sql.push(" LEFT JOIN categories c ON c.id = s.category_id");
     }
-    sql.push(&format!(" WHERE {VISIBLE}"));
+    sql.push(&format!(" WHERE {VISIBLE} AND {NOT_HIDDEN}"));
     if query.starred == Some(true) {
         sql.push(&format!(" AND st.user_id = {u}"));
     }
@@ -475,10 +475,15 @@ async fn count(pool: &SqlitePool, user: UserId, query: &ApiEntryQuery) -> StoreR
              THEN (SELECT vf.entry_count FROM feeds vf WHERE vf.id = s.feed_id) \
              ELSE (SELECT count(*) FROM entries ve \
                     WHERE ve.feed_id = s.feed_id AND ve.created_at <= s.paused_at) END)";
+        // Entries the user's rules hid: few, from their partial index;
+        // they are read, so they are in neither count of unread ones.
+        let hidden = "(SELECT count(*) FROM entry_states h JOIN entries he ON he.id = h.entry_id \
+             WHERE h.user_id = s.user_id AND h.feed_id = s.feed_id AND h.hidden = 1 \
+               AND (s.paused_at IS NULL OR he.created_at <= s.paused_at))";
         let per_subscription = match query.read {
             Some(false) => unread.to_owned(),
-            Some(true) => format!("({visible} - {unread})"),
-            None => visible.to_owned(),
+            Some(true) => format!("({visible} - {unread} - {hidden})"),
+            None => format!("({visible} - {hidden})"),
         };
         sql.push(&format!(
             "SELECT COALESCE(sum({per_subscription}), 0) FROM subscriptions s WHERE s.user_id = {u}"
@@ -579,7 +584,7 @@ pub(crate) async fn starred_ids(pool: &SqlitePool, user: UserId) -> StoreResult<
            SELECT e.id AS id FROM entry_states st INDEXED BY entry_states_starred \
              CROSS JOIN entries e ON e.id = st.entry_id \
              JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = ?1 \
-            WHERE st.user_id = ?1 AND st.starred = 1 AND {VISIBLE} ORDER BY e.id)"
+            WHERE st.user_id = ?1 AND st.starred = 1 AND {VISIBLE} AND {NOT_HIDDEN} ORDER BY e.id)"
     );
     id_array_of(pool, &sql, user).await
 }

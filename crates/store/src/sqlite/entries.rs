@@ -108,23 +108,28 @@ pub(crate) async fn record_in<'a>(
     // New entries go in with a few multi-row INSERTs: one statement per
     // entry cost a round trip to the database thread each.
     for chunk in pending.chunks(INSERT_CHUNK) {
-        if let Err(source) = insert_many(&mut *tx, feed, chunk, &now, later).await {
-            // A full disk: SQLite may have rolled the whole transaction
-            // back already, and statements run now would each commit on
-            // their own. Nothing more goes into it.
-            if crate::error::is_disk_full(&source) {
-                return Err(StoreError::from(source));
+        let source = match insert_many(&mut *tx, feed, chunk, &now, later).await {
+            Ok(ids) => {
+                report.new_ids.extend(ids);
+                continue;
             }
-            // Name the entry that failed: SQLite undid only the statement,
-            // so the rows can be tried one by one (the transaction is
-            // rolled back either way).
-            for entry in chunk {
-                if let Err(source) = insert_many(&mut *tx, feed, &[entry], &now, later).await {
-                    return Err(StoreError::entry(feed, &entry.key, source));
-                }
-            }
-            return Err(StoreError::entry(feed, &chunk[0].key, source));
+            Err(source) => source,
+        };
+        // A full disk: SQLite may have rolled the whole transaction
+        // back already, and statements run now would each commit on
+        // their own. Nothing more goes into it.
+        if crate::error::is_disk_full(&source) {
+            return Err(StoreError::from(source));
         }
+        // Name the entry that failed: SQLite undid only the statement,
+        // so the rows can be tried one by one (the transaction is
+        // rolled back either way).
+        for entry in chunk {
+            if let Err(source) = insert_many(&mut *tx, feed, &[entry], &now, later).await {
+                return Err(StoreError::entry(feed, &entry.key, source));
+            }
+        }
+        return Err(StoreError::entry(feed, &chunk[0].key, source));
     }
     let outcome_kind = if report.new + report.updated > 0 {
         fetch_log::Outcome::New
@@ -334,7 +339,7 @@ async fn insert_many<'a>(
     entries: &[&'a NewEntry],
     now: &str,
     later: &mut Later<'a>,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<EntryId>, sqlx::Error> {
     let mut sql = String::from(
         "INSERT INTO entries (feed_id, key, guid, url, canonical_url, title, author, \
                 content_html, summary_html, excerpt, published, published_from_feed, updated, \
@@ -346,6 +351,7 @@ async fn insert_many<'a>(
         }
         sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     }
+    sql.push_str(" RETURNING id");
     let encoded: Vec<(String, Option<String>, String, String)> = entries
         .iter()
         .map(|e| {
@@ -378,11 +384,17 @@ async fn insert_many<'a>(
             .bind(e.content_hash.as_str())
             .bind(now);
     }
-    query.execute(&mut *conn).await?;
+    let ids: Vec<EntryId> = query
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i64, _>(0).map(EntryId))
+        .collect::<Result<_, _>>()?;
     // The search index gets the new rows in the same transaction.
     let docs = entries.iter().map(|e| fts::NewDoc::of(feed, e)).collect();
     let added = i64::try_from(entries.len()).unwrap_or(i64::MAX);
-    later.inserted(&mut *conn, feed, added, docs).await
+    later.inserted(&mut *conn, feed, added, docs).await?;
+    Ok(ids)
 }
 
 /// Overwrite a stored entry (row id, and so read state, kept) with `e`.

@@ -31,6 +31,10 @@ pub(crate) use item_columns;
 /// Entries stored while the user had paused the subscription are not shown.
 pub(crate) const VISIBLE: &str = "(s.paused_at IS NULL OR e.created_at <= s.paused_at)";
 
+/// Entries the user's rules hid are left out of every listing (the state
+/// `st` joined). Hidden entries are also read, so unread counts need no such test.
+pub(crate) const NOT_HIDDEN: &str = "COALESCE(st.hidden, 0) = 0";
+
 /// Unread entries of the subscription `s` of the user bound as `?1`. For a
 /// subscription that is not paused: the feed's entry count minus the
 /// user's read entries of it (`subscriptions.read_count`, kept by triggers);
@@ -158,7 +162,7 @@ fn page_sql(user: UserId, query: &EntryQuery, limit: u32) -> Sql {
                 "entries e CROSS JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
                  JOIN feeds f ON f.id = e.feed_id \
                  LEFT JOIN entry_states st ON st.user_id = {u} AND st.entry_id = e.id \
-                 WHERE {VISIBLE}"
+                 WHERE {VISIBLE} AND {NOT_HIDDEN}"
             ));
             if query.view == View::Unread {
                 sql.push(" AND COALESCE(st.read, 0) = 0");
@@ -180,7 +184,7 @@ fn page_sql(user: UserId, query: &EntryQuery, limit: u32) -> Sql {
                 "entry_states st INDEXED BY {index} CROSS JOIN entries e ON e.id = st.entry_id \
                  JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
                  JOIN feeds f ON f.id = e.feed_id \
-                 WHERE st.user_id = {u} AND {flag} AND {VISIBLE}"
+                 WHERE st.user_id = {u} AND {flag} AND {VISIBLE} AND {NOT_HIDDEN}"
             ));
         }
     }
@@ -300,7 +304,8 @@ pub(crate) async fn set_read_many(
             "FROM entries e \
                JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = ?1 \
                LEFT JOIN entry_states st ON st.user_id = ?1 AND st.entry_id = e.id \
-              WHERE COALESCE(st.read, 0) <> ?2 AND e.id IN ({list})"
+              WHERE COALESCE(st.read, 0) <> ?2 AND COALESCE(st.hidden, 0) = 0 \
+                AND e.id IN ({list})"
         ));
         let mut q = sqlx::query(&sql).bind(user.0).bind(read).bind(&now);
         for id in chunk {

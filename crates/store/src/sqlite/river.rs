@@ -38,6 +38,7 @@ pub(crate) async fn river(
                 SELECT id FROM cat_path \
                  WHERE path = ?3 OR substr(path, 1, length(?3) + 1) = ?3 || '/')) \
            AND (NOT ?4 OR COALESCE(st.read, 0) = 0) \
+           AND COALESCE(st.hidden, 0) = 0 \
          ORDER BY e.published DESC, e.id DESC \
          LIMIT ?5"
     ))

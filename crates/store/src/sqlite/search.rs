@@ -8,7 +8,7 @@ use tributary_model::UserId;
 use crate::rows::SearchRow;
 use crate::sqlite::args::{Arg, Sql};
 use crate::sqlite::pages::{
-    item_columns, push_category, require_category_of, require_feed_of, VISIBLE,
+    item_columns, push_category, require_category_of, require_feed_of, NOT_HIDDEN, VISIBLE,
 };
 use crate::text::{HIT_END, HIT_START};
 use crate::{time, SearchHit, SearchQuery, SearchResults, SnippetPart, StoreError, StoreResult};
@@ -177,7 +177,7 @@ fn push_from_where(
            JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = {u} \
            JOIN feeds f ON f.id = e.feed_id \
            LEFT JOIN entry_states st ON st.user_id = {u} AND st.entry_id = e.id \
-          WHERE entries_fts MATCH {m} AND {VISIBLE}"
+          WHERE entries_fts MATCH {m} AND {VISIBLE} AND {NOT_HIDDEN}"
     ));
     if let Some(feed) = query.feed {
         sql.push(" AND e.feed_id = ").bind(Arg::Int(feed.0));

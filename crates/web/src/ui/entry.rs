@@ -39,7 +39,8 @@ pub async fn show(
     let here = format!("/entry/{}", id.0);
     let page = Page::new(&state, &user, "", here)
         .with_flash(flash_message(q.get("done").map(String::as_str), None));
-    let entry = EntryFull::new(&item, Utc::now());
+    let mut entry = EntryFull::new(&item, Utc::now());
+    super::rules::attach_tags(&state, &user, std::slice::from_mut(&mut entry.row)).await?;
     render(
         &state,
         "entry.html",

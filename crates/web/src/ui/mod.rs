@@ -15,6 +15,7 @@ pub mod digest;
 pub mod entry;
 pub mod forms;
 pub mod reading;
+pub mod rules;
 pub mod search;
 pub mod subscriptions;
 pub mod views;
@@ -76,6 +77,10 @@ pub fn routes() -> Router<AppState> {
         .route("/categories/{id}/rename", post(categories::rename))
         .route("/categories/{id}/delete", post(categories::delete))
         .merge(digest::routes())
+        .route("/rules", get(rules::list).post(rules::create))
+        .route("/rules/{id}/enable", post(rules::enable))
+        .route("/rules/{id}/delete", post(rules::delete))
+        .route("/tag/{name}", get(rules::tag))
 }
 
 /// Every route of the UI as (method, path pattern), for route walks and docs.
@@ -109,6 +114,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/settings/digest"),
     ("POST", "/settings/digest"),
     ("POST", "/settings/digest/send"),
+    ("GET", "/rules"),
+    ("POST", "/rules"),
+    ("POST", "/rules/{id}/enable"),
+    ("POST", "/rules/{id}/delete"),
+    ("GET", "/tag/{name}"),
 ];
 
 /// What every page of a signed-in user gets: the layout's data.

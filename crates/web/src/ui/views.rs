@@ -32,6 +32,8 @@ pub struct EntryRow {
     pub read: bool,
     /// Starred by this user.
     pub starred: bool,
+    /// The user's tags of it (given by rules; filled by `rules::attach_tags`).
+    pub tags: Vec<super::rules::TagLink>,
 }
 
 impl EntryRow {
@@ -51,6 +53,7 @@ impl EntryRow {
             excerpt: e.excerpt.clone(),
             read: item.read,
             starred: item.starred,
+            tags: Vec::new(),
         }
     }
 }
