@@ -42,6 +42,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "categories.html",
         include_str!("../templates/categories.html"),
     ),
+    ("privacy.html", include_str!("../templates/privacy.html")),
 ];
 
 /// The compiled templates.
