@@ -35,7 +35,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use tokio::sync::OnceCell;
-use tributary_fetch::{FetchConfig, Fetcher};
+use tributary_fetch::Fetcher;
 use tributary_model::{RiverItem, UserId};
 use tributary_privacy::rewrite::{MediaKind, MediaScope, ProxyOptions, Rewrite};
 use tributary_privacy::Signer;
@@ -163,7 +163,7 @@ impl Privacy {
             .refresher
             .as_ref()
             .map(|r| r.fetcher().config().clone())
-            .unwrap_or_else(FetchConfig::default);
+            .unwrap_or_default();
         let fetcher = Fetcher::new(config)
             .map_err(|e| WebError::Internal(format!("media proxy client: {e}")))?;
         // Another request may have won the race; either client is the same.

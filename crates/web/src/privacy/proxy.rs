@@ -186,10 +186,6 @@ pub async fn serve(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(PROXY_CSP),
     );
-    out.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
     if let Ok(v) = HeaderValue::from_str(&cache) {
         out.insert(header::CACHE_CONTROL, v);
     }

@@ -235,7 +235,7 @@ async fn show(
     let entries: Vec<EntryRow> = page
         .items
         .iter()
-        .map(|i| crate::privacy::row(&state, EntryRow::new(i, now)))
+        .map(|i| crate::privacy::row(state, EntryRow::new(i, now)))
         .collect();
     let here = match q.get("after") {
         Some(a) => super::with_query(&listing.path, "after", a),
