@@ -174,9 +174,15 @@ impl<'a> Rewrite<'a> {
                 Ok(())
             }));
             handlers.push(element!("a[href], area[href]", |el| {
-                if let Some(href) = attr(el, "href") {
-                    if let Cow::Owned(clean) = clean_link(&href) {
-                        set_attr(el, "href", &clean)?;
+                // Most links have no query: nothing to decode or clean.
+                if el
+                    .get_attribute("href")
+                    .is_some_and(|raw| raw.contains('?'))
+                {
+                    if let Some(href) = attr(el, "href") {
+                        if let Cow::Owned(clean) = clean_link(&href) {
+                            set_attr(el, "href", &clean)?;
+                        }
                     }
                 }
                 el.remove_attribute("ping");
