@@ -185,7 +185,9 @@ impl<'a> Rewrite<'a> {
                         }
                     }
                 }
-                el.remove_attribute("ping");
+                if el.has_attribute("ping") {
+                    el.remove_attribute("ping");
+                }
                 Ok(())
             }));
         }
@@ -198,8 +200,11 @@ impl<'a> Rewrite<'a> {
                 if let Some(set) = attr(el, "srcset") {
                     set_attr(el, "srcset", &self.srcset(&set))?;
                 }
-                el.remove_attribute("lowsrc");
-                el.remove_attribute("dynsrc");
+                for old in ["lowsrc", "dynsrc"] {
+                    if el.has_attribute(old) {
+                        el.remove_attribute(old);
+                    }
+                }
                 Ok(())
             }));
             handlers.push(element!("source", |el| {

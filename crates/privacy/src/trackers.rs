@@ -161,6 +161,23 @@ pub fn is_pixel(width: Option<&str>, height: Option<&str>, style: Option<&str>) 
     }
 }
 
+/// Whether a parameter name as written in a query is a tracker: decoded
+/// (`utm%5Fsource`) and lower-cased first, without allocating for the
+/// usual plain lower-case names.
+fn is_tracking_name(raw: &str) -> bool {
+    let plain = raw
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if plain {
+        return is_tracking_param(raw);
+    }
+    let decoded: String = url::form_urlencoded::parse(raw.as_bytes())
+        .next()
+        .map(|(k, _)| k.to_ascii_lowercase())
+        .unwrap_or_default();
+    is_tracking_param(&decoded)
+}
+
 /// `url` without its tracking query parameters ([`is_tracking_param`]).
 /// The other pairs keep their order and exact encoding, the fragment stays,
 /// an empty query loses its `?`. Anything that is not an absolute http(s)
@@ -169,8 +186,11 @@ pub fn clean_link(url: &str) -> Cow<'_, str> {
     let Some(qpos) = url.find('?') else {
         return Cow::Borrowed(url);
     };
-    let lower_start = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    if !(lower_start.starts_with("http://") || lower_start.starts_with("https://")) {
+    let starts = |prefix: &str| {
+        url.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    if !(starts("http://") || starts("https://")) {
         return Cow::Borrowed(url);
     }
     let (head, rest) = url.split_at(qpos);
@@ -184,11 +204,7 @@ pub fn clean_link(url: &str) -> Cow<'_, str> {
         .split('&')
         .filter(|pair| {
             let name = pair.split('=').next().unwrap_or(pair);
-            let decoded: String = url::form_urlencoded::parse(name.as_bytes())
-                .next()
-                .map(|(k, _)| k.to_ascii_lowercase())
-                .unwrap_or_default();
-            let tracker = !pair.is_empty() && is_tracking_param(&decoded);
+            let tracker = !pair.is_empty() && is_tracking_name(name);
             dropped |= tracker;
             !tracker
         })
