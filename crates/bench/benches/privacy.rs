@@ -1,6 +1,6 @@
 //! The serve-time privacy rewrite (`tributary_privacy::Rewrite::html`)
-//! over a typical 20 KB entry: paragraphs with links (some with `utm_*`),
-//! a dozen images (one with a `srcset`, one in a `picture`), a FeedBurner
+//! over a typical 20 KB entry: 58 paragraphs with 116 links (half with `utm_*`),
+//! 20 figure images, one with a `srcset`, one in a `picture`, a FeedBurner
 //! pixel and a 1×1 image — what a long blog post looks like after the
 //! sanitizer. Cases: a plain copy (the floor), tracker removal only, the
 //! image proxy only, and both (what a served entry costs with
