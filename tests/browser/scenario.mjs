@@ -22,8 +22,8 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 import { digestSteps } from './digest.mjs';
-
 import { rulesSteps } from './rules.mjs';
+import { privacySteps } from './privacy.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -500,6 +500,7 @@ async function scenario(ctx, base, fixtures) {
     await screenshot(page, 'logged-out');
   });
 
+  await privacySteps({ ctx, step, check, screenshot, bin: BIN, artifacts: ARTIFACTS, password: PASSWORD });
   await step('no page had a JavaScript error or a console error', async () => {
     check(browserErrors.length === 0, `the pages had JavaScript or console errors:\n${browserErrors.join('\n')}`);
   });

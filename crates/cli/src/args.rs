@@ -53,6 +53,9 @@ pub enum Command {
     /// The configuration file: print the commented example, or check a file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The media proxy: sign a URL, or check a signed one (debugging, ops).
+    #[command(subcommand)]
+    Proxy(crate::commands::proxy::ProxyCommand),
     /// Subscribe to a feed; a page URL is searched for the feeds it links to.
     Add {
         /// Feed or page URL (http or https).

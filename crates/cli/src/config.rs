@@ -44,12 +44,15 @@ pub struct ConfigFile {
     /// `[mail]`: e-mail digests (the section is defined by `tributary-mail`).
     #[serde(default)]
     pub mail: tributary_mail::MailSection,
+    /// `[privacy]`: tracker removal and the media proxy.
+    #[serde(default)]
+    pub privacy: PrivacySection,
 }
 
 /// The sections of the file, as environment variables name them
 /// (`TRIBUTARY_<SECTION>_<KEY>`).
 pub const SECTIONS: &[&str] = &[
-    "fetch", "schedule", "websub", "daemon", "serve", "web", "publish", "mail",
+    "fetch", "schedule", "websub", "daemon", "serve", "web", "publish", "mail", "privacy",
 ];
 
 /// `[fetch]`.
@@ -165,6 +168,24 @@ pub struct PublishSection {
     pub link: Option<Url>,
     /// Entries on the river page and in each feed.
     pub limit: Option<u32>,
+}
+
+/// `[privacy]` (docs/PRIVACY.md).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySection {
+    /// `"off"`, `"images"` or `"all"` (images, audio and video).
+    pub media_proxy: Option<String>,
+    /// Remove tracker pixels and tracking parameters from served entries.
+    pub strip_trackers: Option<bool>,
+    /// Largest image the proxy passes.
+    pub proxy_max_bytes: Option<ByteSize>,
+    /// Largest audio or video file the proxy passes.
+    pub proxy_max_media_bytes: Option<ByteSize>,
+    /// How long a proxy URL works.
+    pub proxy_url_ttl: Option<HumanDuration>,
+    /// The signing secret (default: generated, kept in the database).
+    pub proxy_secret: Option<String>,
 }
 
 /// A value taken from the environment instead of the file.

@@ -282,7 +282,8 @@ impl Settings {
         let serve = ServeSettings {
             listen: file.serve.listen.unwrap_or(daemon.listen),
         };
-        let web = resolve_web(file.web)?;
+        let mut web = resolve_web(file.web)?;
+        web.privacy = crate::commands::proxy::resolve(file.privacy)?;
         let p = file.publish;
         if let Some(url) = &p.link {
             if !matches!(url.scheme(), "http" | "https") {
@@ -340,6 +341,7 @@ fn resolve_web(w: config::WebSection) -> Result<tributary_web::WebConfig> {
         template_dir: w.template_dir,
         hub_url: w.hub_url,
         page_size: w.page_size.unwrap_or(base.page_size),
+        ..base
     };
     positive("web.session_ttl", web.session_ttl)?;
     if web.max_upload_bytes == 0 {

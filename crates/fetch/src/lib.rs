@@ -21,6 +21,8 @@
 //!   status line, headers or body ends in [`FetchError::Timeout`].
 //! * The SSRF guard ([`AddressPolicy`]) can be opened for chosen networks
 //!   (`allowed_networks`) without turning it off.
+//! * [`Fetcher::get_media`] streams images, audio and video for the media
+//!   proxy under the same guard, without buffering the body.
 //! * [`Response::link_headers`] lists the `Link:` headers (WebSub hubs,
 //!   `rel=self`), resolved against the final URL.
 
@@ -34,6 +36,7 @@ mod error;
 mod guard;
 mod headers;
 mod links;
+mod media;
 mod post;
 mod urls;
 
@@ -47,6 +50,7 @@ pub use client::Fetcher;
 pub use error::FetchError;
 pub use guard::{check_destination, check_ip, check_target, check_target_with, AddressPolicy};
 pub use ipnet::IpNet;
+pub use media::MediaResponse;
 pub use post::{PostResponse, POST_BODY_LIMIT};
 pub use urls::parse_http_url;
 

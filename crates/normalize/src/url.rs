@@ -147,7 +147,14 @@ fn is_tracking_pair(pair: &str) -> bool {
         .next()
         .map(|(k, _)| k.to_ascii_lowercase())
         .unwrap_or_default();
-    name.starts_with("utm_") || TRACKING_PARAMS.contains(&name.as_str())
+    is_tracking_param(&name)
+}
+
+/// Whether a query parameter, by its decoded lower-case name, only tracks
+/// the click: every `utm_*` and the identifiers of `TRACKING_PARAMS`
+/// (`fbclid`, `gclid`, `mc_cid` …). The privacy crate adds its own to these.
+pub fn is_tracking_param(lower_name: &str) -> bool {
+    lower_name.starts_with("utm_") || TRACKING_PARAMS.contains(&lower_name)
 }
 
 #[cfg(test)]

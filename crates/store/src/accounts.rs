@@ -199,6 +199,16 @@ impl Store {
         on_engine!(self, |db| engine::accounts::setting(&db.pool, key).await)
     }
 
+    /// The setting `key`, first set to `value` if it has none: the first
+    /// writer wins, so processes sharing one database agree (the media
+    /// proxy's generated secret).
+    pub async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
+        on_engine!(self, |db| engine::accounts::setting_or_insert(
+            &db.writer, key, value
+        )
+        .await)
+    }
+
     /// Set (`Some`) or clear (`None`) an instance-wide setting.
     pub async fn set_setting(&self, key: &str, value: Option<&str>) -> StoreResult<()> {
         on_engine!(self, |db| engine::accounts::set_setting(

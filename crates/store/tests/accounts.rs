@@ -392,3 +392,29 @@ async fn look_ups_of_names_and_tokens_with_a_nul_find_nothing() {
     assert!(store.setting("a\0b").await.unwrap().is_none());
     assert!(store.user_by_name("ann").await.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn setting_or_insert_keeps_the_first_value_for_every_process() {
+    let (one, two, _db) = two_stores().await;
+    let (a, b) = tokio::join!(
+        one.setting_or_insert("privacy.proxy_secret", "from-one"),
+        two.setting_or_insert("privacy.proxy_secret", "from-two"),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a, b, "both processes must see the same secret");
+    assert!(a == "from-one" || a == "from-two", "{a}");
+    // A later call never replaces it.
+    assert_eq!(
+        one.setting_or_insert("privacy.proxy_secret", "later")
+            .await
+            .unwrap(),
+        a
+    );
+    assert_eq!(
+        two.setting("privacy.proxy_secret")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(a.as_str())
+    );
+}

@@ -26,6 +26,7 @@ pub mod greader;
 pub mod guard;
 pub mod metrics;
 pub mod outputs;
+pub mod privacy;
 pub mod templates;
 pub mod ui;
 
@@ -58,6 +59,8 @@ pub struct WebConfig {
     pub hub_url: Option<Url>,
     /// Entries per page of the river and of output feeds.
     pub page_size: u32,
+    /// Tracker removal and the media proxy (`[privacy]`).
+    pub privacy: privacy::PrivacyConfig,
 }
 
 impl Default for WebConfig {
@@ -70,6 +73,7 @@ impl Default for WebConfig {
             template_dir: None,
             hub_url: None,
             page_size: 50,
+            privacy: privacy::PrivacyConfig::default(),
         }
     }
 }
@@ -94,6 +98,8 @@ pub struct Inner {
     pub metrics: metrics::Metrics,
     /// Failed logins, to slow down guessing.
     pub throttle: auth::Throttle,
+    /// The media proxy's signer and HTTP client (made on first use).
+    pub privacy: privacy::Privacy,
 }
 
 impl AppState {
@@ -113,6 +119,7 @@ impl AppState {
                 templates,
                 metrics: metrics::Metrics::new(),
                 throttle: auth::Throttle::default(),
+                privacy: privacy::Privacy::default(),
             }),
         })
     }
@@ -137,7 +144,12 @@ pub fn router(state: AppState) -> Router {
         .merge(greader::routes())
         .merge(fever::routes())
         .merge(api::routes())
+        .merge(privacy::routes())
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            privacy::remember_origin,
+        ))
         .layer(axum::middleware::from_fn(ui::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -47,6 +47,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "digest_settings.html",
         include_str!("../templates/digest_settings.html"),
     ),
+    ("privacy.html", include_str!("../templates/privacy.html")),
 ];
 
 /// The compiled templates.

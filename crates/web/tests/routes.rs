@@ -55,6 +55,10 @@ const ROUTES: &[(&str, Kind)] = &[
     // --- the page's script and stylesheet (same origin, no inline code)
     ("/static/app.js", Open(200)),
     ("/static/app.css", Open(200)),
+    // --- privacy: the settings page; the proxy is off by default (404)
+    ("/settings/privacy", Page),
+    ("/settings/privacy", Form),
+    ("/proxy/sig/1/aHR0cHM6Ly9leGFtcGxlLmNvbS9hLnBuZw", Open(404)),
     // --- unknown routes: a 404 page
     ("/no/such/page", Open(404)),
     // The UI's routes come from `tributary_web::ui::ROUTES` (see `all_routes`).

@@ -6,6 +6,7 @@ mod digest;
 mod fetch;
 pub mod migrate_db;
 mod parse;
+pub mod proxy;
 mod publish;
 pub mod rules;
 mod search;
@@ -49,6 +50,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
             return serve::run(store, refresher, &settings, &args).await;
         }
         Command::User(command) => return user::run(&store, command).await,
+        Command::Proxy(command) => return proxy::run(&store, &settings, &command).await,
         Command::Config(_) => unreachable!("handled in main"),
         _ => {}
     }
@@ -101,6 +103,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
         | Command::MigrateDb(_)
         | Command::Serve(_)
         | Command::User(_)
+        | Command::Proxy(_)
         | Command::Config(_) => {
             unreachable!("handled above")
         }

@@ -440,6 +440,26 @@ pub(crate) async fn setting(pool: &PgPool, key: &str) -> StoreResult<Option<Stri
     )
 }
 
+pub(crate) async fn setting_or_insert(
+    pool: &PgPool,
+    key: &str,
+    value: &str,
+) -> StoreResult<String> {
+    require_storable("setting's name", key)?;
+    require_storable("setting's value", value)?;
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(value)
+        .execute(pool)
+        .await?;
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 pub(crate) async fn set_setting(pool: &PgPool, key: &str, value: Option<&str>) -> StoreResult<()> {
     require_storable("setting's name", key)?;
     if let Some(value) = value {

@@ -394,6 +394,24 @@ pub(crate) async fn setting(pool: &SqlitePool, key: &str) -> StoreResult<Option<
     )
 }
 
+pub(crate) async fn setting_or_insert(
+    pool: &SqlitePool,
+    key: &str,
+    value: &str,
+) -> StoreResult<String> {
+    sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(value)
+        .execute(pool)
+        .await?;
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 pub(crate) async fn set_setting(
     pool: &SqlitePool,
     key: &str,

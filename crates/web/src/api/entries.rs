@@ -168,7 +168,8 @@ async fn find(
     let Some(q) = query(state, user, &params, feed, category).await? else {
         return Ok(Json(json!({ "total": 0, "entries": [] })));
     };
-    let page = state.store.api_entries(user, &q).await?;
+    let mut page = state.store.api_entries(user, &q).await?;
+    crate::privacy::serve_api_items(state, user, &mut page.items).await?;
     let lookup = Lookup::load(state, user, &page.items).await?;
     let entries = lookup.entries(&page.items);
     let total = page.total.unwrap_or(entries.len() as i64);
@@ -240,6 +241,9 @@ async fn one(
 
 /// An entry as JSON.
 async fn show(state: &AppState, user: UserId, item: &ApiItem) -> ApiResult<Json<Value>> {
+    let mut item = item.clone();
+    crate::privacy::serve_api_items(state, user, std::slice::from_mut(&mut item)).await?;
+    let item = &item;
     let mut shown = Lookup::load(state, user, std::slice::from_ref(item))
         .await?
         .entries(std::slice::from_ref(item));

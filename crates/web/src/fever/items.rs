@@ -125,7 +125,8 @@ pub(crate) async fn items(
         // since_id (default 0): the page above it, oldest first.
         query.after_id = Some(EntryId(params.int("since_id")?.unwrap_or(0)));
     }
-    let page = state.store.api_entries(user.id, &query).await?;
+    let mut page = state.store.api_entries(user.id, &query).await?;
+    crate::privacy::serve_api_items(state, user.id, &mut page.items).await?;
     let items: Vec<Value> = page
         .items
         .iter()

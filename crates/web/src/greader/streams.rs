@@ -246,6 +246,7 @@ async fn page(
     let mut items = state.store.api_entries(user.id, &query).await?.items;
     let more = items.len() > listing.n as usize;
     items.truncate(listing.n as usize);
+    crate::privacy::serve_api_items(state, user.id, &mut items).await?;
     let continuation = more
         .then(|| items.last().map(|i| i.item.entry.id.0.to_string()))
         .flatten();
@@ -485,7 +486,8 @@ pub async fn item_contents(State(state): State<AppState>, call: Call) -> GrResul
     let found = state.store.api_entries(call.user.id, &query).await?.items;
     let mut by_id: HashMap<EntryId, ApiItem> =
         found.into_iter().map(|i| (i.item.entry.id, i)).collect();
-    let items: Vec<ApiItem> = wanted.iter().filter_map(|id| by_id.remove(id)).collect();
+    let mut items: Vec<ApiItem> = wanted.iter().filter_map(|id| by_id.remove(id)).collect();
+    crate::privacy::serve_api_items(&state, call.user.id, &mut items).await?;
     let labels = labels(&state, &call.user, &items).await?;
     Ok(json(contents_json(
         ids::READING_LIST,

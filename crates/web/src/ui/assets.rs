@@ -87,15 +87,36 @@ fn frame_sources() -> String {
 const COMMON: &str = "object-src 'none'; base-uri 'none'; form-action 'self'; \
                       frame-ancestors 'none'";
 
-static CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
+/// The UI's policy with these image and media sources.
+fn ui_policy(img_src: &str, media_src: &str) -> HeaderValue {
     let policy = format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src * data:; \
-         media-src *; frame-src {}; connect-src 'self'; {COMMON}",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src {img_src}; \
+         media-src {media_src}; frame-src {}; connect-src 'self'; {COMMON}",
         frame_sources()
     );
     HeaderValue::from_str(&policy)
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
-});
+}
+
+static CSP: LazyLock<HeaderValue> = LazyLock::new(|| ui_policy("* data:", "*"));
+
+/// With the media proxy on for images: images only from this server.
+static CSP_PROXIED_IMAGES: LazyLock<HeaderValue> = LazyLock::new(|| ui_policy("'self' data:", "*"));
+
+/// With the media proxy on for images, audio and video.
+static CSP_PROXIED_ALL: LazyLock<HeaderValue> =
+    LazyLock::new(|| ui_policy("'self' data:", "'self'"));
+
+/// The policy of a page whose media go through the media proxy (`all`:
+/// audio and video too): the browser itself then refuses anything the
+/// rewrite missed.
+pub fn proxied_policy(all: bool) -> &'static HeaderValue {
+    if all {
+        &CSP_PROXIED_ALL
+    } else {
+        &CSP_PROXIED_IMAGES
+    }
+}
 
 /// For the river digest (`/river`), which carries its own `<style>`: no
 /// script at all, exactly that style by its hash.
@@ -240,6 +261,26 @@ mod tests {
         assert!(river.contains("frame-ancestors 'none'") && river.contains("object-src 'none'"));
         assert_eq!(policy_for("/"), content_security_policy());
         assert_eq!(policy_for("/riverside"), content_security_policy());
+    }
+
+    #[test]
+    fn the_proxied_policies_allow_media_from_this_server_only() {
+        let images = proxied_policy(false).to_str().unwrap();
+        assert!(images.contains("img-src 'self' data:;"), "{images}");
+        assert!(images.contains("media-src *;"), "{images}");
+        let all = proxied_policy(true).to_str().unwrap();
+        assert!(
+            all.contains("img-src 'self' data:;") && all.contains("media-src 'self';"),
+            "{all}"
+        );
+        for p in [images, all] {
+            assert!(
+                p.contains("script-src 'self';") && p.contains("frame-ancestors 'none'"),
+                "{p}"
+            );
+        }
+        let ui = content_security_policy().to_str().unwrap();
+        assert!(ui.contains("img-src * data:;"), "{ui}");
     }
 
     #[test]

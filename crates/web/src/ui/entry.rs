@@ -39,9 +39,13 @@ pub async fn show(
     let here = format!("/entry/{}", id.0);
     let page = Page::new(&state, &user, "", here)
         .with_flash(flash_message(q.get("done").map(String::as_str), None));
+    // Trackers out, media through the proxy (the user's view); the page's
+    // policy then allows images (and media) from this server only.
+    let view = crate::privacy::ServeView::for_user(&state, user.user.id, String::new()).await?;
+    view.apply(&mut item);
     let mut entry = EntryFull::new(&item, Utc::now());
     super::rules::attach_tags(&state, &user, std::slice::from_mut(&mut entry.row)).await?;
-    render(
+    let mut response = render(
         &state,
         "entry.html",
         &page,
@@ -50,7 +54,14 @@ pub async fn show(
             marked_now => marked_now,
             back => safe_back(q.get("back").map(String::as_str)),
         },
-    )
+    )?;
+    if let Some(all) = view.proxies() {
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            super::assets::proxied_policy(all).clone(),
+        );
+    }
+    Ok(response)
 }
 
 /// The read and star forms.

@@ -232,7 +232,11 @@ async fn show(
     let unread_total = state.store.unread_total(user.user.id).await?;
     let now = Utc::now();
     let newest: Option<DateTime<Utc>> = page.items.iter().map(|i| i.entry.published).max();
-    let mut entries: Vec<EntryRow> = page.items.iter().map(|i| EntryRow::new(i, now)).collect();
+    let mut entries: Vec<EntryRow> = page
+        .items
+        .iter()
+        .map(|i| crate::privacy::row(state, EntryRow::new(i, now)))
+        .collect();
     super::rules::attach_tags(state, user, &mut entries).await?;
     let here = match q.get("after") {
         Some(a) => super::with_query(&listing.path, "after", a),

@@ -119,7 +119,7 @@ pub async fn search(
                     .hits
                     .iter()
                     .map(|h| Hit {
-                        entry: EntryRow::new(&h.item, now),
+                        entry: crate::privacy::row(&state, EntryRow::new(&h.item, now)),
                         snippet: h.snippet.clone(),
                     })
                     .collect();
