@@ -45,6 +45,7 @@ pub mod testing;
 mod text;
 mod time;
 pub mod transfer;
+mod webhooks;
 mod websub;
 
 use chrono::{DateTime, Utc};
@@ -63,6 +64,10 @@ pub use reading::{
     Category, Cursor, DayFetches, EntryPage, EntryQuery, FeedActivity, ReadScope, SearchHit,
     SearchQuery, SearchResults, SnippetPart, StoreCounts, SubscriptionSettings, SubscriptionView,
     View,
+};
+pub use webhooks::{
+    AttemptEffect, DeliveryAttempt, DeliveryKind, DeliveryLogEntry, LogRetention, NewWebhook,
+    PendingBatch, Webhook, WebhookId,
 };
 pub use websub::{NewWebSub, WebSubMode, WebSubState, WebSubSubscription};
 

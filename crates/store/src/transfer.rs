@@ -368,6 +368,51 @@ pub(crate) const TABLES: &[Table] = &[
         repeats: true,
         filter: None,
     },
+    Table {
+        name: "webhooks",
+        columns: &[
+            int("id"),
+            int("user_id"),
+            text("url"),
+            text("secret"),
+            flag("enabled"),
+            text("category"),
+            text("created_at"),
+            int("cursor_entry_id"),
+            text("pending_delivery_id"),
+            text("pending_body"),
+            int("pending_last_entry_id"),
+            int("pending_entries"),
+            int("attempts"),
+            text("next_attempt_at"),
+            text("last_success_at"),
+            text("failing_since"),
+            text("last_error"),
+        ],
+        key: 1,
+        identity: true,
+        repeats: false,
+        filter: None,
+    },
+    Table {
+        name: "webhook_deliveries",
+        columns: &[
+            int("id"),
+            int("webhook_id"),
+            text("at"),
+            text("delivery_id"),
+            text("kind"),
+            int("entries"),
+            int("attempt"),
+            int("status"),
+            text("error"),
+            int("duration_ms"),
+        ],
+        key: 1,
+        identity: true,
+        repeats: false,
+        filter: None,
+    },
 ];
 
 /// Tables of either schema that are deliberately not copied: the
@@ -382,7 +427,12 @@ const NOT_COPIED: &[&str] = &[
 ];
 
 /// Columns that are deliberately not copied (transient: NULL on the target).
-const TRANSIENT_COLUMNS: &[(&str, &str)] = &[("feeds", "lease_owner"), ("feeds", "lease_until")];
+const TRANSIENT_COLUMNS: &[(&str, &str)] = &[
+    ("feeds", "lease_owner"),
+    ("feeds", "lease_until"),
+    ("webhooks", "lease_owner"),
+    ("webhooks", "lease_until"),
+];
 
 /// Whether `table` of a database's schema is one [`NOT_COPIED`] means.
 fn not_copied(table: &str) -> bool {
