@@ -361,14 +361,6 @@ pub(crate) const TABLES: &[Table] = &[
         filter: Some("key <> 'search.backfilled' AND substr(key, 1, 11) <> 'migrate-db.'"),
     },
     Table {
-        name: "fetch_log",
-        columns: &[int("feed_id"), text("at"), text("outcome")],
-        key: 2,
-        identity: false,
-        repeats: true,
-        filter: None,
-    },
-    Table {
         name: "webhooks",
         columns: &[
             int("id"),
@@ -411,6 +403,14 @@ pub(crate) const TABLES: &[Table] = &[
         key: 1,
         identity: true,
         repeats: false,
+        filter: None,
+    },
+    Table {
+        name: "fetch_log",
+        columns: &[int("feed_id"), text("at"), text("outcome")],
+        key: 2,
+        identity: false,
+        repeats: true,
         filter: None,
     },
 ];

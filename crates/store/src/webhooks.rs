@@ -250,20 +250,26 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<Webhook> {
         if new.url.trim().is_empty() {
-            return Err(crate::StoreError::Invalid("the webhook URL is empty".into()));
+            return Err(crate::StoreError::Invalid(
+                "the webhook URL is empty".into(),
+            ));
         }
         if new.secret.len() < 32 {
             return Err(crate::StoreError::Invalid(
                 "a webhook secret has at least 32 characters".into(),
             ));
         }
-        on_engine!(self, |db| engine::webhooks::create(&db.writer, user, new, now).await)
+        on_engine!(self, |db| engine::webhooks::create(
+            &db.writer, user, new, now
+        )
+        .await)
     }
 
     /// The user's webhooks, oldest first.
     #[instrument(skip_all, fields(user.id = %user))]
     pub async fn webhooks(&self, user: UserId) -> StoreResult<Vec<Webhook>> {
-        on_engine!(self, |db| engine::webhooks::list(&db.pool, Some(user)).await)
+        on_engine!(self, |db| engine::webhooks::list(&db.pool, Some(user))
+            .await)
     }
 
     /// Every user's webhooks, oldest first.
@@ -275,7 +281,8 @@ impl Store {
     /// The user's webhook `id`; `NotFound` when it is not theirs.
     #[instrument(skip_all, fields(user.id = %user, webhook.id = %id))]
     pub async fn webhook(&self, user: UserId, id: WebhookId) -> StoreResult<Webhook> {
-        on_engine!(self, |db| engine::webhooks::get(&db.pool, Some(user), id).await)
+        on_engine!(self, |db| engine::webhooks::get(&db.pool, Some(user), id)
+            .await)
     }
 
     /// Enable or disable the user's webhook. Enabling clears the back-off,
@@ -296,7 +303,8 @@ impl Store {
     /// Delete the user's webhook and its log. `NotFound` when it is not theirs.
     #[instrument(skip_all, fields(user.id = %user, webhook.id = %id))]
     pub async fn webhook_delete(&self, user: UserId, id: WebhookId) -> StoreResult<()> {
-        on_engine!(self, |db| engine::webhooks::delete(&db.writer, user, id).await)
+        on_engine!(self, |db| engine::webhooks::delete(&db.writer, user, id)
+            .await)
     }
 
     /// Enabled webhooks whose back-off has passed at `now` and that no
@@ -325,7 +333,8 @@ impl Store {
     /// Give up `owner`'s lease on webhook `id` (nothing when it holds none).
     #[instrument(skip_all, fields(webhook.id = %id))]
     pub async fn webhook_release(&self, id: WebhookId, owner: &str) -> StoreResult<()> {
-        on_engine!(self, |db| engine::webhooks::release(&db.writer, id, owner).await)
+        on_engine!(self, |db| engine::webhooks::release(&db.writer, id, owner)
+            .await)
     }
 
     /// The entries `hook` would send next: entries of the user's
@@ -357,7 +366,12 @@ impl Store {
         after: i64,
         stored_before: DateTime<Utc>,
     ) -> StoreResult<Option<i64>> {
-        on_engine!(self, |db| engine::webhooks::horizon(&db.pool, after, stored_before).await)
+        on_engine!(self, |db| engine::webhooks::horizon(
+            &db.pool,
+            after,
+            stored_before
+        )
+        .await)
     }
 
     /// Move the cursor of `owner`'s claimed webhook forward to `cursor`
@@ -369,7 +383,10 @@ impl Store {
         owner: &str,
         cursor: i64,
     ) -> StoreResult<bool> {
-        on_engine!(self, |db| engine::webhooks::advance(&db.writer, id, owner, cursor).await)
+        on_engine!(self, |db| engine::webhooks::advance(
+            &db.writer, id, owner, cursor
+        )
+        .await)
     }
 
     /// Store `batch` as the pending batch of `owner`'s claimed webhook
@@ -416,6 +433,7 @@ impl Store {
         id: WebhookId,
         limit: u32,
     ) -> StoreResult<Vec<DeliveryLogEntry>> {
-        on_engine!(self, |db| engine::webhooks::log(&db.pool, user, id, limit).await)
+        on_engine!(self, |db| engine::webhooks::log(&db.pool, user, id, limit)
+            .await)
     }
 }

@@ -26,9 +26,7 @@ pub fn retry_delay(
         return wait.clamp(RETRY_AFTER_FLOOR, RETRY_AFTER_CAP);
     }
     let doublings = failures.saturating_sub(1).min(30);
-    let base = retry_min
-        .saturating_mul(1u32 << doublings)
-        .min(retry_max);
+    let base = retry_min.saturating_mul(1u32 << doublings).min(retry_max);
     let factor = 0.75 + 0.5 * jitter.clamp(0.0, 1.0);
     base.mul_f64(factor).min(retry_max)
 }
@@ -63,7 +61,10 @@ mod tests {
 
     #[test]
     fn jitter_stays_within_a_quarter_and_under_the_cap() {
-        assert_eq!(retry_delay(1, None, MIN, MAX, 0.0), Duration::from_millis(22_500));
+        assert_eq!(
+            retry_delay(1, None, MIN, MAX, 0.0),
+            Duration::from_millis(22_500)
+        );
         let high = retry_delay(1, None, MIN, MAX, 0.999_999);
         assert!(high > Duration::from_millis(37_400) && high < Duration::from_millis(37_501));
         assert_eq!(retry_delay(20, None, MIN, MAX, 0.999), MAX);
@@ -77,7 +78,11 @@ mod tests {
     fn retry_after_wins_within_its_bounds() {
         let ra = |s| retry_delay(1, Some(Duration::from_secs(s)), MIN, MAX, 0.5);
         assert_eq!(ra(7), Duration::from_secs(7));
-        assert_eq!(ra(7200), Duration::from_secs(7200), "longer than retry_max is honoured");
+        assert_eq!(
+            ra(7200),
+            Duration::from_secs(7200),
+            "longer than retry_max is honoured"
+        );
         assert_eq!(ra(0), RETRY_AFTER_FLOOR);
         assert_eq!(ra(10 * 86400), RETRY_AFTER_CAP);
     }

@@ -138,16 +138,13 @@ impl Deliverer {
     /// whole; a webhook's store error is reported in `errors`.
     pub async fn pass(&self, now: DateTime<Utc>, force: bool) -> PassReport {
         let ids = if force {
-            self.store
-                .all_webhooks()
-                .await
-                .map(|hooks| {
-                    hooks
-                        .into_iter()
-                        .filter(|h| h.enabled)
-                        .map(|h| h.id)
-                        .collect()
-                })
+            self.store.all_webhooks().await.map(|hooks| {
+                hooks
+                    .into_iter()
+                    .filter(|h| h.enabled)
+                    .map(|h| h.id)
+                    .collect()
+            })
         } else {
             self.store.webhooks_due(now).await
         };
@@ -190,7 +187,11 @@ impl Deliverer {
     /// One webhook's turn at `now`: claim it, send its pending batch and
     /// then new ones until nothing is left, an attempt fails, or the turn's
     /// batch limit is reached; release it.
-    pub async fn deliver(&self, id: WebhookId, now: DateTime<Utc>) -> Result<HookReport, WebhookError> {
+    pub async fn deliver(
+        &self,
+        id: WebhookId,
+        now: DateTime<Utc>,
+    ) -> Result<HookReport, WebhookError> {
         let Some(hook) = self
             .store
             .webhook_claim(id, &self.owner, now, now + self.lease())
@@ -203,7 +204,11 @@ impl Deliverer {
         result
     }
 
-    async fn turn(&self, mut hook: Webhook, now: DateTime<Utc>) -> Result<HookReport, WebhookError> {
+    async fn turn(
+        &self,
+        mut hook: Webhook,
+        now: DateTime<Utc>,
+    ) -> Result<HookReport, WebhookError> {
         let mut report = HookReport {
             claimed: true,
             ..HookReport::default()
@@ -221,8 +226,10 @@ impl Deliverer {
                         // Nothing to send: pass over what this webhook
                         // would never send (other users' feeds, paused or
                         // hidden entries), so the next query starts later.
-                        if let Some(horizon) =
-                            self.store.webhook_horizon(hook.cursor, stored_before).await?
+                        if let Some(horizon) = self
+                            .store
+                            .webhook_horizon(hook.cursor, stored_before)
+                            .await?
                         {
                             self.store
                                 .webhook_advance(hook.id, &self.owner, horizon)
@@ -231,8 +238,7 @@ impl Deliverer {
                         break;
                     };
                     let delivery_id = new_delivery_id()?;
-                    let body =
-                        Payload::entries(hook.id.0, &delivery_id, now, &items).to_body();
+                    let body = Payload::entries(hook.id.0, &delivery_id, now, &items).to_body();
                     let batch = PendingBatch {
                         delivery_id,
                         body,
@@ -358,7 +364,13 @@ impl Deliverer {
         };
         let url = match Url::parse(&hook.url) {
             Ok(url) => url,
-            Err(e) => return done(None, Some(format!("the URL {} is not valid: {e}", hook.url)), None),
+            Err(e) => {
+                return done(
+                    None,
+                    Some(format!("the URL {} is not valid: {e}", hook.url)),
+                    None,
+                )
+            }
         };
         let timestamp = Utc::now().timestamp();
         let ts = timestamp.to_string();
@@ -372,9 +384,9 @@ impl Deliverer {
             (EVENT_HEADER, event.as_str()),
             (WEBHOOK_HEADER, hook_id.as_str()),
         ];
-        let post = self
-            .fetcher
-            .post_body(&url, "application/json", &headers, body.as_bytes().to_vec());
+        let post =
+            self.fetcher
+                .post_body(&url, "application/json", &headers, body.as_bytes().to_vec());
         let answer = match tokio::time::timeout(self.config.timeout, post).await {
             Err(_) => {
                 return done(
@@ -401,7 +413,9 @@ impl Deliverer {
             .take(LOGGED_BODY_CHARS)
             .collect();
         let mut error = match (answer.status, &answer.location) {
-            (300..=399, Some(to)) => format!("HTTP {} redirect to {to} (not followed)", answer.status),
+            (300..=399, Some(to)) => {
+                format!("HTTP {} redirect to {to} (not followed)", answer.status)
+            }
             (status, _) => format!("HTTP {status}"),
         };
         if !said.is_empty() {

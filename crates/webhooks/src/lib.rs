@@ -118,7 +118,9 @@ pub const MAX_URL_CHARS: usize = 2000;
 pub async fn check_url(raw: &str, policy: &AddressPolicy) -> Result<Url, WebhookError> {
     let raw = raw.trim();
     if raw.is_empty() {
-        return Err(WebhookError::BadUrl("Give the URL to send entries to.".into()));
+        return Err(WebhookError::BadUrl(
+            "Give the URL to send entries to.".into(),
+        ));
     }
     if raw.chars().count() > MAX_URL_CHARS {
         return Err(WebhookError::BadUrl(format!(
@@ -181,7 +183,9 @@ mod tests {
             let e = check_url(bad, &open).await.unwrap_err().to_string();
             assert!(e.contains(why), "{bad}: {e}");
         }
-        let e = check_url("http://127.0.0.1:9/hook", &closed()).await.unwrap_err();
+        let e = check_url("http://127.0.0.1:9/hook", &closed())
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("127.0.0.1"), "{e}");
         let e = check_url("http://[::1]/hook", &closed()).await.unwrap_err();
         assert!(matches!(e, WebhookError::BadUrl(_)), "{e}");

@@ -240,8 +240,14 @@ mod tests {
         assert!(e["feed"]["site_url"].is_null());
         assert_eq!(e["title"], "Leaf & spine");
         assert_eq!(e["published"], "2026-12-01T10:00:00Z");
-        assert!(e["author"].is_null(), "absent values are null, never missing");
-        assert_eq!(e["content_html"], "<p>Sum</p>", "the summary when no content");
+        assert!(
+            e["author"].is_null(),
+            "absent values are null, never missing"
+        );
+        assert_eq!(
+            e["content_html"], "<p>Sum</p>",
+            "the summary when no content"
+        );
         assert_eq!(e["categories"][0], "net");
         assert_eq!(e["enclosures"][0]["mime_type"], "audio/mpeg");
         assert_eq!(e["enclosures"][0]["length"], 1234);

@@ -135,7 +135,14 @@ mod tests {
             Err(VerifyError::Mismatch)
         );
         assert_eq!(
-            verify("another secret of enough length!", &sig, "100", b"{\"entries\":[1]}", 100, 300),
+            verify(
+                "another secret of enough length!",
+                &sig,
+                "100",
+                b"{\"entries\":[1]}",
+                100,
+                300
+            ),
             Err(VerifyError::Mismatch)
         );
         assert_eq!(

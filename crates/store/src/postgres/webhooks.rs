@@ -130,12 +130,11 @@ pub(crate) async fn create(
 }
 
 pub(crate) async fn list(pool: &PgPool, user: Option<UserId>) -> StoreResult<Vec<Webhook>> {
-    let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE $1::bigint IS NULL OR user_id = $1 ORDER BY id");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM webhooks WHERE $1::bigint IS NULL OR user_id = $1 ORDER BY id"
+    );
     let user = user.map(|u| u.0);
-    let rows = sqlx::query(&sql)
-        .bind(user)
-        .fetch_all(pool)
-        .await?;
+    let rows = sqlx::query(&sql).bind(user).fetch_all(pool).await?;
     Ok(rows.iter().map(decode).collect::<Result<_, _>>()?)
 }
 

@@ -84,9 +84,7 @@ async fn by_id<'e>(
     user: Option<UserId>,
     id: WebhookId,
 ) -> StoreResult<Webhook> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM webhooks WHERE id = ? AND (? IS NULL OR user_id = ?)"
-    );
+    let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE id = ? AND (? IS NULL OR user_id = ?)");
     let user = user.map(|u| u.0);
     let row = sqlx::query(&sql)
         .bind(id.0)
@@ -365,24 +363,22 @@ pub(crate) async fn record_attempt(
     .await?;
     let kept = match effect {
         AttemptEffect::Ping => true,
-        AttemptEffect::Delivered => {
-            sqlx::query(
-                "UPDATE webhooks SET cursor_entry_id = max(cursor_entry_id, pending_last_entry_id), \
+        AttemptEffect::Delivered => sqlx::query(
+            "UPDATE webhooks SET cursor_entry_id = max(cursor_entry_id, pending_last_entry_id), \
                         pending_delivery_id = NULL, pending_body = NULL, \
                         pending_last_entry_id = NULL, pending_entries = NULL, attempts = 0, \
                         next_attempt_at = NULL, last_success_at = ?, failing_since = NULL, \
                         last_error = NULL \
                   WHERE id = ? AND lease_owner = ? AND pending_delivery_id = ?",
-            )
-            .bind(time::to_db(attempt.at))
-            .bind(id.0)
-            .bind(owner)
-            .bind(&attempt.delivery_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1
-        }
+        )
+        .bind(time::to_db(attempt.at))
+        .bind(id.0)
+        .bind(owner)
+        .bind(&attempt.delivery_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1,
         AttemptEffect::Failed { next_attempt_at } => {
             sqlx::query(
                 "UPDATE webhooks SET attempts = attempts + 1, next_attempt_at = ?, \
