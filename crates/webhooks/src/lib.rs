@@ -29,6 +29,7 @@ pub mod backoff;
 mod deliver;
 pub mod payload;
 pub mod signature;
+pub mod testing;
 
 use std::time::Duration;
 
