@@ -53,7 +53,7 @@ struct Shared {
 
 /// The receiver; stops when dropped.
 pub struct Receiver {
-    secret: String,
+    secret: Arc<Mutex<String>>,
     addr: SocketAddr,
     shared: Arc<Mutex<Shared>>,
     server: Option<JoinHandle<()>>,
@@ -61,7 +61,7 @@ pub struct Receiver {
 
 #[derive(Clone)]
 struct AppState {
-    secret: String,
+    secret: Arc<Mutex<String>>,
     shared: Arc<Mutex<Shared>>,
 }
 
@@ -77,7 +77,12 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let signature = header(&headers, SIGNATURE_HEADER);
     let timestamp = header(&headers, TIMESTAMP_HEADER);
     let now = chrono::Utc::now().timestamp();
-    let verified = crate::verify(&state.secret, &signature, &timestamp, &body, now, 300).is_ok();
+    let secret = state
+        .secret
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let verified = crate::verify(&secret, &signature, &timestamp, &body, now, 300).is_ok();
     let mut shared = state.shared.lock().unwrap_or_else(PoisonError::into_inner);
     let (status, retry_after) = if !verified {
         (401, None)
@@ -115,7 +120,7 @@ impl Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let mut receiver = Receiver {
-            secret: secret.to_owned(),
+            secret: Arc::new(Mutex::new(secret.to_owned())),
             addr,
             shared: Arc::default(),
             server: None,
@@ -134,6 +139,12 @@ impl Receiver {
         self.server = Some(tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         }));
+    }
+
+    /// Check signatures with `secret` from now on (when the webhook, and so
+    /// its secret, is made after the receiver).
+    pub fn set_secret(&self, secret: &str) {
+        *self.secret.lock().unwrap_or_else(PoisonError::into_inner) = secret.to_owned();
     }
 
     /// The URL to give the webhook.

@@ -11,6 +11,7 @@ mod search;
 mod serve;
 mod subscriptions;
 mod user;
+pub mod webhook;
 
 use std::io::Write;
 use std::path::Path;
@@ -95,6 +96,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
         Command::Digest(args) => digest::run(&store, user, &args).await,
         Command::Search(args) => search::run(&store, user, &args).await,
         Command::Publish(args) => publish::run(&store, user, &settings, &args).await,
+        Command::Webhook(command) => webhook::run(&store, user, &settings, command).await,
         Command::Parse { .. }
         | Command::MigrateDb(_)
         | Command::Serve(_)
