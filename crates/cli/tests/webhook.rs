@@ -133,3 +133,98 @@ fn the_webhook_commands_deliver_to_a_verifying_receiver() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no webhook 1"));
     drop(receiver);
 }
+
+/// Kills the daemon if the test fails before it is stopped.
+struct Daemon(std::process::Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_daemon_delivers_on_its_own_and_retries_after_an_outage() {
+    use std::io::BufRead;
+    use std::time::{Duration, Instant};
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let receiver = rt.block_on(Receiver::start("not yet")).unwrap();
+    let env = Env::new();
+    let added = env.ok(&["webhook", "add", &receiver.url()]);
+    let secret = added
+        .lines()
+        .find_map(|l| l.strip_prefix("secret: "))
+        .unwrap()
+        .to_owned();
+    receiver.set_secret(&secret);
+    // The receiver is down (503) for the first two attempts.
+    receiver.fail_next(2, 503, Some(1));
+    let feeds = start_feeds();
+    let date = "Mon, 02 Nov 2026 10:00:00 GMT";
+    feeds.set(
+        "/blog.xml",
+        &rss(
+            "Blog",
+            &[("d1", "One", "one", date), ("d2", "Two", "two", date)],
+        ),
+    );
+    env.ok(&["add", "--no-fetch", &feeds.url("/blog.xml")]);
+
+    let mut cmd = env.cmd(&["daemon", "--listen", "127.0.0.1:0"]);
+    cmd.env("TRIBUTARY_WEBHOOKS_SETTLE", "0s")
+        .env("TRIBUTARY_WEBHOOKS_INTERVAL", "200ms")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit());
+    let mut daemon = Daemon(cmd.spawn().unwrap());
+    let mut line = String::new();
+    std::io::BufReader::new(daemon.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on http://"), "{line}");
+
+    let start = Instant::now();
+    while receiver.accepted_entry_ids().len() < 2 && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let got = receiver.received();
+    assert_eq!(receiver.accepted_entry_ids().len(), 2, "{got:?}");
+    assert_eq!(got.iter().filter(|r| r.status == 503).count(), 2);
+    assert!(got.iter().all(|r| r.verified));
+    assert!(
+        got.iter().all(|r| r.delivery_id == got[0].delivery_id),
+        "retries of one batch keep its delivery id"
+    );
+    // Retry-After: 1 was honoured: the attempts are about a second apart.
+    let log: serde_json::Value =
+        serde_json::from_str(&env.ok(&["webhook", "log", "1", "--json"])).unwrap();
+    let attempts: Vec<u64> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["attempt"].as_u64().unwrap())
+        .collect();
+    assert_eq!(attempts, [3, 2, 1]);
+
+    let pid = daemon.0.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let stopped = Instant::now();
+    let status = loop {
+        if let Some(status) = daemon.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(stopped.elapsed() < Duration::from_secs(10), "still running");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    drop(receiver);
+}
