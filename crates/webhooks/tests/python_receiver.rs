@@ -25,8 +25,11 @@ impl Drop for Python {
 
 /// The first ```python block of docs/WEBHOOKS.md.
 fn documented_receiver() -> String {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/WEBHOOKS.md"))
-        .expect("docs/WEBHOOKS.md");
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/WEBHOOKS.md"
+    ))
+    .expect("docs/WEBHOOKS.md");
     let start = doc.find("```python\n").expect("a python block") + "```python\n".len();
     let end = start + doc[start..].find("```").expect("its end");
     doc[start..end].to_owned()
@@ -75,7 +78,10 @@ async fn the_documented_python_receiver_verifies_and_prints_each_entry_once() {
     let url = format!("http://127.0.0.1:{port}/hook");
     let up = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(up.elapsed() < Duration::from_secs(10), "the receiver did not start");
+        assert!(
+            up.elapsed() < Duration::from_secs(10),
+            "the receiver did not start"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -141,7 +147,11 @@ async fn the_documented_python_receiver_verifies_and_prints_each_entry_once() {
         },
     );
     let report = deliverer.pass(Utc::now(), false).await;
-    assert_eq!((report.batches, report.entries, report.failures), (2, 3, 0), "{report:?}");
+    assert_eq!(
+        (report.batches, report.entries, report.failures),
+        (2, 3, 0),
+        "{report:?}"
+    );
     let ping = deliverer.ping(&hook).await.unwrap();
     assert_eq!(ping.status, Some(204), "{ping:?}");
 
@@ -149,7 +159,10 @@ async fn the_documented_python_receiver_verifies_and_prints_each_entry_once() {
     let forged = reqwest::Client::new()
         .post(&url)
         .header("X-Tributary-Timestamp", Utc::now().timestamp().to_string())
-        .header("X-Tributary-Signature", format!("sha256={}", "0".repeat(64)))
+        .header(
+            "X-Tributary-Signature",
+            format!("sha256={}", "0".repeat(64)),
+        )
         .header("X-Tributary-Delivery", "forged")
         .body(r#"{"entries":[{"id":666,"feed":{"title":"x"},"title":"x"}]}"#)
         .send()
