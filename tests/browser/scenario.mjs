@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
+import { webhookSteps } from './webhooks.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -483,6 +484,8 @@ async function scenario(ctx, base, fixtures) {
     await screenshot(page, 'phone');
     await page.setViewportSize(DESKTOP);
   });
+
+  await webhookSteps({ page, base, step, open, submitAndWait, check, screenshot });
 
   await step('log out; / sends to the login page again', async () => {
     await open(page, base, '/');
