@@ -234,6 +234,9 @@ pub(crate) async fn release(pool: &PgPool, id: WebhookId, owner: &str) -> StoreR
     Ok(())
 }
 
+/// Driven by the entries above the cursor (a range of the primary key, only
+/// the new rows), each looked up in the user's subscriptions: the cost
+/// follows what arrived since the last pass, not the user's whole history.
 pub(crate) async fn entries(
     pool: &PgPool,
     hook: &Webhook,
@@ -252,9 +255,9 @@ pub(crate) async fn entries(
         ", COALESCE(s.title_override, f.title, f.url) AS source_title, \
            f.url AS source_url, f.site_url AS source_site_url, \
            COALESCE(st.read, FALSE) AS read, COALESCE(st.starred, FALSE) AS starred \
-         FROM subscriptions s \
-         JOIN feeds f ON f.id = s.feed_id \
-         JOIN entries e ON e.feed_id = s.feed_id \
+         FROM entries e \
+         JOIN subscriptions s ON s.user_id = $1 AND s.feed_id = e.feed_id \
+         JOIN feeds f ON f.id = e.feed_id \
          LEFT JOIN entry_states st ON st.user_id = s.user_id AND st.entry_id = e.id \
          WHERE s.user_id = $1 \
            AND NOT s.paused \
