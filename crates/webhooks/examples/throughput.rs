@@ -45,7 +45,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let batch: u32 = args.next().map_or(Ok(50), |a| a.parse())?;
     let feeds = 10;
     let dir = tempfile::tempdir()?;
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("bench.db").display())).await?;
+    let store = Store::open(&format!(
+        "sqlite://{}",
+        dir.path().join("bench.db").display()
+    ))
+    .await?;
     let user = store.default_user().await?;
     let subs: Vec<NewSubscription> = (0..feeds)
         .map(|f| NewSubscription {
@@ -54,7 +58,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     store.subscribe(user, &subs).await?;
-    let ids: Vec<_> = store.subscriptions(user).await?.iter().map(|s| s.feed.id).collect();
+    let ids: Vec<_> = store
+        .subscriptions(user)
+        .await?
+        .iter()
+        .map(|s| s.feed.id)
+        .collect();
     let secret = new_secret()?;
     let receiver = Receiver::start(&secret).await?;
     store
