@@ -24,6 +24,7 @@ import { chromium } from 'playwright-core';
 import { digestSteps } from './digest.mjs';
 import { rulesSteps } from './rules.mjs';
 import { privacySteps } from './privacy.mjs';
+import { webhookSteps } from './webhooks.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -490,6 +491,8 @@ async function scenario(ctx, base, fixtures) {
   });
 
   await digestSteps({ page, base, step, open, check, submitAndWait, screenshot, pathOf });
+  await webhookSteps({ page, base, step, open, submitAndWait, check, screenshot });
+
   await step('log out; / sends to the login page again', async () => {
     await open(page, base, '/');
     const button = page.locator('form#logout button');

@@ -108,6 +108,9 @@ pub enum Command {
     /// the same command again; --force empties a target that holds anything
     /// else. The search index is rebuilt on the target; --database is not used.
     MigrateDb(crate::commands::migrate_db::MigrateDbArgs),
+    /// Webhooks: new entries POSTed in signed JSON batches (docs/WEBHOOKS.md).
+    #[command(subcommand)]
+    Webhook(crate::commands::webhook::WebhookCommand),
     /// Parse feed files or URLs and print them, normalized (nothing is stored).
     ///
     /// With several sources and --json, each feed is printed as one JSON

@@ -47,12 +47,16 @@ pub struct ConfigFile {
     /// `[privacy]`: tracker removal and the media proxy.
     #[serde(default)]
     pub privacy: PrivacySection,
+    /// `[webhooks]`: delivery of new entries to users' webhooks.
+    #[serde(default)]
+    pub webhooks: WebhooksSection,
 }
 
 /// The sections of the file, as environment variables name them
 /// (`TRIBUTARY_<SECTION>_<KEY>`).
 pub const SECTIONS: &[&str] = &[
     "fetch", "schedule", "websub", "daemon", "serve", "web", "publish", "mail", "privacy",
+    "webhooks",
 ];
 
 /// `[fetch]`.
@@ -116,6 +120,32 @@ pub struct WebSubSection {
     pub public_url: Option<Url>,
     /// Lease asked of hubs.
     pub lease: Option<HumanDuration>,
+}
+
+/// `[webhooks]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksSection {
+    /// Run the delivery worker in `serve` and `daemon`.
+    pub enabled: Option<bool>,
+    /// How often the worker looks for something to send.
+    pub interval: Option<HumanDuration>,
+    /// How long an entry must be stored before it is sent.
+    pub settle: Option<HumanDuration>,
+    /// Most entries in one POST.
+    pub batch_size: Option<u32>,
+    /// Time allowed for one POST.
+    pub timeout: Option<HumanDuration>,
+    /// First wait after a failure.
+    pub retry_min: Option<HumanDuration>,
+    /// Longest wait between attempts.
+    pub retry_max: Option<HumanDuration>,
+    /// Webhooks delivered at once.
+    pub concurrency: Option<u16>,
+    /// Delivery log rows kept per webhook.
+    pub log_keep: Option<u32>,
+    /// Delivery log rows older than this are dropped.
+    pub log_max_age: Option<HumanDuration>,
 }
 
 /// `[daemon]`.

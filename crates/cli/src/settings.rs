@@ -38,6 +38,8 @@ pub struct Settings {
     pub publish: PublishSettings,
     /// E-mail digests (`[mail]`); `None` while `[mail] host` is unset.
     pub mail: Option<tributary_mail::MailConfig>,
+    /// Webhook deliveries (`[webhooks]`).
+    pub webhooks: tributary_webhooks::WebhookConfig,
 }
 
 /// `[serve]`, resolved.
@@ -303,6 +305,8 @@ impl Settings {
             web.public_url.as_ref(),
         )?;
 
+        let webhooks = resolve_webhooks(file.webhooks)?;
+
         Ok(Settings {
             config_file: None,
             fetch,
@@ -313,8 +317,48 @@ impl Settings {
             web,
             publish,
             mail,
+            webhooks,
         })
     }
+}
+
+/// `[webhooks]` into the webhooks crate's settings, checked.
+fn resolve_webhooks(w: config::WebhooksSection) -> Result<tributary_webhooks::WebhookConfig> {
+    let d = tributary_webhooks::WebhookConfig::default();
+    let dur = |v: Option<config::HumanDuration>, default: Duration| v.map_or(default, |d| d.0);
+    let hooks = tributary_webhooks::WebhookConfig {
+        enabled: w.enabled.unwrap_or(d.enabled),
+        interval: dur(w.interval, d.interval),
+        settle: dur(w.settle, d.settle),
+        batch_size: w.batch_size.unwrap_or(d.batch_size),
+        timeout: dur(w.timeout, d.timeout),
+        retry_min: dur(w.retry_min, d.retry_min),
+        retry_max: dur(w.retry_max, d.retry_max),
+        concurrency: w.concurrency.map_or(d.concurrency, usize::from),
+        log_keep: w.log_keep.unwrap_or(d.log_keep),
+        log_max_age: dur(w.log_max_age, d.log_max_age),
+        user_agent: d.user_agent,
+    };
+    positive("webhooks.interval", hooks.interval)?;
+    positive("webhooks.timeout", hooks.timeout)?;
+    positive("webhooks.retry_min", hooks.retry_min)?;
+    positive("webhooks.log_max_age", hooks.log_max_age)?;
+    if hooks.retry_max < hooks.retry_min {
+        bail!(
+            "webhooks.retry_max ({}) must not be shorter than webhooks.retry_min ({})",
+            human(hooks.retry_max),
+            human(hooks.retry_min)
+        );
+    }
+    check_range_u32("webhooks.batch_size", hooks.batch_size, 1, 1000)?;
+    check_range_u32("webhooks.log_keep", hooks.log_keep, 1, 100_000)?;
+    check_range(
+        "webhooks.concurrency",
+        u16::try_from(hooks.concurrency).unwrap_or(u16::MAX),
+        1,
+        64,
+    )?;
+    Ok(hooks)
 }
 
 /// `[web]` into the web crate's settings, checked.
@@ -486,6 +530,31 @@ mod tests {
                 "[websub]\npublic_url = \"ftp://x.example/\"",
                 "websub.public_url",
             ),
+        ] {
+            let e = format!("{:#}", resolve(text, None).unwrap_err());
+            assert!(e.contains(key), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_webhooks_section() {
+        let s = resolve("", None).unwrap();
+        assert_eq!(s.webhooks, tributary_webhooks::WebhookConfig::default());
+        let s = resolve(
+            "[webhooks]\nsettle = \"30s\"\nbatch_size = 10\nretry_max = \"2h\"\nenabled = false",
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.webhooks.settle, Duration::from_secs(30));
+        assert_eq!(s.webhooks.batch_size, 10);
+        assert_eq!(s.webhooks.retry_max, Duration::from_secs(7200));
+        assert!(!s.webhooks.enabled);
+        for (text, key) in [
+            ("[webhooks]\nbatch_size = 0", "webhooks.batch_size"),
+            ("[webhooks]\ntimeout = \"0s\"", "webhooks.timeout"),
+            ("[webhooks]\nretry_min = \"2h\"", "webhooks.retry_max"),
+            ("[webhooks]\nconcurrency = 0", "webhooks.concurrency"),
+            ("[webhooks]\nsettle = \"soon\"", "settle"),
         ] {
             let e = format!("{:#}", resolve(text, None).unwrap_err());
             assert!(e.contains(key), "{text}: {e}");

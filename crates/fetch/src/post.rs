@@ -1,5 +1,7 @@
-//! Form POSTs (`application/x-www-form-urlencoded`), for protocols that talk
-//! back to servers, such as WebSub subscription requests to a hub.
+//! POSTs for protocols that talk back to servers: forms
+//! (`application/x-www-form-urlencoded`), such as WebSub subscription
+//! requests to a hub, and ready-made bodies with their own headers, such as
+//! signed webhook deliveries.
 //!
 //! The same policy as a feed fetch: the SSRF guard on the target (and the
 //! client's guarded resolver after DNS), the connect and total timeouts. A
@@ -9,7 +11,7 @@
 //! serves only to explain a refusal.
 
 use futures::StreamExt;
-use reqwest::header::{HeaderValue, ACCEPT, LOCATION};
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION};
 use url::Url;
 
 use crate::client::Fetcher;
@@ -26,6 +28,9 @@ pub struct PostResponse {
     pub status: u16,
     /// The `Location` header as sent (redirects), if any and if it is text.
     pub location: Option<String>,
+    /// How long the server asked to wait (`Retry-After`, seconds or an
+    /// HTTP date; a past date is zero), if it said so in a form we read.
+    pub retry_after: Option<std::time::Duration>,
     /// The start of the body (at most [`POST_BODY_LIMIT`] bytes), decoded as
     /// UTF-8 with invalid sequences replaced.
     pub body: String,
@@ -57,18 +62,58 @@ impl Fetcher {
         }
     }
 
+    /// POST `body` to `url` with `content_type` and the extra `headers`
+    /// (which may override the client's, e.g. `User-Agent`), under the same
+    /// policy as [`Fetcher::post_form`]: every status is an `Ok`, redirects
+    /// are not followed, the answer's body is read up to [`POST_BODY_LIMIT`].
+    pub async fn post_body(
+        &self,
+        url: &Url,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<PostResponse, FetchError> {
+        let total = self.config().total_timeout;
+        let exchange = async {
+            check_target_with(url, &self.config().address_policy())?;
+            let mut req = self
+                .http()
+                .post(url.clone())
+                .header(ACCEPT, HeaderValue::from_static("*/*"))
+                .header(CONTENT_TYPE, content_type);
+            for (name, value) in headers {
+                req = req.header(*name, *value);
+            }
+            self.send_post(url, req.body(body)).await
+        };
+        match tokio::time::timeout(total, exchange).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(FetchError::Timeout { url: url.clone() }),
+        }
+    }
+
     async fn post_form_inner(
         &self,
         url: &Url,
         form: &[(&str, &str)],
     ) -> Result<PostResponse, FetchError> {
         check_target_with(url, &self.config().address_policy())?;
-        let resp = self
+        let req = self
             .http()
             .post(url.clone())
             // The client's default Accept asks for feeds; a hub answers in text.
             .header(ACCEPT, HeaderValue::from_static("text/plain, */*;q=0.5"))
-            .form(form)
+            .form(form);
+        self.send_post(url, req).await
+    }
+
+    /// Send a prepared POST and read its answer (body capped).
+    async fn send_post(
+        &self,
+        url: &Url,
+        req: reqwest::RequestBuilder,
+    ) -> Result<PostResponse, FetchError> {
+        let resp = req
             .send()
             .await
             .map_err(|e| FetchError::from_reqwest(url, &e))?;
@@ -78,6 +123,7 @@ impl Fetcher {
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let retry_after = crate::headers::retry_after(resp.headers(), std::time::SystemTime::now());
 
         let mut body: Vec<u8> = Vec::new();
         let mut stream = resp.bytes_stream();
@@ -94,6 +140,7 @@ impl Fetcher {
         Ok(PostResponse {
             status,
             location,
+            retry_after,
             body: String::from_utf8_lossy(&body).into_owned(),
         })
     }

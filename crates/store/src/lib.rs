@@ -47,6 +47,7 @@ pub mod testing;
 mod text;
 mod time;
 pub mod transfer;
+mod webhooks;
 mod websub;
 
 use chrono::{DateTime, Utc};
@@ -71,6 +72,10 @@ pub use reading::{
     View,
 };
 pub use rules::{NewRule, RuleEffects, RuleScope, StoredRule, MAX_RULES_PER_USER};
+pub use webhooks::{
+    AttemptEffect, DeliveryAttempt, DeliveryKind, DeliveryLogEntry, LogRetention, NewWebhook,
+    PendingBatch, Webhook, WebhookId,
+};
 pub use websub::{NewWebSub, WebSubMode, WebSubState, WebSubSubscription};
 
 /// A subscription to add.

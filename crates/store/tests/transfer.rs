@@ -319,6 +319,55 @@ async fn seed(store: &Store) -> Seeded {
         .await
         .unwrap();
     store.mail_claim(ann, t(21, 10), t(21, 11)).await.unwrap();
+    // A webhook with a pending batch and a logged failure.
+    let hook = store
+        .webhook_create(
+            ann,
+            &tributary_store::NewWebhook {
+                url: "https://hooks.example/in".into(),
+                secret: "w".repeat(40),
+                category: Some("Tech".into()),
+            },
+            t(21, 7),
+        )
+        .await
+        .unwrap();
+    store
+        .webhook_claim(hook.id, "seed", t(21, 7), t(21, 8))
+        .await
+        .unwrap()
+        .unwrap();
+    let batch = tributary_store::PendingBatch {
+        delivery_id: "d-seed".into(),
+        body: "{\"entries\":[]}".into(),
+        last_entry_id: 1,
+        entries: 1,
+    };
+    assert!(store
+        .webhook_begin_batch(hook.id, "seed", &batch)
+        .await
+        .unwrap());
+    store
+        .webhook_record_attempt(
+            hook.id,
+            "seed",
+            &tributary_store::DeliveryAttempt {
+                at: t(21, 7),
+                delivery_id: "d-seed".into(),
+                kind: tributary_store::DeliveryKind::Entries,
+                entries: 1,
+                attempt: 1,
+                status: Some(503),
+                error: Some("HTTP 503".into()),
+                duration_ms: 5,
+            },
+            tributary_store::AttemptEffect::Failed {
+                next_attempt_at: t(21, 8),
+            },
+            tributary_store::LogRetention::default(),
+        )
+        .await
+        .unwrap();
 
     Seeded {
         users: vec![admin, ann, bob],
@@ -355,6 +404,13 @@ async fn snapshot_with(store: &Store, seeded: &Seeded, search: Search) -> String
         );
         out += &format!("{:?}\n", store.unread_counts(user).await.unwrap());
         out += &format!("{:?}\n", store.unread_total(user).await.unwrap());
+        for hook in store.webhooks(user).await.unwrap() {
+            out += &format!("{hook:#?} {}\n", hook.secret);
+            out += &format!(
+                "{:#?}\n",
+                store.webhook_log(user, hook.id, 100).await.unwrap()
+            );
+        }
         for text in ["river", "compiler OR café", "\"naïve zurich\"", "stor*"] {
             let found = store
                 .search(

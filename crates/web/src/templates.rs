@@ -39,6 +39,8 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "feed_delete.html",
         include_str!("../templates/feed_delete.html"),
     ),
+    ("webhooks.html", include_str!("../templates/webhooks.html")),
+    ("webhook.html", include_str!("../templates/webhook.html")),
     (
         "categories.html",
         include_str!("../templates/categories.html"),

@@ -79,6 +79,7 @@ struct Owned {
     feed: i64,
     entry: i64,
     category: i64,
+    webhook: i64,
 }
 
 impl Owned {
@@ -120,10 +121,25 @@ impl Owned {
             .find(|c| c.path == category)
             .unwrap()
             .id;
+        let webhook = server
+            .store
+            .webhook_create(
+                user,
+                &tributary_store::NewWebhook {
+                    url: "https://hooks.example/in".into(),
+                    secret: "w".repeat(40),
+                    category: None,
+                },
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap()
+            .id;
         Owned {
             feed: feed.0,
             entry: entry.0,
             category: category.0,
+            webhook: webhook.0,
         }
     }
 
@@ -133,6 +149,8 @@ impl Owned {
             self.feed
         } else if route.starts_with("/entry/") {
             self.entry
+        } else if route.starts_with("/settings/webhooks/") {
+            self.webhook
         } else {
             self.category
         };

@@ -148,6 +148,17 @@ pub async fn run_server(
         });
     }
 
+    // Users' webhooks are delivered by the fetching processes (outgoing
+    // requests, like fetches; a lease keeps two processes apart).
+    if fetching && settings.webhooks.enabled {
+        let deliverer = tributary_webhooks::Deliverer::new(
+            refresher.store().clone(),
+            refresher.fetcher().clone(),
+            settings.webhooks.clone(),
+        );
+        tributary_webhooks::spawn(deliverer, stopped(stop_rx.clone()));
+    }
+
     let opts = DaemonOptions {
         rescan: settings.daemon.rescan,
         shutdown_grace: SHUTDOWN_GRACE,

@@ -13,6 +13,7 @@ mod search;
 mod serve;
 mod subscriptions;
 mod user;
+pub mod webhook;
 
 use std::io::Write;
 use std::path::Path;
@@ -99,6 +100,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
         Command::Search(args) => search::run(&store, user, &args).await,
         Command::Rules(args) => rules::run(&store, user, &args).await,
         Command::Publish(args) => publish::run(&store, user, &settings, &args).await,
+        Command::Webhook(command) => webhook::run(&store, user, &settings, command).await,
         Command::Parse { .. }
         | Command::MigrateDb(_)
         | Command::Serve(_)

@@ -37,6 +37,7 @@ pub(crate) mod search;
 pub(crate) mod subscription_views;
 pub(crate) mod subscriptions;
 pub(crate) mod transfer;
+pub(crate) mod webhooks;
 pub(crate) mod websub;
 
 use std::path::{Path, PathBuf};

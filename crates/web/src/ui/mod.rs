@@ -19,6 +19,7 @@ pub mod rules;
 pub mod search;
 pub mod subscriptions;
 pub mod views;
+pub mod webhooks;
 
 #[cfg(test)]
 mod render_tests;
@@ -81,6 +82,15 @@ pub fn routes() -> Router<AppState> {
         .route("/rules/{id}/enable", post(rules::enable))
         .route("/rules/{id}/delete", post(rules::delete))
         .route("/tag/{name}", get(rules::tag))
+        .route(
+            "/settings/webhooks",
+            get(webhooks::list).post(webhooks::add),
+        )
+        .route("/settings/webhooks/{id}", get(webhooks::show))
+        .route("/settings/webhooks/{id}/test", post(webhooks::test))
+        .route("/settings/webhooks/{id}/enable", post(webhooks::enable))
+        .route("/settings/webhooks/{id}/disable", post(webhooks::disable))
+        .route("/settings/webhooks/{id}/delete", post(webhooks::delete))
 }
 
 /// Every route of the UI as (method, path pattern), for route walks and docs.
@@ -119,6 +129,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/rules/{id}/enable"),
     ("POST", "/rules/{id}/delete"),
     ("GET", "/tag/{name}"),
+    ("GET", "/settings/webhooks"),
+    ("POST", "/settings/webhooks"),
+    ("GET", "/settings/webhooks/{id}"),
+    ("POST", "/settings/webhooks/{id}/test"),
+    ("POST", "/settings/webhooks/{id}/enable"),
+    ("POST", "/settings/webhooks/{id}/disable"),
+    ("POST", "/settings/webhooks/{id}/delete"),
 ];
 
 /// What every page of a signed-in user gets: the layout's data.
