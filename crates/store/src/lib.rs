@@ -34,6 +34,7 @@
 
 mod accounts;
 mod api;
+mod articles;
 mod error;
 mod lease;
 mod postgres;
@@ -56,6 +57,9 @@ use tributary_model::{
 
 pub use accounts::{Session, User};
 pub use api::{ApiEntryPage, ApiEntryQuery, ApiItem, ApiOrder, ApiToken, EntryRef};
+pub use articles::{
+    ArticleCandidate, ArticleSite, ArticleStatus, CandidateQuery, EntryArticle, FullContent,
+};
 pub use error::{StoreError, StoreResult};
 pub use lease::{Claim, FetchClaim};
 pub use postgres::redact as redact_database_url;
