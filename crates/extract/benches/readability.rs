@@ -7,6 +7,7 @@
 //!
 //! ```text
 //! cargo bench -p tributary-extract --bench readability -- --rounds 20
+//! # --verbose: also list each noise string a candidate kept (on stderr)
 //! ```
 //!
 //! Prints a Markdown table per engine and the totals. The `hard` page is
@@ -69,9 +70,12 @@ struct Tally {
     time: Duration,
 }
 
-fn run(candidate: &Candidate, page: &SamplePage, rounds: u32) -> Tally {
-    let url = Url::parse(&format!("https://{}.example/posts/{}/", page.engine, page.name))
-        .expect("a valid URL");
+fn run(candidate: &Candidate, page: &SamplePage, rounds: u32, verbose: bool) -> Tally {
+    let url = Url::parse(&format!(
+        "https://{}.example/posts/{}/",
+        page.engine, page.name
+    ))
+    .expect("a valid URL");
     let out = (candidate.1)(&page.html, &url);
     let start = Instant::now();
     for _ in 0..rounds {
@@ -80,7 +84,17 @@ fn run(candidate: &Candidate, page: &SamplePage, rounds: u32) -> Tally {
     let time = start.elapsed() / rounds.max(1);
     match out {
         Some(html) => {
-            let s = samples::score(page, &html_to_text(&html));
+            let text = html_to_text(&html);
+            let s = samples::score(page, &text);
+            if verbose {
+                let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                for n in &page.noise {
+                    let n: String = n.split_whitespace().collect::<Vec<_>>().join(" ");
+                    if folded.contains(&n) {
+                        eprintln!("{} on {}: leaked {:.60}", candidate.0, page.name, n);
+                    }
+                }
+            }
             Tally {
                 kept: s.kept,
                 leaked: s.leaked,
@@ -126,6 +140,7 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(20u32);
+    let verbose = args.iter().any(|a| a == "--verbose");
     let pages = samples::pages();
     let header = "| candidate | paragraphs kept | noise leaked | failed | time per page |\n|---|---|---|---|---|";
     let mut totals = vec![Tally::default(); CANDIDATES.len()];
@@ -135,7 +150,7 @@ fn main() {
         for (i, c) in CANDIDATES.iter().enumerate() {
             let mut t = Tally::default();
             for p in pages.iter().filter(|p| p.engine == engine) {
-                add(&mut t, run(c, p, rounds));
+                add(&mut t, run(c, p, rounds, verbose));
             }
             println!("{}", row(c.0, &t));
             if engine == "hard" {

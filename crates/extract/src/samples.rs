@@ -34,20 +34,100 @@ pub struct SamplePage {
 }
 
 const WORDS: &[&str] = &[
-    "router", "packet", "latency", "routing", "table", "prefix", "peering", "backbone", "switch",
-    "fabric", "queue", "buffer", "congestion", "window", "handshake", "session", "tunnel",
-    "overlay", "underlay", "spine", "leaf", "optics", "transceiver", "firmware", "telemetry",
-    "counter", "interface", "neighbour", "adjacency", "convergence", "failover", "redundancy",
-    "capacity", "throughput", "jitter", "multicast", "anycast", "resolver", "zone", "record",
-    "lease", "address", "subnet", "gateway", "policy", "filter", "community", "path", "metric",
-    "operator", "engineer", "outage", "maintenance", "change", "rollback", "design", "review",
-    "incident", "vendor", "release", "upgrade", "bug", "workaround", "measurement", "probe",
+    "router",
+    "packet",
+    "latency",
+    "routing",
+    "table",
+    "prefix",
+    "peering",
+    "backbone",
+    "switch",
+    "fabric",
+    "queue",
+    "buffer",
+    "congestion",
+    "window",
+    "handshake",
+    "session",
+    "tunnel",
+    "overlay",
+    "underlay",
+    "spine",
+    "leaf",
+    "optics",
+    "transceiver",
+    "firmware",
+    "telemetry",
+    "counter",
+    "interface",
+    "neighbour",
+    "adjacency",
+    "convergence",
+    "failover",
+    "redundancy",
+    "capacity",
+    "throughput",
+    "jitter",
+    "multicast",
+    "anycast",
+    "resolver",
+    "zone",
+    "record",
+    "lease",
+    "address",
+    "subnet",
+    "gateway",
+    "policy",
+    "filter",
+    "community",
+    "path",
+    "metric",
+    "operator",
+    "engineer",
+    "outage",
+    "maintenance",
+    "change",
+    "rollback",
+    "design",
+    "review",
+    "incident",
+    "vendor",
+    "release",
+    "upgrade",
+    "bug",
+    "workaround",
+    "measurement",
+    "probe",
 ];
 
 const NOISE_WORDS: &[&str] = &[
-    "great", "thanks", "agree", "article", "helpful", "question", "tried", "setup", "home",
-    "lab", "worked", "months", "finally", "cheers", "wonder", "similar", "experience", "issue",
-    "colleague", "recommend", "reading", "always", "years", "weekend", "coffee", "boss",
+    "great",
+    "thanks",
+    "agree",
+    "article",
+    "helpful",
+    "question",
+    "tried",
+    "setup",
+    "home",
+    "lab",
+    "worked",
+    "months",
+    "finally",
+    "cheers",
+    "wonder",
+    "similar",
+    "experience",
+    "issue",
+    "colleague",
+    "recommend",
+    "reading",
+    "always",
+    "years",
+    "weekend",
+    "coffee",
+    "boss",
 ];
 
 /// Deterministic pseudo-random numbers (a 64-bit LCG; quality is irrelevant).
@@ -100,6 +180,8 @@ struct Noise {
     newsletter: String,
     comments: Vec<String>,
     related: Vec<String>,
+    related_excerpts: Vec<String>,
+    bio: String,
     footer: String,
 }
 
@@ -109,7 +191,7 @@ impl Noise {
             nav: vec![
                 format!("Home of {tag}"),
                 "Archives by month".into(),
-                "About the author".into(),
+                "About this blog".into(),
                 "Contact and privacy".into(),
             ],
             sidebar: vec![
@@ -130,6 +212,13 @@ impl Noise {
             related: (0..3)
                 .map(|i| format!("Related post {i}: {}", rng.sentence(WORDS, 6)))
                 .collect(),
+            related_excerpts: (0..3)
+                .map(|i| format!("Excerpt of related post {i}: {}", rng.paragraph(WORDS, 2)))
+                .collect(),
+            bio: format!(
+                "About the author: {} Follow on Mastodon for more.",
+                rng.paragraph(NOISE_WORDS, 3)
+            ),
             footer: format!("Copyright 2026 {tag}, all rights reserved"),
         }
     }
@@ -142,20 +231,29 @@ impl Noise {
         v.push(self.newsletter.clone());
         v.extend(self.comments.iter().cloned());
         v.extend(self.related.iter().cloned());
+        v.extend(self.related_excerpts.iter().cloned());
+        v.push(self.bio.clone());
         v.push(self.footer.clone());
         v
     }
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn li_links(items: &[String], class: &str) -> String {
     items
         .iter()
         .enumerate()
-        .map(|(i, t)| format!("<li class=\"{class}\"><a href=\"/{class}/{i}/\">{}</a></li>", esc(t)))
+        .map(|(i, t)| {
+            format!(
+                "<li class=\"{class}\"><a href=\"/{class}/{i}/\">{}</a></li>",
+                esc(t)
+            )
+        })
         .collect()
 }
 
@@ -163,18 +261,52 @@ fn paras(paragraphs: &[String]) -> String {
     paragraphs
         .iter()
         .enumerate()
-        .map(|(i, p)| {
-            if i == 2 {
-                // A link and emphasis inside the text, as articles have.
-                format!(
-                    "<p>{} <a href=\"/notes/{i}/\">see the notes</a> and <em>mind the gap</em>.</p>\n",
-                    esc(p)
-                )
-            } else {
-                format!("<p>{}</p>\n", esc(p))
+        .map(|(i, p)| match i {
+            1 => format!("<h2>Background</h2>\n<p>{}</p>\n", esc(p)),
+            // A link and emphasis inside the text, as articles have.
+            2 => format!(
+                "<p>{} <a href=\"/notes/{i}/\">see the notes</a> and <em>mind the gap</em>.</p>\n",
+                esc(p)
+            ),
+            3 => format!("<blockquote><p>{}</p></blockquote>\n", esc(p)),
+            5 => {
+                let items: String = p
+                    .split_inclusive(". ")
+                    .map(|s| format!("<li>{}</li>", esc(s.trim())))
+                    .collect();
+                format!("<ul>{items}</ul>\n")
             }
+            6 => format!(
+                "<figure><img src=\"/img/{i}.png\" alt=\"\"><figcaption>{}</figcaption></figure>\n",
+                esc(p)
+            ),
+            8 => format!("<pre><code>{}</code></pre>\n", esc(p)),
+            _ => format!("<p>{}</p>\n", esc(p)),
         })
         .collect()
+}
+
+/// Related posts as cards with a title and an excerpt paragraph.
+fn related_cards(n: &Noise) -> String {
+    n.related
+        .iter()
+        .zip(&n.related_excerpts)
+        .enumerate()
+        .map(|(i, (t, e))| {
+            format!(
+                "<div class=\"related-item\"><h4><a href=\"/related/{i}/\">{}</a></h4><p>{}</p></div>",
+                esc(t),
+                esc(e)
+            )
+        })
+        .collect()
+}
+
+fn bio(n: &Noise) -> String {
+    format!(
+        "<div class=\"author-bio\"><img src=\"/avatar.png\" alt=\"\"><p>{}</p></div>",
+        esc(&n.bio)
+    )
 }
 
 fn wordpress(title: &str, body: &[String], n: &Noise) -> String {
@@ -210,9 +342,9 @@ fn wordpress(title: &str, body: &[String], n: &Noise) -> String {
 {body}
 <div class="sharedaddy sd-sharing-enabled"><h3 class="sd-title">Share this:</h3><ul>{share}</ul></div>
 </div>
-<footer class="entry-footer"><span class="cat-links">Posted in Networking</span></footer>
+<footer class="entry-footer"><span class="cat-links">Posted in Networking</span>{bio}</footer>
 </article>
-<div class="jp-relatedposts"><h3 class="jp-relatedposts-headline">Related</h3><ul>{related}</ul></div>
+<div class="jp-relatedposts"><h3 class="jp-relatedposts-headline">Related</h3>{related}</div>
 <div id="comments" class="comments-area"><h2 class="comments-title">4 thoughts on &ldquo;{t}&rdquo;</h2>
 <ol class="comment-list">{comments}</ol>
 <div id="respond" class="comment-respond"><h3>Leave a Reply</h3><form action="/wp-comments-post.php" method="post"><textarea name="comment"></textarea><input type="submit" value="Post Comment"></form></div></div>
@@ -225,7 +357,8 @@ fn wordpress(title: &str, body: &[String], n: &Noise) -> String {
         nav = li_links(&n.nav, "menu-item"),
         body = paras(body),
         share = li_links(&n.share, "share"),
-        related = li_links(&n.related, "related"),
+        related = related_cards(n),
+        bio = bio(n),
         comments = comments,
         sidebar = li_links(&n.sidebar, "widget"),
         newsletter = esc(&n.newsletter),
@@ -241,8 +374,10 @@ fn ghost(title: &str, body: &[String], n: &Noise) -> String {
         .map(|(i, r)| {
             format!(
                 "<article class=\"post-card\"><a class=\"post-card-image-link\" href=\"/r{i}/\"></a>\
-                 <div class=\"post-card-content\"><h2 class=\"post-card-title\">{}</h2></div></article>",
-                esc(r)
+                 <div class=\"post-card-content\"><h2 class=\"post-card-title\">{}</h2>\
+                 <div class=\"post-card-excerpt\"><p>{}</p></div></div></article>",
+                esc(r),
+                esc(&n.related_excerpts[i])
             )
         })
         .collect();
@@ -269,6 +404,7 @@ fn ghost(title: &str, body: &[String], n: &Noise) -> String {
 {body}
 </section>
 <section class="article-share"><ul>{share}</ul></section>
+{bio}
 <section class="footer-cta outer"><div class="inner"><h2 class="footer-cta-title">{newsletter}</h2>
 <a class="footer-cta-button" href="#/portal">Enter your email</a></div></section>
 <section class="article-comments gh-canvas">{comments}</section>
@@ -283,6 +419,7 @@ fn ghost(title: &str, body: &[String], n: &Noise) -> String {
         body = paras(body),
         share = li_links(&n.share, "share"),
         newsletter = esc(&n.newsletter),
+        bio = bio(n),
         comments = comments,
         related = related,
         sidebar = li_links(&n.sidebar, "side"),
@@ -311,7 +448,8 @@ fn hugo(title: &str, body: &[String], n: &Noise) -> String {
 <footer class="post-footer"><ul class="post-tags"><li><a href="/tags/bgp/">bgp</a></li></ul>
 <div class="share-buttons">{share}</div>
 <nav class="paginav"><a class="prev" href="/p/">« Prev</a><a class="next" href="/n/">Next »</a></nav></footer>
-<section class="related"><h4>See also</h4><ul>{related}</ul></section>
+{bio}
+<section class="related"><h4>See also</h4>{related}</section>
 <div id="disqus_thread" class="comments">{comments}</div>
 </article></main></div>
 <div class="col-md-3"><aside class="sidebar"><h4>Sidebar</h4><ul>{sidebar}</ul>
@@ -321,7 +459,8 @@ fn hugo(title: &str, body: &[String], n: &Noise) -> String {
         nav = li_links(&n.nav, "nav-link"),
         body = paras(body),
         share = li_links(&n.share, "share"),
-        related = li_links(&n.related, "related"),
+        bio = bio(n),
+        related = related_cards(n),
         comments = comments,
         sidebar = li_links(&n.sidebar, "side"),
         newsletter = esc(&n.newsletter),
@@ -371,11 +510,11 @@ fn blogger(title: &str, body: &[String], n: &Noise) -> String {
 {body}
 </div>
 <div class="post-footer"><div class="post-share-buttons goog-inline-block">{share}</div>
-<div class="post-footer-line">Labels: <a href="/search/label/bgp">bgp</a></div></div></div>
+<div class="post-footer-line">Labels: <a href="/search/label/bgp">bgp</a></div>{bio}</div></div>
 <div class="comments" id="comments"><h4>4 comments:</h4><div class="comments-content"><ol>{comments}</ol></div></div>
 </div></div></div>
 <div class="blog-pager" id="blog-pager"><a class="blog-pager-newer-link" href="/n">Newer Post</a></div>
-<div class="related-posts"><ul>{related}</ul></div>
+<div class="related-posts">{related}</div>
 </div></div></div></div></div>
 <div class="column-right-outer"><div class="sidebar section" id="sidebar-right-1">
 <div class="widget PopularPosts"><ul>{sidebar}</ul></div>
@@ -387,7 +526,8 @@ fn blogger(title: &str, body: &[String], n: &Noise) -> String {
         body = body,
         share = li_links(&n.share, "share"),
         comments = comments,
-        related = li_links(&n.related, "related"),
+        related = related_cards(n),
+        bio = bio(n),
         sidebar = li_links(&n.sidebar, "popular"),
         newsletter = esc(&n.newsletter),
         footer = esc(&n.footer),
@@ -418,14 +558,15 @@ fn hard(title: &str, body: &[String], n: &Noise) -> String {
 <div class="app"><h1>{t}</h1><div class="story-lines">{body}</div>
 <div class="tools">{share}</div>
 <div class="talk">{comments}</div>
-<div class="more">{related}</div></div>
+<div class="more">{related}</div>{bio}</div>
 <div class="side">{sidebar} {newsletter}</div><div class="bottom">{footer}</div></body></html>"##,
         t = esc(title),
         nav = li_links(&n.nav, "n"),
         body = body,
         share = li_links(&n.share, "s"),
         comments = comments,
-        related = li_links(&n.related, "r"),
+        related = related_cards(n),
+        bio = bio(n),
         sidebar = li_links(&n.sidebar, "sb"),
         newsletter = esc(&n.newsletter),
         footer = esc(&n.footer),
@@ -465,7 +606,7 @@ fn page(
     let title = format!("{} {index}", rng.sentence(WORDS, 5).trim_end_matches('.'));
     let paragraphs: Vec<String> = (0..count)
         .map(|_| {
-            let sentences = 3 + rng.next() % 3;
+            let sentences = 2 + rng.next() % 4;
             rng.paragraph(WORDS, sentences)
         })
         .collect();

@@ -67,10 +67,19 @@ pub fn truncation(html: &str, has_link: bool) -> Option<Truncation> {
     if text.is_empty() {
         return Some(Truncation::Empty);
     }
-    let tail = text.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '→' | '»' | '›' | '>'));
-    if ["…", "...", "[…]", "[...]", "[&hellip;]", "(more…)", "(more...)"]
-        .iter()
-        .any(|e| tail.ends_with(e))
+    let tail =
+        text.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '→' | '»' | '›' | '>'));
+    if [
+        "…",
+        "...",
+        "[…]",
+        "[...]",
+        "[&hellip;]",
+        "(more…)",
+        "(more...)",
+    ]
+    .iter()
+    .any(|e| tail.ends_with(e))
     {
         return Some(Truncation::Ellipsis);
     }
@@ -96,7 +105,11 @@ mod tests {
     use super::*;
 
     fn long(words: usize) -> String {
-        (0..words).map(|i| format!("word{i}")).collect::<Vec<_>>().join(" ") + "."
+        (0..words)
+            .map(|i| format!("word{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+            + "."
     }
 
     #[test]
@@ -105,9 +118,21 @@ mod tests {
         let cases: Vec<(String, bool, Option<Truncation>)> = vec![
             // Complete posts.
             (format!("<p>{l}</p>"), true, None),
-            (format!("<p>{l}</p><p>The post Foo appeared first on Bar Blog.</p>"), true, None),
-            (format!("<p>{l} I read more books than ever.</p>"), true, None),
-            (format!("<p>{l} We read on. And then stopped.</p>"), true, None),
+            (
+                format!("<p>{l}</p><p>The post Foo appeared first on Bar Blog.</p>"),
+                true,
+                None,
+            ),
+            (
+                format!("<p>{l} I read more books than ever.</p>"),
+                true,
+                None,
+            ),
+            (
+                format!("<p>{l} We read on. And then stopped.</p>"),
+                true,
+                None,
+            ),
             // No link: nothing to fetch, whatever the text.
             ("<p>Short …</p>".into(), false, None),
             ("".into(), false, None),
@@ -115,16 +140,36 @@ mod tests {
             ("".into(), true, Some(Truncation::Empty)),
             ("<p> </p><img src=x>".into(), true, Some(Truncation::Empty)),
             // Ellipses.
-            (format!("<p>{l} And then …</p>"), true, Some(Truncation::Ellipsis)),
-            (format!("<p>{l} And then...</p>"), true, Some(Truncation::Ellipsis)),
-            (format!("<p>{l} And then [&hellip;]</p>"), true, Some(Truncation::Ellipsis)),
-            (format!("<p>{l} And then [...]</p>"), true, Some(Truncation::Ellipsis)),
+            (
+                format!("<p>{l} And then …</p>"),
+                true,
+                Some(Truncation::Ellipsis),
+            ),
+            (
+                format!("<p>{l} And then...</p>"),
+                true,
+                Some(Truncation::Ellipsis),
+            ),
+            (
+                format!("<p>{l} And then [&hellip;]</p>"),
+                true,
+                Some(Truncation::Ellipsis),
+            ),
+            (
+                format!("<p>{l} And then [...]</p>"),
+                true,
+                Some(Truncation::Ellipsis),
+            ),
             (
                 format!("<p>{l} And then […]</p><p>The post X appeared first on Y.</p>"),
                 true,
                 Some(Truncation::Ellipsis),
             ),
-            (format!("<p>{l} <a href=/x>(more…)</a></p>"), true, Some(Truncation::Ellipsis)),
+            (
+                format!("<p>{l} <a href=/x>(more…)</a></p>"),
+                true,
+                Some(Truncation::Ellipsis),
+            ),
             // Read more phrases.
             (
                 format!("<p>{l}</p><p><a href=/x>Continue reading →</a></p>"),
@@ -136,13 +181,37 @@ mod tests {
                 true,
                 Some(Truncation::ReadMore),
             ),
-            (format!("<p>{l} Read more »</p>"), true, Some(Truncation::ReadMore)),
-            (format!("<p>{l}</p><p>READ MORE</p>"), true, Some(Truncation::ReadMore)),
-            (format!("<p>{l}</p><p>Read the full story at Example</p>"), true, Some(Truncation::ReadMore)),
-            (format!("<p>{l}</p><p>Keep reading</p>"), true, Some(Truncation::ReadMore)),
+            (
+                format!("<p>{l} Read more »</p>"),
+                true,
+                Some(Truncation::ReadMore),
+            ),
+            (
+                format!("<p>{l}</p><p>READ MORE</p>"),
+                true,
+                Some(Truncation::ReadMore),
+            ),
+            (
+                format!("<p>{l}</p><p>Read the full story at Example</p>"),
+                true,
+                Some(Truncation::ReadMore),
+            ),
+            (
+                format!("<p>{l}</p><p>Keep reading</p>"),
+                true,
+                Some(Truncation::ReadMore),
+            ),
             // Short.
-            ("<p>A two-line teaser about BGP.</p>".into(), true, Some(Truncation::Short)),
-            (format!("<p>{}</p>", long(SHORT_WORDS - 2)), true, Some(Truncation::Short)),
+            (
+                "<p>A two-line teaser about BGP.</p>".into(),
+                true,
+                Some(Truncation::Short),
+            ),
+            (
+                format!("<p>{}</p>", long(SHORT_WORDS - 2)),
+                true,
+                Some(Truncation::Short),
+            ),
             (format!("<p>{}</p>", long(SHORT_WORDS + 1)), true, None),
         ];
         for (html, link, want) in cases {
