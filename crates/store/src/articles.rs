@@ -97,7 +97,7 @@ pub struct EntryArticle {
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// Why the last attempt failed.
     pub last_error: Option<String>,
-    /// Stable code of that error (`address_blocked`, `too_large`, `no_article` …).
+    /// Stable code of that error (`address_blocked`, `body_too_large`, `no_article` …).
     pub last_error_code: Option<String>,
 }
 
