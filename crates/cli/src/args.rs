@@ -103,6 +103,10 @@ pub enum Command {
     /// the same command again; --force empties a target that holds anything
     /// else. The search index is rebuilt on the target; --database is not used.
     MigrateDb(crate::commands::migrate_db::MigrateDbArgs),
+    /// Full article content: fetch an entry's article, try extraction on a
+    /// URL, set a feed's mode, manage per-site rules (docs/ARTICLES.md).
+    #[command(subcommand)]
+    Article(crate::commands::article::ArticleCommand),
     /// Parse feed files or URLs and print them, normalized (nothing is stored).
     ///
     /// With several sources and --json, each feed is printed as one JSON

@@ -41,12 +41,15 @@ pub struct ConfigFile {
     /// `[publish]`: `tributary publish`.
     #[serde(default)]
     pub publish: PublishSection,
+    /// `[articles]`: full article content (docs/ARTICLES.md).
+    #[serde(default)]
+    pub articles: ArticlesSection,
 }
 
 /// The sections of the file, as environment variables name them
 /// (`TRIBUTARY_<SECTION>_<KEY>`).
 pub const SECTIONS: &[&str] = &[
-    "fetch", "schedule", "websub", "daemon", "serve", "web", "publish",
+    "fetch", "schedule", "websub", "daemon", "serve", "web", "publish", "articles",
 ];
 
 /// `[fetch]`.
@@ -162,6 +165,24 @@ pub struct PublishSection {
     pub link: Option<Url>,
     /// Entries on the river page and in each feed.
     pub limit: Option<u32>,
+}
+
+/// `[articles]` (docs/ARTICLES.md).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticlesSection {
+    /// Mode of feeds that chose none: "off", "on" or "auto".
+    pub default: Option<String>,
+    /// Article fetches at once.
+    pub concurrency: Option<u32>,
+    /// Article fetches at once from one host.
+    pub per_host: Option<u32>,
+    /// How often the worker looks for work.
+    pub interval: Option<HumanDuration>,
+    /// Entries stored longer ago than this are left alone.
+    pub window: Option<HumanDuration>,
+    /// Failed attempts after which an article is given up.
+    pub max_attempts: Option<u32>,
 }
 
 /// A value taken from the environment instead of the file.

@@ -36,6 +36,8 @@ pub struct Settings {
     pub web: tributary_web::WebConfig,
     /// `tributary publish`.
     pub publish: PublishSettings,
+    /// Full article content (`[articles]`).
+    pub articles: tributary_articles::ArticleSettings,
 }
 
 /// `[serve]`, resolved.
@@ -280,7 +282,9 @@ impl Settings {
         let serve = ServeSettings {
             listen: file.serve.listen.unwrap_or(daemon.listen),
         };
-        let web = resolve_web(file.web)?;
+        let articles = resolve_articles(file.articles)?;
+        let mut web = resolve_web(file.web)?;
+        web.articles = articles.clone();
         let p = file.publish;
         if let Some(url) = &p.link {
             if !matches!(url.scheme(), "http" | "https") {
@@ -304,8 +308,35 @@ impl Settings {
             serve,
             web,
             publish,
+            articles,
         })
     }
+}
+
+/// `[articles]` into the articles crate's settings, checked.
+fn resolve_articles(a: config::ArticlesSection) -> Result<tributary_articles::ArticleSettings> {
+    let base = tributary_articles::ArticleSettings::default();
+    let default = match a.default.as_deref() {
+        None => base.default,
+        Some(s) => tributary_store::FullContent::parse(s).ok_or_else(|| {
+            anyhow::anyhow!("articles.default must be \"off\", \"on\" or \"auto\", not {s:?}")
+        })?,
+    };
+    let settings = tributary_articles::ArticleSettings {
+        default,
+        concurrency: a.concurrency.map_or(base.concurrency, |n| n as usize),
+        per_host: a.per_host.map_or(base.per_host, |n| n as usize),
+        interval: a.interval.map_or(base.interval, |d| d.0),
+        window: a.window.map_or(base.window, |d| d.0),
+        max_attempts: a.max_attempts.unwrap_or(base.max_attempts),
+        ..base
+    };
+    check_range_u32("articles.concurrency", settings.concurrency as u32, 1, 256)?;
+    check_range_u32("articles.per_host", settings.per_host as u32, 1, 64)?;
+    check_range_u32("articles.max_attempts", settings.max_attempts, 1, 100)?;
+    positive("articles.interval", settings.interval)?;
+    positive("articles.window", settings.window)?;
+    Ok(settings)
 }
 
 /// `[web]` into the web crate's settings, checked.
@@ -332,6 +363,7 @@ fn resolve_web(w: config::WebSection) -> Result<tributary_web::WebConfig> {
         template_dir: w.template_dir,
         hub_url: w.hub_url,
         page_size: w.page_size.unwrap_or(base.page_size),
+        articles: base.articles,
     };
     positive("web.session_ttl", web.session_ttl)?;
     if web.max_upload_bytes == 0 {

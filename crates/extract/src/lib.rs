@@ -181,11 +181,12 @@ impl Extractor {
             max_elems_to_parse: self.max_elements,
             ..Default::default()
         };
-        let article = legible::parse(html, Some(base_url.as_str()), Some(options)).map_err(|e| {
-            ExtractError::NoArticle {
-                reason: e.to_string(),
-            }
-        })?;
+        let article =
+            legible::parse(html, Some(base_url.as_str()), Some(options)).map_err(|e| {
+                ExtractError::NoArticle {
+                    reason: e.to_string(),
+                }
+            })?;
         let title = Some(article.title.trim().to_owned()).filter(|t| !t.is_empty());
         Ok(Article {
             title,

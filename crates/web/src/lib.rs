@@ -58,6 +58,9 @@ pub struct WebConfig {
     pub hub_url: Option<Url>,
     /// Entries per page of the river and of output feeds.
     pub page_size: u32,
+    /// Full article content (`[articles]`): the default mode, and the
+    /// policy of "Fetch original" (docs/ARTICLES.md).
+    pub articles: tributary_articles::ArticleSettings,
 }
 
 impl Default for WebConfig {
@@ -70,6 +73,7 @@ impl Default for WebConfig {
             template_dir: None,
             hub_url: None,
             page_size: 50,
+            articles: tributary_articles::ArticleSettings::default(),
         }
     }
 }
