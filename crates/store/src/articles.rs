@@ -195,6 +195,25 @@ impl Store {
         on_engine!(self, |db| engine::articles::get(&db.pool, entry).await)
     }
 
+    /// The stored articles among `entries` that `user` is shown: those of
+    /// entries in feeds whose mode for them (or `default`) is not `off`.
+    /// Entries of feeds they do not follow are left out.
+    #[instrument(skip_all, fields(user.id = %user, entries = entries.len()))]
+    pub async fn articles_shown(
+        &self,
+        user: UserId,
+        entries: &[EntryId],
+        default: FullContent,
+    ) -> StoreResult<std::collections::HashMap<EntryId, String>> {
+        if entries.is_empty() {
+            return Ok(Default::default());
+        }
+        on_engine!(self, |db| engine::articles::shown(
+            &db.pool, user, entries, default
+        )
+        .await)
+    }
+
     /// Store `entry`'s extracted (sanitized) article, fetched from `url` at `now`.
     #[instrument(skip_all, fields(entry.id = %entry))]
     pub async fn record_article(

@@ -23,6 +23,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../templates/mark_all_read.html"),
     ),
     ("entry.html", include_str!("../templates/entry.html")),
+    (
+        "entry_article.html",
+        include_str!("../templates/entry_article.html"),
+    ),
     ("search.html", include_str!("../templates/search.html")),
     (
         "subscriptions.html",

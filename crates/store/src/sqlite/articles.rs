@@ -278,3 +278,35 @@ pub(crate) async fn remove_site(pool: &SqlitePool, host: &str) -> StoreResult<()
     }
     Ok(())
 }
+
+pub(crate) async fn shown(
+    pool: &SqlitePool,
+    user: UserId,
+    entries: &[EntryId],
+    default: FullContent,
+) -> StoreResult<std::collections::HashMap<EntryId, String>> {
+    let mut out = std::collections::HashMap::new();
+    // In chunks, far below either engine's limit of bound values.
+    for chunk in entries.chunks(500) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", i + 3)).collect();
+        let sql = format!(
+            "SELECT a.entry_id, a.content_html FROM entry_articles a \
+               JOIN entries e ON e.id = a.entry_id \
+               JOIN subscriptions s ON s.feed_id = e.feed_id AND s.user_id = ?1 \
+              WHERE a.status = 'ok' AND a.content_html IS NOT NULL \
+                AND COALESCE(s.full_content, ?2) <> 'off' AND a.entry_id IN ({})",
+            list.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(user.0).bind(default.as_str());
+        for id in chunk {
+            q = q.bind(id.0);
+        }
+        for row in q.fetch_all(pool).await? {
+            out.insert(
+                EntryId(row.try_get("entry_id")?),
+                row.try_get("content_html")?,
+            );
+        }
+    }
+    Ok(out)
+}

@@ -39,6 +39,9 @@ pub async fn show(
     let here = format!("/entry/{}", id.0);
     let page = Page::new(&state, &user, "", here)
         .with_flash(flash_message(q.get("done").map(String::as_str), None));
+    let view_feed = q.get("view").map(String::as_str) == Some("feed");
+    let article = super::articles::view(&state, id, view_feed).await?;
+    let can_fetch = item.entry.url.is_some() && state.refresher.is_some();
     let entry = EntryFull::new(&item, Utc::now());
     render(
         &state,
@@ -47,6 +50,9 @@ pub async fn show(
         minijinja::context! {
             entry => entry,
             marked_now => marked_now,
+            article_html => article.shown(),
+            article => article,
+            can_fetch => can_fetch,
             back => safe_back(q.get("back").map(String::as_str)),
         },
     )
