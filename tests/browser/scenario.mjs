@@ -22,6 +22,8 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
+import { articles } from './articles.mjs';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const BIN = process.env.TRIBUTARY_BIN || path.join(ROOT, 'target', 'debug', 'tributary');
@@ -73,6 +75,7 @@ const TYPES = {
   '/blog/rss.xml': 'application/rss+xml; charset=utf-8',
   '/blog/atom.xml': 'application/atom+xml; charset=utf-8',
   '/third/feed.xml': 'application/rss+xml; charset=utf-8',
+  '/blog/2026/kingfishers.html': 'text/html; charset=utf-8',
 };
 
 /** The feeds and the blog page on 127.0.0.1 (a random port). */
@@ -483,6 +486,8 @@ async function scenario(ctx, base, fixtures) {
     await screenshot(page, 'phone');
     await page.setViewportSize(DESKTOP);
   });
+
+  await articles({ page, base, step, open, check, screenshot, submitAndWait });
 
   await step('log out; / sends to the login page again', async () => {
     await open(page, base, '/');
