@@ -26,6 +26,8 @@ import { rulesSteps } from './rules.mjs';
 import { privacySteps } from './privacy.mjs';
 import { webhookSteps } from './webhooks.mjs';
 
+import { articles } from './articles.mjs';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const BIN = process.env.TRIBUTARY_BIN || path.join(ROOT, 'target', 'debug', 'tributary');
@@ -77,6 +79,7 @@ const TYPES = {
   '/blog/rss.xml': 'application/rss+xml; charset=utf-8',
   '/blog/atom.xml': 'application/atom+xml; charset=utf-8',
   '/third/feed.xml': 'application/rss+xml; charset=utf-8',
+  '/blog/2026/kingfishers.html': 'text/html; charset=utf-8',
 };
 
 /** The feeds and the blog page on 127.0.0.1 (a random port). */
@@ -492,6 +495,7 @@ async function scenario(ctx, base, fixtures) {
 
   await digestSteps({ page, base, step, open, check, submitAndWait, screenshot, pathOf });
   await webhookSteps({ page, base, step, open, submitAndWait, check, screenshot });
+  await articles({ page, base, step, open, check, screenshot, submitAndWait });
 
   await step('log out; / sends to the login page again', async () => {
     await open(page, base, '/');

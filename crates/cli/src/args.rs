@@ -111,6 +111,10 @@ pub enum Command {
     /// Webhooks: new entries POSTed in signed JSON batches (docs/WEBHOOKS.md).
     #[command(subcommand)]
     Webhook(crate::commands::webhook::WebhookCommand),
+    /// Full article content: fetch an entry's article, try extraction on a
+    /// URL, set a feed's mode, manage per-site rules (docs/ARTICLES.md).
+    #[command(subcommand)]
+    Article(crate::commands::article::ArticleCommand),
     /// Parse feed files or URLs and print them, normalized (nothing is stored).
     ///
     /// With several sources and --json, each feed is printed as one JSON

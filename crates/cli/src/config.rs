@@ -50,13 +50,16 @@ pub struct ConfigFile {
     /// `[webhooks]`: delivery of new entries to users' webhooks.
     #[serde(default)]
     pub webhooks: WebhooksSection,
+    /// `[articles]`: full article content (docs/ARTICLES.md).
+    #[serde(default)]
+    pub articles: ArticlesSection,
 }
 
 /// The sections of the file, as environment variables name them
 /// (`TRIBUTARY_<SECTION>_<KEY>`).
 pub const SECTIONS: &[&str] = &[
     "fetch", "schedule", "websub", "daemon", "serve", "web", "publish", "mail", "privacy",
-    "webhooks",
+    "webhooks", "articles",
 ];
 
 /// `[fetch]`.
@@ -216,6 +219,24 @@ pub struct PrivacySection {
     pub proxy_url_ttl: Option<HumanDuration>,
     /// The signing secret (default: generated, kept in the database).
     pub proxy_secret: Option<String>,
+}
+
+/// `[articles]` (docs/ARTICLES.md).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticlesSection {
+    /// Mode of feeds that chose none: "off", "on" or "auto".
+    pub default: Option<String>,
+    /// Article fetches at once.
+    pub concurrency: Option<u32>,
+    /// Article fetches at once from one host.
+    pub per_host: Option<u32>,
+    /// How often the worker looks for work.
+    pub interval: Option<HumanDuration>,
+    /// Entries stored longer ago than this are left alone.
+    pub window: Option<HumanDuration>,
+    /// Failed attempts after which an article is given up.
+    pub max_attempts: Option<u32>,
 }
 
 /// A value taken from the environment instead of the file.

@@ -40,6 +40,8 @@ pub struct Settings {
     pub mail: Option<tributary_mail::MailConfig>,
     /// Webhook deliveries (`[webhooks]`).
     pub webhooks: tributary_webhooks::WebhookConfig,
+    /// Full article content (`[articles]`).
+    pub articles: tributary_articles::ArticleSettings,
 }
 
 /// `[serve]`, resolved.
@@ -284,8 +286,10 @@ impl Settings {
         let serve = ServeSettings {
             listen: file.serve.listen.unwrap_or(daemon.listen),
         };
+        let articles = resolve_articles(file.articles)?;
         let mut web = resolve_web(file.web)?;
         web.privacy = crate::commands::proxy::resolve(file.privacy)?;
+        web.articles = articles.clone();
         let p = file.publish;
         if let Some(url) = &p.link {
             if !matches!(url.scheme(), "http" | "https") {
@@ -318,6 +322,7 @@ impl Settings {
             publish,
             mail,
             webhooks,
+            articles,
         })
     }
 }
@@ -359,6 +364,32 @@ fn resolve_webhooks(w: config::WebhooksSection) -> Result<tributary_webhooks::We
         64,
     )?;
     Ok(hooks)
+}
+
+/// `[articles]` into the articles crate's settings, checked.
+fn resolve_articles(a: config::ArticlesSection) -> Result<tributary_articles::ArticleSettings> {
+    let base = tributary_articles::ArticleSettings::default();
+    let default = match a.default.as_deref() {
+        None => base.default,
+        Some(s) => tributary_store::FullContent::parse(s).ok_or_else(|| {
+            anyhow::anyhow!("articles.default must be \"off\", \"on\" or \"auto\", not {s:?}")
+        })?,
+    };
+    let settings = tributary_articles::ArticleSettings {
+        default,
+        concurrency: a.concurrency.map_or(base.concurrency, |n| n as usize),
+        per_host: a.per_host.map_or(base.per_host, |n| n as usize),
+        interval: a.interval.map_or(base.interval, |d| d.0),
+        window: a.window.map_or(base.window, |d| d.0),
+        max_attempts: a.max_attempts.unwrap_or(base.max_attempts),
+        ..base
+    };
+    check_range_u32("articles.concurrency", settings.concurrency as u32, 1, 256)?;
+    check_range_u32("articles.per_host", settings.per_host as u32, 1, 64)?;
+    check_range_u32("articles.max_attempts", settings.max_attempts, 1, 100)?;
+    positive("articles.interval", settings.interval)?;
+    positive("articles.window", settings.window)?;
+    Ok(settings)
 }
 
 /// `[web]` into the web crate's settings, checked.

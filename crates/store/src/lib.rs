@@ -34,6 +34,7 @@
 
 mod accounts;
 mod api;
+mod articles;
 mod error;
 mod lease;
 mod mail;
@@ -59,6 +60,9 @@ use tributary_model::{
 
 pub use accounts::{Session, User};
 pub use api::{ApiEntryPage, ApiEntryQuery, ApiItem, ApiOrder, ApiToken, EntryRef};
+pub use articles::{
+    ArticleCandidate, ArticleSite, ArticleStatus, CandidateQuery, EntryArticle, FullContent,
+};
 pub use error::{StoreError, StoreResult};
 pub use lease::{Claim, FetchClaim};
 pub use mail::{

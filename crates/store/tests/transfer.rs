@@ -163,6 +163,40 @@ async fn seed(store: &Store) -> Seeded {
     for item in river.iter().step_by(3) {
         store.set_read(ann, item.entry.id, true).await.unwrap();
     }
+    // Full article content: a mode, a stored article, a failed one, a site rule.
+    store
+        .set_full_content(ann, rust, Some(tributary_store::FullContent::On))
+        .await
+        .unwrap();
+    store
+        .record_article(
+            river[0].entry.id,
+            "https://a.example/0",
+            "<p>Whole.</p>",
+            t(21, 3),
+        )
+        .await
+        .unwrap();
+    store
+        .record_article_failure(
+            river[2].entry.id,
+            "https://a.example/2",
+            "timeout",
+            "timed out",
+            t(21, 3),
+            t(21, 4),
+        )
+        .await
+        .unwrap();
+    store
+        .put_article_site(&tributary_store::ArticleSite {
+            host: "a.example".into(),
+            content_selector: "div.post".into(),
+            remove_selectors: vec![".share".into(), ".ad".into()],
+            created_at: t(21, 3),
+        })
+        .await
+        .unwrap();
     // A deleted entry leaves a tombstone.
     store.delete_entry(river[1].entry.id).await.unwrap();
     n -= 1;

@@ -61,6 +61,9 @@ pub struct WebConfig {
     pub page_size: u32,
     /// Tracker removal and the media proxy (`[privacy]`).
     pub privacy: privacy::PrivacyConfig,
+    /// Full article content (`[articles]`): the default mode, and the
+    /// policy of "Fetch original" (docs/ARTICLES.md).
+    pub articles: tributary_articles::ArticleSettings,
 }
 
 impl Default for WebConfig {
@@ -74,6 +77,7 @@ impl Default for WebConfig {
             hub_url: None,
             page_size: 50,
             privacy: privacy::PrivacyConfig::default(),
+            articles: tributary_articles::ArticleSettings::default(),
         }
     }
 }

@@ -24,6 +24,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("entry.html", include_str!("../templates/entry.html")),
     ("rules.html", include_str!("../templates/rules.html")),
+    (
+        "entry_article.html",
+        include_str!("../templates/entry_article.html"),
+    ),
     ("search.html", include_str!("../templates/search.html")),
     (
         "subscriptions.html",

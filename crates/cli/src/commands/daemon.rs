@@ -108,6 +108,14 @@ pub async fn run_server(
 
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(signal_to(stop_tx.clone()));
+    if fetching {
+        // Full article content, in its own task beside feed refresh (docs/ARTICLES.md).
+        tributary_articles::spawn(tributary_articles::Articles::new(
+            refresher.store().clone(),
+            refresher.fetcher().clone(),
+            settings.articles.clone(),
+        ));
+    }
 
     let server_stop = stopped(stop_rx.clone());
     let server_done = stop_tx.clone();

@@ -1,5 +1,6 @@
 //! One module per group of commands; `run` dispatches.
 
+pub mod article;
 pub mod config;
 mod daemon;
 mod digest;
@@ -101,6 +102,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
         Command::Rules(args) => rules::run(&store, user, &args).await,
         Command::Publish(args) => publish::run(&store, user, &settings, &args).await,
         Command::Webhook(command) => webhook::run(&store, user, &settings, command).await,
+        Command::Article(command) => article::run(&store, user, &settings, command).await,
         Command::Parse { .. }
         | Command::MigrateDb(_)
         | Command::Serve(_)

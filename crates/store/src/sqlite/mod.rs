@@ -21,6 +21,7 @@ pub(crate) mod accounts;
 pub(crate) mod activity;
 pub(crate) mod api;
 pub(crate) mod args;
+pub(crate) mod articles;
 pub(crate) mod batch;
 pub(crate) mod categories;
 pub(crate) mod entries;

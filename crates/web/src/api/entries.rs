@@ -368,8 +368,13 @@ pub async fn save(
     Err(ApiError::bad_request("no third-party integration enabled"))
 }
 
-/// `GET /v1/entries/{id}/fetch-content`: Tributary does not scrape
-/// articles → 400 with the reason.
+/// `GET /v1/entries/{id}/fetch-content`: fetch the entry's original article
+/// now (readability or the host's site rule, sanitized) and answer
+/// `{"content": HTML, "reading_time": MINUTES}` as Miniflux does. The article is stored beside the
+/// feed's content (Miniflux's `update_content=true` is what Tributary
+/// always does, without overwriting the feed's own content) and shown in
+/// place of it wherever the feed's full-content mode is not `off`. A page
+/// that cannot be fetched or has no article is a 400 with the reason.
 pub async fn fetch_content(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -377,9 +382,22 @@ pub async fn fetch_content(
 ) -> ApiResult<Response> {
     let id = EntryId(parse_id(&raw, "entry")?);
     one(&state, user.id, id, None, None).await?;
-    Err(ApiError::bad_request(
-        "Tributary does not fetch original articles: an entry's content is what its feed gave",
-    ))
+    let articles = crate::ui::articles::articles(&state)
+        .ok_or_else(|| ApiError::bad_request("this server does not fetch pages"))?;
+    match articles.fetch_entry(id).await {
+        Ok(a) if a.status == tributary_store::ArticleStatus::Ok && a.last_error.is_none() => {
+            let content = a.content_html.unwrap_or_default();
+            let reading_time = super::model::reading_time(&content);
+            Ok(axum::response::IntoResponse::into_response(Json(
+                json!({ "content": content, "reading_time": reading_time }),
+            )))
+        }
+        Ok(a) => Err(ApiError::bad_request(
+            a.last_error.unwrap_or_else(|| "no article".to_owned()),
+        )),
+        Err(tributary_articles::ArticleError::Store(e)) => Err(e.into()),
+        Err(e) => Err(ApiError::bad_request(e.to_string())),
+    }
 }
 
 /// `PUT|DELETE /v1/flush-history`: Tributary keeps read entries → 400.

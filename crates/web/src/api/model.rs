@@ -162,6 +162,8 @@ pub(crate) struct Lookup {
     views: HashMap<FeedId, SubscriptionView>,
     /// Categories by id.
     categories: Categories,
+    /// Full articles shown in place of the feed's content (docs/ARTICLES.md).
+    articles: HashMap<tributary_model::EntryId, String>,
 }
 
 impl Lookup {
@@ -183,10 +185,16 @@ impl Lookup {
             .into_iter()
             .map(|v| (v.subscription.feed.id, v))
             .collect();
+        let ids: Vec<_> = items.iter().map(|i| i.item.entry.id).collect();
+        let articles = state
+            .store
+            .articles_shown(user, &ids, state.config.articles.default)
+            .await?;
         Ok(Lookup {
             user,
             views,
             categories,
+            articles,
         })
     }
 
@@ -216,9 +224,11 @@ impl Lookup {
     /// An entry with its feed's JSON.
     fn entry(&self, item: &ApiItem, feed: Value) -> Value {
         let e = &item.item.entry;
-        let content = e
-            .content_html
-            .as_deref()
+        let content = self
+            .articles
+            .get(&e.id)
+            .map(String::as_str)
+            .or(e.content_html.as_deref())
             .or(e.summary_html.as_deref())
             .unwrap_or("");
         let enclosures: Vec<Value> = e
@@ -262,7 +272,7 @@ impl Lookup {
 }
 
 /// Minutes to read an HTML text at Miniflux's default speed (rounded up).
-fn reading_time(html: &str) -> usize {
+pub(crate) fn reading_time(html: &str) -> usize {
     let mut text = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {

@@ -39,10 +39,20 @@ pub async fn show(
     let here = format!("/entry/{}", id.0);
     let page = Page::new(&state, &user, "", here)
         .with_flash(flash_message(q.get("done").map(String::as_str), None));
-    // Trackers out, media through the proxy (the user's view); the page's
-    // policy then allows images (and media) from this server only.
+    let view_feed = q.get("view").map(String::as_str) == Some("feed");
+    let mut article = super::articles::view(&state, id, view_feed).await?;
+    let can_fetch = item.entry.url.is_some() && state.refresher.is_some();
+    // Trackers out, media through the proxy (the user's view), in the feed's
+    // content and in the article alike; the page's policy then allows
+    // images (and media) from this server only.
     let view = crate::privacy::ServeView::for_user(&state, user.user.id, String::new()).await?;
     view.apply(&mut item);
+    let rewrite = view.rewrite();
+    if !rewrite.is_noop() {
+        if let Some(html) = &mut article.html {
+            *html = rewrite.html(html);
+        }
+    }
     let mut entry = EntryFull::new(&item, Utc::now());
     super::rules::attach_tags(&state, &user, std::slice::from_mut(&mut entry.row)).await?;
     let mut response = render(
@@ -52,6 +62,9 @@ pub async fn show(
         minijinja::context! {
             entry => entry,
             marked_now => marked_now,
+            article_html => article.shown(),
+            article => article,
+            can_fetch => can_fetch,
             back => safe_back(q.get("back").map(String::as_str)),
         },
     )?;

@@ -8,6 +8,7 @@
 //! `back` path; the small script (`/static/app.js`) sends the same forms with
 //! `Accept: application/json` and gets JSON instead.
 
+pub mod articles;
 pub mod assets;
 pub mod categories;
 pub mod chart;
@@ -49,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/entry/{id}", get(entry::show))
         .route("/entry/{id}/read", post(entry::set_read))
         .route("/entry/{id}/star", post(entry::set_star))
+        .route("/entry/{id}/fetch-original", post(articles::fetch_original))
         .route("/search", get(search::search))
         .route("/subscriptions", get(subscriptions::list))
         .route(

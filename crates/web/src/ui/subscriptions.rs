@@ -630,6 +630,8 @@ pub struct SettingsForm {
     min_interval: Option<String>,
     max_interval: Option<String>,
     paused: Option<String>,
+    /// Full-content mode ("" default, off, on, auto; see `super::articles`).
+    full_content: Option<String>,
 }
 
 async fn own_subscription(
@@ -671,6 +673,8 @@ fn render_settings(
             original_title => view.subscription.feed.title.as_deref().unwrap_or(""),
             form => form,
             paused => forms::flag(form.paused.as_deref()),
+            full_content_modes => super::articles::MODES,
+            full_content_default => state.config.articles.default.as_str(),
             categories => categories,
             errors => errors,
         },
@@ -693,6 +697,9 @@ pub async fn settings_form(
         min_interval: s.min_interval_secs.map(|v| (v / 60).max(1).to_string()),
         max_interval: s.max_interval_secs.map(|v| (v / 60).max(1).to_string()),
         paused: s.paused.then(|| "1".to_owned()),
+        full_content: Some(
+            super::articles::mode_value(&state, user.user.id, view.subscription.feed.id).await?,
+        ),
     };
     let flash = flash_message(q.get("done").map(String::as_str), None);
     render_settings(
@@ -741,6 +748,11 @@ pub async fn save_settings(
         errors.add("max_interval", e);
         None
     });
+    let full_content =
+        super::articles::parse_mode(form.full_content.as_deref()).unwrap_or_else(|e| {
+            errors.add("full_content", e);
+            None
+        });
     if let (Some(lo), Some(hi)) = (min, max) {
         if lo > hi {
             errors.add(
@@ -773,10 +785,16 @@ pub async fn save_settings(
         .update_subscription(user.user.id, view.subscription.feed.id, &settings)
         .await
     {
-        Ok(()) => Ok(see_other(&format!(
-            "/feed/{}/settings?done=saved",
-            view.subscription.feed.id.0
-        ))),
+        Ok(()) => {
+            state
+                .store
+                .set_full_content(user.user.id, view.subscription.feed.id, full_content)
+                .await?;
+            Ok(see_other(&format!(
+                "/feed/{}/settings?done=saved",
+                view.subscription.feed.id.0
+            )))
+        }
         Err(tributary_store::StoreError::Invalid(message)) => {
             errors.add("max_interval", message);
             render_settings(
