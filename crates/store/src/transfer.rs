@@ -381,6 +381,10 @@ pub(crate) const TABLES: &[Table] = &[
             text("created_at"),
         ],
         key: 3,
+        identity: false,
+        repeats: false,
+        filter: None,
+    },
     // Full article content (issue 9, docs/ARTICLES.md).
     Table {
         name: "article_sites",

@@ -386,7 +386,14 @@ pub async fn fetch_content(
         .ok_or_else(|| ApiError::bad_request("this server does not fetch pages"))?;
     match articles.fetch_entry(id).await {
         Ok(a) if a.status == tributary_store::ArticleStatus::Ok && a.last_error.is_none() => {
-            let content = a.content_html.unwrap_or_default();
+            let mut content = a.content_html.unwrap_or_default();
+            // Served like every entry's content: trackers out, media
+            // through the proxy where this user has it.
+            let view = crate::privacy::ServeView::for_api(&state, user.id).await?;
+            let rewrite = view.rewrite();
+            if !rewrite.is_noop() {
+                content = rewrite.html(&content);
+            }
             let reading_time = super::model::reading_time(&content);
             Ok(axum::response::IntoResponse::into_response(Json(
                 json!({ "content": content, "reading_time": reading_time }),

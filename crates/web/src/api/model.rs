@@ -190,6 +190,18 @@ impl Lookup {
             .store
             .articles_shown(user, &ids, state.config.articles.default)
             .await?;
+        // Articles are served like the feed's content: trackers out, media
+        // through the proxy where this user has it.
+        let view = crate::privacy::ServeView::for_api(state, user).await?;
+        let rewrite = view.rewrite();
+        let articles = if rewrite.is_noop() {
+            articles
+        } else {
+            articles
+                .into_iter()
+                .map(|(id, html)| (id, rewrite.html(&html)))
+                .collect()
+        };
         Ok(Lookup {
             user,
             views,
